@@ -1,0 +1,164 @@
+"""Records every importer yields, the one error they raise, and the shared normalisers.
+
+Importers are pure: they read bytes and yield plain dataclasses. They never touch the
+database, Flask or the network; crm/services/imports.py applies what they yield.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from urllib.parse import unquote, urlsplit
+
+
+class ImportRejected(Exception):
+    """A file we will not import, with a message fit to show the user as is."""
+
+    def __init__(self, message: str, *, file: str = "", row: int | None = None):
+        where = file + (f", row {row}" if row else "") if file else ""
+        super().__init__(f"{where}: {message}" if where else message)
+        self.message = message
+        self.file = file
+        self.row = row
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A row we did not import, and why (shown in the preview with its file and row)."""
+
+    file: str
+    row: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class Birthday:
+    """A birthday whose year may be unknown."""
+
+    month: int
+    day: int
+    year: int | None = None
+
+
+@dataclass(frozen=True)
+class PersonRecord:
+    """One person as a source describes them; empty strings mean "not given"."""
+
+    source: str
+    file: str
+    row: int
+    first_name: str = ""
+    last_name: str = ""
+    full_name: str = ""
+    linkedin_url: str = ""
+    emails: tuple[str, ...] = ()
+    phones: tuple[str, ...] = ()
+    company: str = ""
+    title: str = ""
+    location: str = ""
+    website: str = ""
+    birthday: Birthday | None = None
+    notes: str = ""
+    tags: tuple[str, ...] = ()
+    connected_on: dt.date | None = None
+    is_connection: bool = False
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or " ".join(p for p in (self.first_name, self.last_name) if p)
+
+
+@dataclass(frozen=True)
+class ActivityRecord:
+    """One dated event (message, invitation, endorsement...) between the owner and people.
+
+    `people` are LinkedIn profile URLs (normalised) or, when a source has none, names.
+    `source_key` is stable across re-imports of the same export, so importing twice
+    creates nothing new.
+    """
+
+    source: str
+    source_key: str
+    kind: str
+    occurred_at: dt.datetime
+    file: str
+    row: int
+    direction: str | None = None
+    people: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()
+    summary: str = ""
+    text: str = ""
+
+
+LINKEDIN_HOSTS = ("linkedin.com", "www.linkedin.com")
+_SLUG_PATH = re.compile(r"^/(in|pub|company|school)/([^/?#]+)", re.IGNORECASE)
+
+
+def normalize_linkedin_url(value: str) -> str:
+    """Canonical https://www.linkedin.com/in/<slug> form, or "" if it is not a profile URL.
+
+    LinkedIn treats the slug case-insensitively, so it is lower-cased; scheme, subdomain
+    (country sites such as de.linkedin.com), trailing slash, query and fragment are dropped.
+    """
+    text = (value or "").strip()
+    if not text:
+        return ""
+    if "://" not in text:
+        text = "https://" + text.lstrip("/")
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return ""
+    host = (parts.hostname or "").lower()
+    if parts.scheme.lower() not in ("http", "https"):
+        return ""
+    if host != "linkedin.com" and not host.endswith(".linkedin.com"):
+        return ""
+    match = _SLUG_PATH.match(parts.path)
+    if not match:
+        return ""
+    kind, slug = match.group(1).lower(), unquote(match.group(2)).strip().lower()
+    if not slug or any(c in slug for c in "<>\"' \t\\"):
+        return ""
+    return f"https://www.linkedin.com/{kind}/{slug}"
+
+
+_EMAIL = re.compile(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+$")
+
+
+def normalize_email(value: str) -> str:
+    """Lower-cased address, or "" when the value is not an email address."""
+    text = (value or "").strip().strip("<>").strip()
+    if text.lower().startswith("mailto:"):
+        text = text[7:]
+    text = text.lower()
+    return text if _EMAIL.match(text) else ""
+
+
+def normalize_phone(value: str) -> str:
+    """Digits only (a leading + kept) for matching; "" when fewer than 6 digits remain."""
+    text = (value or "").strip()
+    digits = "".join(c for c in text if c.isdigit())
+    if len(digits) < 6:
+        return ""
+    return ("+" if text.startswith("+") or text.startswith("00") else "") + digits.lstrip("0")
+
+
+def clean_text(value: str, limit: int = 1 << 20) -> str:
+    """NFC text without NULs or control characters other than tab and newline, capped."""
+    if not value:
+        return ""
+    text = unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\r", "\n"))
+    text = "".join(c for c in text if c in "\t\n" or unicodedata.category(c) != "Cc")
+    return text[:limit].strip()
+
+
+def name_key(*parts: str) -> str:
+    """Case- and accent-insensitive key for comparing names ("José Ødegaard" == "jose odegaard")."""
+    text = " ".join(p for p in parts if p)
+    text = unicodedata.normalize("NFKD", text.casefold())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[^\w]+", " ", text).split())
