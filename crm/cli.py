@@ -1,0 +1,135 @@
+"""The `crm` command: everything an operator does, each a thin wrapper over a service."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, run_command, with_appcontext
+
+from crm import config as config_module
+from crm import migrations
+from crm.db import db
+
+
+def _create_app():
+    from crm import create_app
+
+    # The CLI checks the schema per command, so `crm init` can create a missing database.
+    return create_app({"CHECK_SCHEMA": False})
+
+
+class CrmGroup(FlaskGroup):
+    """Flask's CLI group with our commands (and `run`, which refuses a stale schema)."""
+
+    def list_commands(self, ctx):
+        return sorted(self.commands)
+
+
+cli = CrmGroup(
+    create_app=_create_app,
+    add_default_commands=False,
+    add_version_option=False,
+    load_dotenv=False,
+    set_debug_flag=False,
+    help="Rapport, your personal social-selling CRM. Data lives in CRM_DATA_DIR (default ./instance).",
+)
+
+
+def needs_db(func):
+    """Run a command with the database open, after checking its schema is current."""
+
+    @functools.wraps(func)
+    @with_appcontext
+    def wrapper(*args, **kwargs):
+        try:
+            migrations.check(current_app.config["CRM"]["DATABASE"])
+        except migrations.SchemaError as exc:
+            raise click.ClickException(str(exc)) from None
+        db.connect(reuse_if_open=True)
+        try:
+            return func(*args, **kwargs)
+        finally:
+            db.close()
+
+    return wrapper
+
+
+def fail(message: str) -> None:
+    """Exit non-zero with a one-line message on stderr."""
+    raise click.ClickException(message)
+
+
+@cli.command("run")
+@click.option("--host", "-h", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", "-p", default=5000, show_default=True, help="Port to listen on.")
+@click.option("--debug/--no-debug", default=False, help="Reload on code changes (development).")
+@click.pass_context
+def run(ctx, host, port, debug):
+    """Serve Rapport with the development server (use gunicorn in production)."""
+    settings = config_module.load()
+    try:
+        migrations.check(settings["DATABASE"])
+    except migrations.SchemaError as exc:
+        fail(str(exc))
+    ctx.invoke(run_command, host=host, port=port, reload=debug, debugger=False, with_threads=True)
+
+
+@cli.command("init")
+@with_appcontext
+def init():
+    """Create the database if missing and apply pending migrations (safe to run again)."""
+    path = current_app.config["CRM"]["DATABASE"]
+    ran = migrations.migrate(path)
+    if ran:
+        click.echo(f"Applied {len(ran)} migration(s) to {path}: {', '.join(ran)}")
+    else:
+        click.echo(f"{path} is up to date ({len(migrations.available())} migrations).")
+
+
+@cli.command("set-password")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@needs_db
+def set_password(password_stdin):
+    """Set the owner's password (asked twice); signs out every session."""
+    from crm.services import auth
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    try:
+        auth.set_password(password)
+    except auth.PasswordError as exc:
+        fail(str(exc))
+    click.echo("Password set. Every existing session has been signed out.")
+
+
+@cli.command("config")
+@with_appcontext
+def show_config():
+    """Print the effective settings, with secrets masked."""
+    for key, value in config_module.masked(current_app.config["CRM"]).items():
+        click.echo(f"{key} = {value}")
+
+
+@cli.command("demo")
+@click.option("--seed", default=7, show_default=True, help="Random seed for the demo network.")
+@needs_db
+def demo(seed):
+    """Fill an empty database with a believable small network to explore."""
+    from crm.services import demo as demo_service
+
+    try:
+        counts = demo_service.load_demo(seed=seed)
+    except demo_service.NotEmpty as exc:
+        fail(str(exc))
+    click.echo(json.dumps(counts))
+
+
+def main() -> None:
+    """Entry point of the `crm` console script."""
+    cli(prog_name="crm")

@@ -1,0 +1,78 @@
+-- Rapport's first schema: every object of the product map.
+CREATE TABLE "setting" ("key" VARCHAR(255) NOT NULL PRIMARY KEY, "value" TEXT NOT NULL);
+CREATE TABLE "company" ("id" INTEGER NOT NULL PRIMARY KEY, "name" VARCHAR(255) NOT NULL, "name_key" VARCHAR(255) NOT NULL, "website" VARCHAR(255) NOT NULL, "notes" TEXT NOT NULL, "created_at" DATETIME NOT NULL, "deleted_at" DATETIME);
+CREATE UNIQUE INDEX "company_name_key" ON "company" ("name_key");
+CREATE TABLE "import_run" ("id" INTEGER NOT NULL PRIMARY KEY, "source" VARCHAR(255) NOT NULL, "file_name" VARCHAR(255) NOT NULL, "file_hash" VARCHAR(255) NOT NULL, "status" VARCHAR(255) NOT NULL, "started_at" DATETIME NOT NULL, "finished_at" DATETIME, "undone_at" DATETIME, "counts" TEXT NOT NULL, "problems" TEXT NOT NULL, "notices" TEXT NOT NULL);
+CREATE INDEX "import_run_file_hash" ON "import_run" ("file_hash");
+CREATE TABLE "contact" ("id" INTEGER NOT NULL PRIMARY KEY, "first_name" VARCHAR(255) NOT NULL, "last_name" VARCHAR(255) NOT NULL, "full_name" VARCHAR(255) NOT NULL, "name_key" VARCHAR(255) NOT NULL, "linkedin_url" VARCHAR(255), "company_id" INTEGER, "title" VARCHAR(255) NOT NULL, "location" VARCHAR(255) NOT NULL, "website" VARCHAR(255) NOT NULL, "birthday_month" INTEGER, "birthday_day" INTEGER, "birthday_year" INTEGER, "notes" TEXT NOT NULL, "stage" VARCHAR(255) NOT NULL, "source" VARCHAR(255) NOT NULL, "connected_on" DATE, "is_connection" INTEGER NOT NULL, "connected" INTEGER NOT NULL, "cadence_days" INTEGER, "value_deal" REAL NOT NULL, "value_referrals" INTEGER NOT NULL, "value_advocate" INTEGER NOT NULL, "value_feedback" INTEGER NOT NULL, "created_at" DATETIME NOT NULL, "updated_at" DATETIME NOT NULL, "deleted_at" DATETIME, "last_touch_at" DATETIME, "next_touch_due" DATE, "snoozed_until" DATETIME, "score" REAL NOT NULL, "score_reasons" TEXT NOT NULL, "score_updated_at" DATETIME, "import_run_id" INTEGER, FOREIGN KEY ("company_id") REFERENCES "company" ("id") ON DELETE SET NULL, FOREIGN KEY ("import_run_id") REFERENCES "import_run" ("id") ON DELETE SET NULL);
+CREATE INDEX "contact_name_key" ON "contact" ("name_key");
+CREATE UNIQUE INDEX "contact_linkedin_url" ON "contact" ("linkedin_url");
+CREATE INDEX "contact_company_id" ON "contact" ("company_id");
+CREATE INDEX "contact_stage" ON "contact" ("stage");
+CREATE INDEX "contact_last_touch_at" ON "contact" ("last_touch_at");
+CREATE INDEX "contact_next_touch_due" ON "contact" ("next_touch_due");
+CREATE INDEX "contact_score" ON "contact" ("score");
+CREATE INDEX "contact_import_run_id" ON "contact" ("import_run_id");
+CREATE INDEX "contact_deleted_at_score" ON "contact" ("deleted_at", "score");
+CREATE INDEX "contact_company_id_deleted_at" ON "contact" ("company_id", "deleted_at");
+CREATE TABLE "contact_email" ("id" INTEGER NOT NULL PRIMARY KEY, "contact_id" INTEGER NOT NULL, "email" VARCHAR(255) NOT NULL, "label" VARCHAR(255) NOT NULL, "position" INTEGER NOT NULL, FOREIGN KEY ("contact_id") REFERENCES "contact" ("id") ON DELETE CASCADE);
+CREATE INDEX "contact_email_contact_id" ON "contact_email" ("contact_id");
+CREATE INDEX "contact_email_email" ON "contact_email" ("email");
+CREATE UNIQUE INDEX "contact_email_contact_id_email" ON "contact_email" ("contact_id", "email");
+CREATE TABLE "contact_phone" ("id" INTEGER NOT NULL PRIMARY KEY, "contact_id" INTEGER NOT NULL, "phone" VARCHAR(255) NOT NULL, "phone_key" VARCHAR(255) NOT NULL, "label" VARCHAR(255) NOT NULL, "position" INTEGER NOT NULL, FOREIGN KEY ("contact_id") REFERENCES "contact" ("id") ON DELETE CASCADE);
+CREATE INDEX "contact_phone_contact_id" ON "contact_phone" ("contact_id");
+CREATE INDEX "contact_phone_phone_key" ON "contact_phone" ("phone_key");
+CREATE UNIQUE INDEX "contact_phone_contact_id_phone_key" ON "contact_phone" ("contact_id", "phone_key");
+CREATE TABLE "tag" ("id" INTEGER NOT NULL PRIMARY KEY, "name" VARCHAR(255) NOT NULL, "cadence_days" INTEGER);
+CREATE UNIQUE INDEX "tag_name" ON "tag" ("name");
+CREATE TABLE "contact_tag" ("id" INTEGER NOT NULL PRIMARY KEY, "contact_id" INTEGER NOT NULL, "tag_id" INTEGER NOT NULL, FOREIGN KEY ("contact_id") REFERENCES "contact" ("id") ON DELETE CASCADE, FOREIGN KEY ("tag_id") REFERENCES "tag" ("id") ON DELETE CASCADE);
+CREATE INDEX "contact_tag_contact_id" ON "contact_tag" ("contact_id");
+CREATE INDEX "contact_tag_tag_id" ON "contact_tag" ("tag_id");
+CREATE UNIQUE INDEX "contact_tag_contact_id_tag_id" ON "contact_tag" ("contact_id", "tag_id");
+CREATE INDEX "contact_tag_tag_id_contact_id" ON "contact_tag" ("tag_id", "contact_id");
+CREATE TABLE "activity" ("id" INTEGER NOT NULL PRIMARY KEY, "kind" VARCHAR(255) NOT NULL, "occurred_at" DATETIME NOT NULL, "direction" VARCHAR(255), "origin" VARCHAR(255) NOT NULL, "source" VARCHAR(255) NOT NULL, "source_key" VARCHAR(255), "summary" VARCHAR(255) NOT NULL, "body" TEXT NOT NULL, "import_run_id" INTEGER, "created_at" DATETIME NOT NULL, "updated_at" DATETIME NOT NULL, "deleted_at" DATETIME, FOREIGN KEY ("import_run_id") REFERENCES "import_run" ("id") ON DELETE SET NULL);
+CREATE INDEX "activity_occurred_at" ON "activity" ("occurred_at");
+CREATE UNIQUE INDEX "activity_source_key" ON "activity" ("source_key");
+CREATE INDEX "activity_import_run_id" ON "activity" ("import_run_id");
+CREATE TABLE "activity_contact" ("id" INTEGER NOT NULL PRIMARY KEY, "activity_id" INTEGER NOT NULL, "contact_id" INTEGER NOT NULL, "occurred_at" DATETIME NOT NULL, FOREIGN KEY ("activity_id") REFERENCES "activity" ("id") ON DELETE CASCADE, FOREIGN KEY ("contact_id") REFERENCES "contact" ("id") ON DELETE CASCADE);
+CREATE INDEX "activity_contact_activity_id" ON "activity_contact" ("activity_id");
+CREATE INDEX "activity_contact_contact_id" ON "activity_contact" ("contact_id");
+CREATE UNIQUE INDEX "activity_contact_activity_id_contact_id" ON "activity_contact" ("activity_id", "contact_id");
+CREATE INDEX "activity_contact_contact_id_occurred_at" ON "activity_contact" ("contact_id", "occurred_at");
+CREATE TABLE "follow_up" ("id" INTEGER NOT NULL PRIMARY KEY, "contact_id" INTEGER, "title" VARCHAR(255) NOT NULL, "due_at" DATETIME NOT NULL, "all_day" INTEGER NOT NULL, "rrule" VARCHAR(255), "snoozed_until" DATETIME, "done_at" DATETIME, "done_activity_id" INTEGER, "created_at" DATETIME NOT NULL, "deleted_at" DATETIME, FOREIGN KEY ("contact_id") REFERENCES "contact" ("id") ON DELETE CASCADE, FOREIGN KEY ("done_activity_id") REFERENCES "activity" ("id") ON DELETE SET NULL);
+CREATE INDEX "follow_up_contact_id" ON "follow_up" ("contact_id");
+CREATE INDEX "follow_up_due_at" ON "follow_up" ("due_at");
+CREATE INDEX "follow_up_done_at" ON "follow_up" ("done_at");
+CREATE INDEX "follow_up_done_activity_id" ON "follow_up" ("done_activity_id");
+CREATE TABLE "signal" ("id" INTEGER NOT NULL PRIMARY KEY, "contact_id" INTEGER NOT NULL, "kind" VARCHAR(255) NOT NULL, "weight" REAL NOT NULL, "half_life_days" REAL NOT NULL, "observed_at" DATETIME NOT NULL, "details" TEXT NOT NULL, "note" TEXT NOT NULL, "dismissed_at" DATETIME, "source_key" VARCHAR(255), "import_run_id" INTEGER, "activity_id" INTEGER, "created_at" DATETIME NOT NULL, FOREIGN KEY ("contact_id") REFERENCES "contact" ("id") ON DELETE CASCADE, FOREIGN KEY ("import_run_id") REFERENCES "import_run" ("id") ON DELETE SET NULL, FOREIGN KEY ("activity_id") REFERENCES "activity" ("id") ON DELETE SET NULL);
+CREATE INDEX "signal_contact_id" ON "signal" ("contact_id");
+CREATE INDEX "signal_kind" ON "signal" ("kind");
+CREATE INDEX "signal_observed_at" ON "signal" ("observed_at");
+CREATE UNIQUE INDEX "signal_source_key" ON "signal" ("source_key");
+CREATE INDEX "signal_import_run_id" ON "signal" ("import_run_id");
+CREATE INDEX "signal_activity_id" ON "signal" ("activity_id");
+CREATE TABLE "reciprocity" ("id" INTEGER NOT NULL PRIMARY KEY, "contact_id" INTEGER NOT NULL, "direction" VARCHAR(255) NOT NULL, "kind" VARCHAR(255) NOT NULL, "note" VARCHAR(255) NOT NULL, "occurred_at" DATETIME NOT NULL, FOREIGN KEY ("contact_id") REFERENCES "contact" ("id") ON DELETE CASCADE);
+CREATE INDEX "reciprocity_contact_id" ON "reciprocity" ("contact_id");
+CREATE TABLE "import_change" ("id" INTEGER NOT NULL PRIMARY KEY, "run_id" INTEGER NOT NULL, "table" VARCHAR(255) NOT NULL, "row_id" INTEGER NOT NULL, "action" VARCHAR(255) NOT NULL, "before" TEXT, FOREIGN KEY ("run_id") REFERENCES "import_run" ("id") ON DELETE CASCADE);
+CREATE INDEX "import_change_run_id" ON "import_change" ("run_id");
+CREATE INDEX "import_change_run_id_table" ON "import_change" ("run_id", "table");
+CREATE TABLE "merge" ("id" INTEGER NOT NULL PRIMARY KEY, "kept_id" INTEGER NOT NULL, "merged_id" INTEGER NOT NULL, "snapshot" TEXT NOT NULL, "created_at" DATETIME NOT NULL, "undone_at" DATETIME, FOREIGN KEY ("kept_id") REFERENCES "contact" ("id") ON DELETE CASCADE);
+CREATE INDEX "merge_kept_id" ON "merge" ("kept_id");
+CREATE TABLE "column_mapping" ("id" INTEGER NOT NULL PRIMARY KEY, "header_key" VARCHAR(255) NOT NULL, "mapping" TEXT NOT NULL, "updated_at" DATETIME NOT NULL);
+CREATE UNIQUE INDEX "column_mapping_header_key" ON "column_mapping" ("header_key");
+CREATE TABLE "login_attempt" ("id" INTEGER NOT NULL PRIMARY KEY, "client" VARCHAR(255) NOT NULL, "at" DATETIME NOT NULL);
+CREATE INDEX "login_attempt_client" ON "login_attempt" ("client");
+CREATE INDEX "login_attempt_at" ON "login_attempt" ("at");
+
+-- Full-text search over activity summaries and bodies (notes, message text).
+CREATE VIRTUAL TABLE "activity_fts" USING fts5(summary, body, content='activity', content_rowid='id', tokenize='unicode61 remove_diacritics 2');
+CREATE TRIGGER "activity_fts_insert" AFTER INSERT ON "activity" BEGIN
+  INSERT INTO activity_fts(rowid, summary, body) VALUES (new.id, new.summary, new.body);
+END;
+CREATE TRIGGER "activity_fts_delete" AFTER DELETE ON "activity" BEGIN
+  INSERT INTO activity_fts(activity_fts, rowid, summary, body) VALUES ('delete', old.id, old.summary, old.body);
+END;
+CREATE TRIGGER "activity_fts_update" AFTER UPDATE OF summary, body ON "activity" BEGIN
+  INSERT INTO activity_fts(activity_fts, rowid, summary, body) VALUES ('delete', old.id, old.summary, old.body);
+  INSERT INTO activity_fts(rowid, summary, body) VALUES (new.id, new.summary, new.body);
+END;

@@ -1,0 +1,329 @@
+"""Peewee models for the whole product map, and a few small query helpers.
+
+The schema itself is created by the ordered migrations in crm/migrations; a test checks that
+the migrated schema matches these models. Timestamps are naive UTC datetimes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from peewee import (
+    SQL,
+    BooleanField,
+    CharField,
+    DateField,
+    DateTimeField,
+    FloatField,
+    ForeignKeyField,
+    IntegerField,
+    TextField,
+)
+
+from crm.db import BaseModel
+
+STAGES = (
+    "lead",
+    "prospect",
+    "opportunity",
+    "customer",
+    "partner",
+    "friend",
+    "lost",
+    "do_not_contact",
+)
+STAGE_LABELS = {
+    "lead": "Lead",
+    "prospect": "Prospect",
+    "opportunity": "Opportunity",
+    "customer": "Customer",
+    "partner": "Partner",
+    "friend": "Friend",
+    "lost": "Lost",
+    "do_not_contact": "Do not contact",
+}
+ACTIVITY_KINDS = (
+    "note",
+    "call",
+    "email",
+    "meeting",
+    "message",
+    "invitation",
+    "endorsement",
+    "recommendation",
+    "other",
+    "stage_change",
+    "followup_done",
+    "signal",
+    "job_change",
+    "import",
+)
+TOUCH_KINDS = ("note", "call", "email", "meeting", "message", "other")
+
+
+def utcnow() -> dt.datetime:
+    """The current time as a naive UTC datetime (how every timestamp is stored)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class JSONField(TextField):
+    """A JSON document stored as text."""
+
+    def db_value(self, value):
+        return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+    def python_value(self, value):
+        return None if value is None else json.loads(value)
+
+
+class Setting(BaseModel):
+    """Owner settings and app state (password hash, session generation, goals, weights)."""
+
+    key = CharField(primary_key=True)
+    value = JSONField()
+
+
+class Company(BaseModel):
+    name = CharField()
+    name_key = CharField(unique=True)
+    website = CharField(default="")
+    notes = TextField(default="")
+    created_at = DateTimeField(default=utcnow)
+    deleted_at = DateTimeField(null=True)
+
+
+class ImportRun(BaseModel):
+    """One import: what was read, what it changed (ImportChange rows), and whether it was undone."""
+
+    source = CharField()
+    file_name = CharField()
+    file_hash = CharField(index=True)
+    status = CharField(default="running")  # running, committed, failed, undone
+    started_at = DateTimeField(default=utcnow)
+    finished_at = DateTimeField(null=True)
+    undone_at = DateTimeField(null=True)
+    counts = JSONField(default=dict)
+    problems = JSONField(default=list)
+    notices = JSONField(default=list)
+
+
+class Contact(BaseModel):
+    first_name = CharField(default="")
+    last_name = CharField(default="")
+    full_name = CharField()
+    name_key = CharField(index=True)
+    linkedin_url = CharField(null=True, unique=True)
+    company = ForeignKeyField(Company, null=True, backref="contacts", on_delete="SET NULL")
+    title = CharField(default="")
+    location = CharField(default="")
+    website = CharField(default="")
+    birthday_month = IntegerField(null=True)
+    birthday_day = IntegerField(null=True)
+    birthday_year = IntegerField(null=True)
+    notes = TextField(default="")
+    stage = CharField(default="lead", index=True)
+    source = CharField(default="manual")
+    connected_on = DateField(null=True)
+    is_connection = BooleanField(default=False)
+    connected = BooleanField(default=False)
+    cadence_days = IntegerField(null=True)
+    value_deal = FloatField(default=0)
+    value_referrals = IntegerField(default=0)
+    value_advocate = BooleanField(default=False)
+    value_feedback = BooleanField(default=False)
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+    deleted_at = DateTimeField(null=True)
+    # Denormalised for the Today page and lists (kept current by the services).
+    last_touch_at = DateTimeField(null=True, index=True)
+    next_touch_due = DateField(null=True, index=True)
+    snoozed_until = DateTimeField(null=True)
+    score = FloatField(default=0, index=True)
+    score_reasons = JSONField(default=list)
+    score_updated_at = DateTimeField(null=True)
+    import_run = ForeignKeyField(ImportRun, null=True, on_delete="SET NULL")
+
+    class Meta:
+        indexes = ((("deleted_at", "score"), False), (("company", "deleted_at"), False))
+
+    @property
+    def birthday_text(self) -> str:
+        if not self.birthday_month:
+            return ""
+        base = dt.date(2000, self.birthday_month, self.birthday_day).strftime("%-d %B")
+        return f"{base} {self.birthday_year}" if self.birthday_year else base
+
+
+class ContactEmail(BaseModel):
+    contact = ForeignKeyField(Contact, backref="emails", on_delete="CASCADE")
+    email = CharField(index=True)
+    label = CharField(default="")
+    position = IntegerField(default=0)
+
+    class Meta:
+        indexes = ((("contact", "email"), True),)
+
+
+class ContactPhone(BaseModel):
+    contact = ForeignKeyField(Contact, backref="phones", on_delete="CASCADE")
+    phone = CharField()
+    phone_key = CharField(index=True)
+    label = CharField(default="")
+    position = IntegerField(default=0)
+
+    class Meta:
+        indexes = ((("contact", "phone_key"), True),)
+
+
+class Tag(BaseModel):
+    name = CharField(unique=True)
+    cadence_days = IntegerField(null=True)
+
+
+class ContactTag(BaseModel):
+    contact = ForeignKeyField(Contact, backref="tag_links", on_delete="CASCADE")
+    tag = ForeignKeyField(Tag, backref="contact_links", on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("contact", "tag"), True), (("tag", "contact"), False))
+
+
+class Activity(BaseModel):
+    """One entry in the stream: a touch, an imported message, or something the system did."""
+
+    kind = CharField()
+    occurred_at = DateTimeField(index=True)
+    direction = CharField(null=True)  # in, out or None
+    origin = CharField(default="logged")  # logged, imported, system
+    source = CharField(default="manual")
+    source_key = CharField(null=True, unique=True)
+    summary = CharField(default="")
+    body = TextField(default="")
+    import_run = ForeignKeyField(ImportRun, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+    deleted_at = DateTimeField(null=True)
+
+
+class ActivityContact(BaseModel):
+    """Which contacts an activity involves; occurred_at is copied here for per-contact timelines."""
+
+    activity = ForeignKeyField(Activity, backref="contact_links", on_delete="CASCADE")
+    contact = ForeignKeyField(Contact, backref="activity_links", on_delete="CASCADE")
+    occurred_at = DateTimeField()
+
+    class Meta:
+        indexes = ((("activity", "contact"), True), (("contact", "occurred_at"), False))
+
+
+class FollowUp(BaseModel):
+    contact = ForeignKeyField(Contact, backref="followups", null=True, on_delete="CASCADE")
+    title = CharField()
+    due_at = DateTimeField(index=True)
+    all_day = BooleanField(default=True)
+    rrule = CharField(null=True)
+    snoozed_until = DateTimeField(null=True)
+    done_at = DateTimeField(null=True, index=True)
+    done_activity = ForeignKeyField(Activity, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=utcnow)
+    deleted_at = DateTimeField(null=True)
+
+
+class Signal(BaseModel):
+    """A buying or relationship signal on a contact; its weight fades with its half-life."""
+
+    contact = ForeignKeyField(Contact, backref="signals", on_delete="CASCADE")
+    kind = CharField(index=True)
+    weight = FloatField()
+    half_life_days = FloatField()
+    observed_at = DateTimeField(index=True)
+    details = JSONField(default=dict)
+    note = TextField(default="")
+    dismissed_at = DateTimeField(null=True)
+    source_key = CharField(null=True, unique=True)
+    import_run = ForeignKeyField(ImportRun, null=True, on_delete="SET NULL")
+    activity = ForeignKeyField(Activity, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=utcnow)
+
+
+class Reciprocity(BaseModel):
+    """The give/ask ledger: introductions, favours and referrals in each direction."""
+
+    contact = ForeignKeyField(Contact, backref="ledger", on_delete="CASCADE")
+    direction = CharField()  # gave (owner gave) or asked (owner asked / received)
+    kind = CharField()  # introduction, favour, referral
+    note = CharField(default="")
+    occurred_at = DateTimeField(default=utcnow)
+
+
+class ImportChange(BaseModel):
+    """What an import did to one row, so the import can be undone exactly."""
+
+    run = ForeignKeyField(ImportRun, backref="changes", on_delete="CASCADE")
+    table = CharField()
+    row_id = IntegerField()
+    action = CharField()  # created or updated
+    before = JSONField(null=True)
+
+    class Meta:
+        indexes = ((("run", "table"), False),)
+
+
+class Merge(BaseModel):
+    """A duplicate merge, with a snapshot of both contacts so it can be undone."""
+
+    kept = ForeignKeyField(Contact, on_delete="CASCADE")
+    merged_id = IntegerField()
+    snapshot = JSONField()
+    created_at = DateTimeField(default=utcnow)
+    undone_at = DateTimeField(null=True)
+
+
+class ColumnMapping(BaseModel):
+    """A CSV column mapping the owner chose, remembered by the file's header."""
+
+    header_key = CharField(unique=True)
+    mapping = JSONField()
+    updated_at = DateTimeField(default=utcnow)
+
+
+class LoginAttempt(BaseModel):
+    """Failed logins per client address, for throttling (shared by all workers)."""
+
+    client = CharField(index=True)
+    at = DateTimeField(index=True)
+
+
+MODELS = (
+    Setting,
+    Company,
+    ImportRun,
+    Contact,
+    ContactEmail,
+    ContactPhone,
+    Tag,
+    ContactTag,
+    Activity,
+    ActivityContact,
+    FollowUp,
+    Signal,
+    Reciprocity,
+    ImportChange,
+    Merge,
+    ColumnMapping,
+    LoginAttempt,
+)
+
+ALIVE = SQL("deleted_at IS NULL")
+
+
+def get_setting(key: str, default=None):
+    """A setting's value, or the default when unset."""
+    row = Setting.get_or_none(Setting.key == key)
+    return default if row is None else row.value
+
+
+def set_setting(key: str, value) -> None:
+    """Store a setting (the caller owns the transaction)."""
+    Setting.insert(key=key, value=value).on_conflict_replace().execute()

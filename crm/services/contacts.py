@@ -1,0 +1,346 @@
+"""Contacts and companies: list, search, create, edit, trash and restore."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from importers.base import name_key, normalize_phone
+from peewee import JOIN, fn
+
+from crm.db import write
+from crm.forms import ContactInput
+from crm.models import (
+    Activity,
+    ActivityContact,
+    Company,
+    Contact,
+    ContactEmail,
+    ContactPhone,
+    ContactTag,
+    FollowUp,
+    Tag,
+    utcnow,
+)
+
+PER_PAGE = 50
+SORTS = {
+    "name": (Contact.name_key.asc(), Contact.id.asc()),
+    "recent": (Contact.last_touch_at.desc(nulls="LAST"), Contact.id.desc()),
+    "added": (Contact.created_at.desc(), Contact.id.desc()),
+    "priority": (Contact.score.desc(), Contact.id.asc()),
+    "company": (Company.name_key.asc(nulls="LAST"), Contact.name_key.asc()),
+}
+SORT_LABELS = {
+    "name": "Name",
+    "recent": "Last touch",
+    "added": "Recently added",
+    "priority": "Priority",
+    "company": "Company",
+}
+
+
+class ValidationError(ValueError):
+    """Input a service refuses, keyed by field name like a form error."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
+@dataclass
+class ContactFilters:
+    q: str = ""
+    tag: str = ""
+    stage: str = ""
+    company_id: int | None = None
+    sort: str = "name"
+    page: int = 1
+    quiet_days: int | None = None
+    has_followup: bool = False
+
+
+@dataclass
+class ContactPage:
+    items: list[Contact]
+    tags: dict[int, list[str]]
+    total: int
+    page: int
+    pages: int
+
+
+def _alive(query):
+    return query.where(Contact.deleted_at.is_null())
+
+
+def search_query(filters: ContactFilters):
+    """The filtered (unsorted, unpaginated) contact query."""
+    query = _alive(Contact.select(Contact, Company).join(Company, JOIN.LEFT_OUTER))
+    if filters.q:
+        text = filters.q.strip().lower()
+        key = name_key(filters.q) or text
+        email_match = ContactEmail.select(ContactEmail.contact).where(
+            ContactEmail.email.contains(text)
+        )
+        query = query.where(
+            Contact.name_key.contains(key)
+            | Company.name_key.contains(key)
+            | fn.lower(Contact.title).contains(text)
+            | Contact.id.in_(email_match)
+        )
+    if filters.stage:
+        query = query.where(Contact.stage == filters.stage)
+    if filters.company_id:
+        query = query.where(Contact.company == filters.company_id)
+    if filters.tag:
+        tagged = ContactTag.select(ContactTag.contact).join(Tag).where(Tag.name == filters.tag)
+        query = query.where(Contact.id.in_(tagged))
+    if filters.quiet_days:
+        cutoff = utcnow() - dt.timedelta(days=filters.quiet_days)
+        query = query.where(Contact.last_touch_at.is_null() | (Contact.last_touch_at < cutoff))
+    if filters.has_followup:
+        open_followups = FollowUp.select(FollowUp.contact).where(
+            FollowUp.done_at.is_null(), FollowUp.deleted_at.is_null()
+        )
+        query = query.where(Contact.id.in_(open_followups))
+    return query
+
+
+def list_contacts(filters: ContactFilters, per_page: int = PER_PAGE) -> ContactPage:
+    """One page of contacts with their company and tags, in a constant number of queries."""
+    query = search_query(filters)
+    total = query.count()
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, filters.page), pages)
+    items = list(query.order_by(*SORTS.get(filters.sort, SORTS["name"])).paginate(page, per_page))
+    return ContactPage(items, tags_for([c.id for c in items]), total, page, pages)
+
+
+def tags_for(contact_ids: list[int]) -> dict[int, list[str]]:
+    """Tag names per contact id, in one query."""
+    result: dict[int, list[str]] = defaultdict(list)
+    if not contact_ids:
+        return result
+    rows = (
+        ContactTag.select(ContactTag.contact, Tag.name)
+        .join(Tag)
+        .where(ContactTag.contact.in_(contact_ids))
+        .order_by(Tag.name)
+        .tuples()
+    )
+    for contact_id, tag in rows:
+        result[contact_id].append(tag)
+    return result
+
+
+def all_tags() -> list[Tag]:
+    """Every tag, by name."""
+    return list(Tag.select().order_by(Tag.name))
+
+
+def get_contact(contact_id: int, *, include_deleted: bool = False) -> Contact | None:
+    """A contact by id (None when missing or in the trash)."""
+    query = Contact.select(Contact, Company).join(Company, JOIN.LEFT_OUTER)
+    query = query.where(Contact.id == contact_id)
+    if not include_deleted:
+        query = query.where(Contact.deleted_at.is_null())
+    return query.get_or_none()
+
+
+def company_for(name: str) -> Company | None:
+    """The company with this name (matched case- and accent-insensitively), created if new."""
+    name = (name or "").strip()
+    if not name:
+        return None
+    key = name_key(name) or name.lower()
+    company = Company.get_or_none(Company.name_key == key)
+    if company is None:
+        company = Company.create(name=name, name_key=key)
+    elif company.deleted_at:
+        company.deleted_at = None
+        company.save()
+    return company
+
+
+def _check_unique_url(url: str | None, contact_id: int | None) -> None:
+    if not url:
+        return
+    other = Contact.get_or_none(Contact.linkedin_url == url)
+    if other and other.id != contact_id:
+        where = " (in the trash)" if other.deleted_at else ""
+        raise ValidationError(
+            {"linkedin_url": f"{other.full_name}{where} already has this LinkedIn profile."}
+        )
+
+
+def _apply(contact: Contact, data: ContactInput) -> None:
+    contact.first_name = data.first_name
+    contact.last_name = data.last_name
+    contact.full_name = " ".join(p for p in (data.first_name, data.last_name) if p)
+    contact.name_key = name_key(contact.full_name)
+    contact.company = company_for(data.company)
+    contact.title = data.title
+    contact.location = data.location
+    contact.website = data.website
+    contact.linkedin_url = data.linkedin_url
+    year, month, day = data.birthday or (None, None, None)
+    contact.birthday_year, contact.birthday_month, contact.birthday_day = year, month, day
+    contact.stage = data.stage
+    contact.notes = data.notes
+    contact.cadence_days = data.cadence_days
+    contact.updated_at = utcnow()
+
+
+def create_contact(data: ContactInput, *, source: str = "manual") -> Contact:
+    """Add a contact from form input."""
+    with write():
+        _check_unique_url(data.linkedin_url, None)
+        contact = Contact(source=source)
+        _apply(contact, data)
+        contact.save()
+        _set_lists(contact, data)
+    return contact
+
+
+def update_contact(contact: Contact, data: ContactInput) -> Contact:
+    """Save edited fields, emails, phones and tags."""
+    with write():
+        _check_unique_url(data.linkedin_url, contact.id)
+        _apply(contact, data)
+        contact.save()
+        _set_lists(contact, data)
+    return contact
+
+
+def _set_lists(contact: Contact, data: ContactInput) -> None:
+    ContactEmail.delete().where(ContactEmail.contact == contact).execute()
+    for position, email in enumerate(data.emails):
+        ContactEmail.create(contact=contact, email=email, position=position)
+    ContactPhone.delete().where(ContactPhone.contact == contact).execute()
+    seen = set()
+    for position, phone in enumerate(data.phones):
+        key = normalize_phone(phone)
+        if key in seen:
+            continue
+        seen.add(key)
+        ContactPhone.create(contact=contact, phone=phone, phone_key=key, position=position)
+    set_tags(contact, data.tags)
+
+
+def set_tags(contact: Contact, names: list[str]) -> None:
+    """Replace a contact's tags (the caller owns the transaction)."""
+    ContactTag.delete().where(ContactTag.contact == contact).execute()
+    for tag_name in names:
+        tag, _ = Tag.get_or_create(name=tag_name)
+        ContactTag.get_or_create(contact=contact, tag=tag)
+
+
+def emails_of(contact: Contact) -> list[str]:
+    return [e.email for e in contact.emails.order_by(ContactEmail.position)]
+
+
+def phones_of(contact: Contact) -> list[str]:
+    return [p.phone for p in contact.phones.order_by(ContactPhone.position)]
+
+
+def form_values(contact: Contact) -> dict[str, str]:
+    """A contact as the strings its edit form shows."""
+    birthday = ""
+    if contact.birthday_month:
+        md = f"{contact.birthday_month:02d}-{contact.birthday_day:02d}"
+        birthday = f"{contact.birthday_year}-{md}" if contact.birthday_year else md
+    return {
+        "first_name": contact.first_name,
+        "last_name": contact.last_name,
+        "emails": "\n".join(emails_of(contact)),
+        "phones": "\n".join(phones_of(contact)),
+        "company": contact.company.name if contact.company_id else "",
+        "title": contact.title,
+        "location": contact.location,
+        "website": contact.website,
+        "linkedin_url": contact.linkedin_url or "",
+        "birthday": birthday,
+        "stage": contact.stage,
+        "tags": ", ".join(tags_for([contact.id]).get(contact.id, [])),
+        "notes": contact.notes,
+        "cadence_days": str(contact.cadence_days or ""),
+    }
+
+
+def delete_contact(contact: Contact) -> None:
+    """Move a contact to the trash (restorable; its history is kept)."""
+    with write():
+        contact.deleted_at = utcnow()
+        contact.save()
+
+
+def restore_contact(contact: Contact) -> None:
+    """Bring a contact back from the trash."""
+    with write():
+        contact.deleted_at = None
+        contact.save()
+
+
+def trash(limit: int = 200) -> list[Contact]:
+    """Contacts in the trash, most recently deleted first."""
+    return list(
+        Contact.select()
+        .where(Contact.deleted_at.is_null(False))
+        .order_by(Contact.deleted_at.desc())
+        .limit(limit)
+    )
+
+
+def timeline(
+    contact: Contact, limit: int = 50, before: dt.datetime | None = None
+) -> list[Activity]:
+    """A contact's activities, newest first."""
+    query = (
+        Activity.select()
+        .join(ActivityContact)
+        .where(ActivityContact.contact == contact, Activity.deleted_at.is_null())
+    )
+    if before is not None:
+        query = query.where(ActivityContact.occurred_at < before)
+    return list(query.order_by(ActivityContact.occurred_at.desc()).limit(limit))
+
+
+def count_contacts() -> int:
+    """Contacts not in the trash."""
+    return _alive(Contact.select()).count()
+
+
+def list_companies(q: str = "", page: int = 1, per_page: int = PER_PAGE):
+    """Companies with the number of people you know there, biggest first."""
+    people = fn.COUNT(Contact.id)
+    query = (
+        Company.select(Company, people.alias("people"))
+        .join(
+            Contact,
+            JOIN.LEFT_OUTER,
+            on=(Contact.company == Company.id) & Contact.deleted_at.is_null(),
+        )
+        .where(Company.deleted_at.is_null())
+        .group_by(Company.id)
+    )
+    if q:
+        query = query.where(Company.name_key.contains(name_key(q) or q.lower()))
+    total = query.count()
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    items = list(query.order_by(people.desc(), Company.name_key).paginate(page, per_page))
+    return items, total, page, pages
+
+
+def get_company(company_id: int) -> Company | None:
+    return Company.get_or_none(Company.id == company_id, Company.deleted_at.is_null())
+
+
+def people_at(company: Company) -> list[Contact]:
+    """Everyone you know at a company, by priority then name."""
+    return list(
+        _alive(Contact.select().where(Contact.company == company)).order_by(
+            Contact.score.desc(), Contact.name_key
+        )
+    )

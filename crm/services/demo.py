@@ -1,0 +1,193 @@
+"""A believable small network for a first look: contacts, companies, history, follow-ups, signals."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from importers.base import name_key, normalize_phone
+
+from crm.db import write
+from crm.models import (
+    Activity,
+    ActivityContact,
+    Contact,
+    ContactEmail,
+    ContactPhone,
+    ContactTag,
+    FollowUp,
+    Signal,
+    Tag,
+    utcnow,
+)
+from crm.services.contacts import company_for
+
+
+class NotEmpty(Exception):
+    """Demo data only goes into an empty database."""
+
+
+FIRST = (
+    "Amara Lukas Priya Mateo Sofia Kenji Elena Omar Freya Ravi Chloe Jonas Yara Noah "
+    "Ingrid Tariq Mei Gabriel Zanele Oscar Nadia Felix Aiko Samir Astrid Daniel Leila Bram "
+    "Camila Hiroshi Ines Malik Julia Arjun Siobhan Kofi"
+).split()
+LAST = (
+    "Okafor Becker Patel García Rossi Tanaka Petrov Haddad Larsen Kumar Dubois Jensen "
+    "Ahmed Brown Lindqvist Khan Chen Silva Nkosi Novak Moreau Fischer Sato Yilmaz Eriksen "
+    "Walsh Hughes Van der Berg Reyes Nakamura Costa Murphy Wagner Gupta O'Brien Mensah"
+).split()
+COMPANIES = [
+    "Northwind Analytics",
+    "Globex Systems",
+    "Acme Robotics",
+    "Brightline Health",
+    "Cobalt Logistics",
+    "Helix Bio",
+    "Lumen Media",
+    "Polaris Capital",
+    "Redwood Software",
+    "Sapphire Retail",
+    "Vertex Cloud",
+    "Willow Foods",
+]
+TITLES = [
+    "VP Sales",
+    "Head of Growth",
+    "CMO",
+    "Founder & CEO",
+    "Head of Revenue Operations",
+    "Director of Demand Generation",
+    "Procurement Manager",
+    "CTO",
+    "Customer Success Manager",
+    "Head of Partnerships",
+    "Account Executive",
+    "Product Manager",
+]
+NOTES = [
+    "Call about the Q3 renewal; budget owner is the CFO.",
+    "Met at SaaStr. Interested in the analytics add-on.",
+    "Sent the case study; they liked the onboarding numbers.",
+    "Asked for pricing for 25 seats.",
+    "Intro'd them to Priya at Helix, who solved the same churn problem.",
+    "Quick catch-up over coffee. Hiring two SDRs next quarter.",
+    "Demo went well. Next step: security review.",
+    "They are evaluating two other vendors; decision by end of month.",
+]
+MESSAGES_IN = [
+    "Thanks for connecting! Would love to hear how you handle onboarding.",
+    "Could you send pricing for 25 seats? Our renewal is in June.",
+    "Saw your post about churn, it resonated with what we're seeing too.",
+    "We're reviewing budgets next quarter, ping me in March.",
+]
+MESSAGES_OUT = [
+    "Congrats on the new role! Happy to share what we learned rolling out a similar project.",
+    "Great to meet you at the conference. Here is the deck I promised.",
+    "Following up on pricing: I've attached the proposal.",
+]
+TAGS = {"Customers": 30, "Prospects": 14, "Partners": 45, "Investors": None}
+
+
+def load_demo(seed: int = 7, now: dt.datetime | None = None) -> dict[str, int]:
+    """Fill an empty database with a small demo network; returns what was created."""
+    if Contact.select().exists():
+        raise NotEmpty("The database already has contacts; demo data only goes into an empty one.")
+    rng = random.Random(seed)
+    now = now or utcnow()
+    counts = {"contacts": 0, "activities": 0, "followups": 0, "signals": 0}
+    with write():
+        tags = {name: Tag.create(name=name, cadence_days=days) for name, days in TAGS.items()}
+        companies = [company_for(name) for name in COMPANIES]
+        people = []
+        for i, (first, last) in enumerate(zip(FIRST, LAST, strict=False)):
+            company = companies[i % len(companies)]
+            full = f"{first} {last}"
+            slug = name_key(full).replace(" ", "-")
+            stage = rng.choice(
+                ["lead", "prospect", "prospect", "opportunity", "customer", "partner"]
+            )
+            contact = Contact.create(
+                first_name=first,
+                last_name=last,
+                full_name=full,
+                name_key=name_key(full),
+                linkedin_url=f"https://www.linkedin.com/in/{slug}-{rng.getrandbits(20):05x}",
+                company=company,
+                title=rng.choice(TITLES),
+                location=rng.choice(
+                    ["Berlin", "London", "New York", "Lisbon", "Toronto", "Singapore"]
+                ),
+                stage=stage,
+                source="demo",
+                is_connection=True,
+                connected=True,
+                connected_on=(now - dt.timedelta(days=rng.randrange(20, 2000))).date(),
+                birthday_month=rng.randrange(1, 13) if i % 3 == 0 else None,
+                birthday_day=rng.randrange(1, 29) if i % 3 == 0 else None,
+                created_at=now - dt.timedelta(days=rng.randrange(30, 400)),
+            )
+            domain = name_key(company.name).split()[0]
+            ContactEmail.create(contact=contact, email=f"{slug}@{domain}.example")
+            phone = f"+1 415-555-{1000 + i:04d}"
+            ContactPhone.create(contact=contact, phone=phone, phone_key=normalize_phone(phone))
+            tag = {"customer": "Customers", "partner": "Partners"}.get(stage, "Prospects")
+            ContactTag.create(contact=contact, tag=tags[tag])
+            people.append(contact)
+            counts["contacts"] += 1
+        for contact in people:
+            last_touch = None
+            for _ in range(rng.randrange(1, 7)):
+                when = now - dt.timedelta(days=rng.randrange(1, 240), hours=rng.randrange(0, 10))
+                kind = rng.choice(["note", "call", "email", "meeting", "message", "message"])
+                direction = rng.choice(["in", "out"]) if kind in ("message", "email") else None
+                text = (
+                    rng.choice(MESSAGES_IN if direction == "in" else MESSAGES_OUT)
+                    if kind == "message"
+                    else rng.choice(NOTES)
+                )
+                activity = Activity.create(
+                    kind=kind,
+                    occurred_at=when,
+                    direction=direction,
+                    origin="imported" if kind == "message" else "logged",
+                    source="demo",
+                    summary=text[:140],
+                    body=text,
+                )
+                ActivityContact.create(activity=activity, contact=contact, occurred_at=when)
+                last_touch = max(last_touch or when, when)
+                counts["activities"] += 1
+            contact.last_touch_at = last_touch
+            contact.save()
+        titles = [
+            "Send pricing",
+            "Book the security review",
+            "Share the case study",
+            "Check in after the demo",
+        ]
+        for offset, contact in zip((-3, -1, 0, 2, 5, 9, 14), people[::5], strict=False):
+            FollowUp.create(
+                contact=contact,
+                title=rng.choice(titles),
+                due_at=(now + dt.timedelta(days=offset)).replace(
+                    hour=9, minute=0, second=0, microsecond=0
+                ),
+            )
+            counts["followups"] += 1
+        for contact in people[1::6]:
+            new_company = rng.choice(companies)
+            Signal.create(
+                contact=contact,
+                kind="job_change",
+                weight=40,
+                half_life_days=30,
+                observed_at=now - dt.timedelta(days=rng.randrange(1, 20)),
+                details={
+                    "old_company": contact.company.name,
+                    "new_company": new_company.name,
+                    "new_title": contact.title,
+                },
+            )
+            counts["signals"] += 1
+    return counts

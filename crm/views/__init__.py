@@ -1,0 +1,13 @@
+"""Blueprints, one per area; the blueprint name matches its URL prefix and template folder."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_blueprints(app: Flask) -> None:
+    """Attach every area's blueprint."""
+    from crm.views import auth, companies, contacts, pages, system
+
+    for module in (auth, system, pages, contacts, companies):
+        app.register_blueprint(module.bp)

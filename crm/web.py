@@ -1,0 +1,131 @@
+"""Rendering helpers shared by the views: page-or-fragment responses, filters, error pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app, make_response, redirect, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from crm import htmx
+
+log = logging.getLogger("crm")
+
+
+def wants_fragment() -> bool:
+    """htmx swaps get the fragment; boosted and history-restore requests get the full page."""
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
+
+
+def render(page_template: str, fragment: str | None = None, /, status: int = 200, **context):
+    """The fragment for an htmx request, otherwise the full page (which includes it)."""
+    template = fragment if fragment and wants_fragment() else page_template
+    response = make_response(render_template(template, **context), status)
+    response.vary.add("HX-Request")
+    return response
+
+
+def see_other(url: str):
+    """After a successful form: a 303 for a plain request, a full navigation for htmx."""
+    if htmx:
+        response = make_response("", 200)
+        response.headers["HX-Redirect"] = url
+        return response
+    return redirect(url, code=303)
+
+
+def owner_tz() -> ZoneInfo:
+    """The owner's time zone (CRM_TIMEZONE, or the one chosen in settings)."""
+    from crm.models import get_setting
+
+    return ZoneInfo(get_setting("timezone") or current_app.config["CRM"]["TIMEZONE"])
+
+
+def local(value: dt.datetime | None, fmt: str = "%-d %b %Y, %H:%M") -> str:
+    """A stored UTC time shown in the owner's zone."""
+    if value is None:
+        return ""
+    aware = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
+    return aware.astimezone(owner_tz()).strftime(fmt)
+
+
+def ago(value: dt.datetime | dt.date | None) -> str:
+    """'3 days ago', 'today', 'in 2 days' relative to the owner's today."""
+    if value is None:
+        return "never"
+    tz = owner_tz()
+    today = dt.datetime.now(tz).date()
+    if isinstance(value, dt.datetime):
+        aware = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
+        day = aware.astimezone(tz).date()
+    else:
+        day = value
+    days = (today - day).days
+    if days == 0:
+        return "today"
+    if days == 1:
+        return "yesterday"
+    if days == -1:
+        return "tomorrow"
+    if days < 0:
+        return f"in {-days} days"
+    if days < 60:
+        return f"{days} days ago"
+    if days < 730:
+        return f"{days // 30} months ago"
+    return f"{days // 365} years ago"
+
+
+def init_app(app: Flask) -> None:
+    """Template filters and error pages (with the same headers as every page)."""
+    app.jinja_env.filters["local"] = local
+    app.jinja_env.filters["ago"] = ago
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        from crm import security
+
+        if isinstance(exc, security.CSRFError) or exc.code == 401:
+            return _resubmit(exc)
+        if request.headers.get("HX-Request") and exc.code not in (404,):
+            response = make_response(exc.description or exc.name, exc.code)
+        else:
+            response = make_response(
+                render_template("errors/error.html", error=exc), exc.code or 500
+            )
+        if exc.code == 429 and getattr(exc, "retry_after", None):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+
+    @app.errorhandler(Exception)
+    def server_error(exc: Exception):
+        if isinstance(exc, HTTPException):
+            return http_error(exc)
+        log.exception("Unhandled error on %s %s", request.method, request.path)
+        return make_response(render_template("errors/error.html", error=None), 500)
+
+
+def _resubmit(exc: HTTPException):
+    """A stale form or an ended session: show the user's text back so nothing typed is lost."""
+    from crm import security
+
+    fields = security.pending_fields()
+    if request.headers.get("HX-Request"):
+        message = (
+            "Not saved: your session has ended. Log in again in a new tab, then retry."
+            if exc.code == 401
+            else "Not saved: the page was out of date. Reload it and try again."
+        )
+        return make_response(message, exc.code)
+    return make_response(
+        render_template(
+            "errors/resubmit.html",
+            fields=fields,
+            action=security.safe_next(request.full_path.rstrip("?")),
+            logged_in=security.is_logged_in(),
+            code=exc.code,
+        ),
+        exc.code,
+    )
