@@ -130,6 +130,18 @@ def demo(seed):
     click.echo(json.dumps(counts))
 
 
+def _add_area_commands() -> None:
+    """Each area keeps its commands in crm/commands/<area>.py as a COMMANDS list."""
+    from crm.commands import AREAS
+
+    for module in AREAS:
+        for command in module.COMMANDS:
+            cli.add_command(command)
+
+
+_add_area_commands()
+
+
 def main() -> None:
     """Entry point of the `crm` console script."""
     cli(prog_name="crm")

@@ -51,15 +51,11 @@ def load(overrides: dict | None = None) -> dict:
     config = {
         "ENV": env,
         "DATA_DIR": str(data_dir),
-        "DATABASE": str(
-            overrides.get("DATABASE") or _env("DATABASE") or data_dir / "rapport.sqlite3"
-        ),
+        "DATABASE": str(overrides.get("DATABASE") or _env("DATABASE") or data_dir / "rapport.sqlite3"),
         "TIMEZONE": _env("TIMEZONE", "UTC"),
         "PROXY_COUNT": _int("PROXY_COUNT", 0),
         "SESSION_COOKIE_SECURE": _bool("SECURE_COOKIES", True),
-        "ALLOWED_HOSTS": [
-            h.strip() for h in (_env("ALLOWED_HOSTS", "") or "").split(",") if h.strip()
-        ],
+        "ALLOWED_HOSTS": [h.strip() for h in (_env("ALLOWED_HOSTS", "") or "").split(",") if h.strip()],
         "MAX_UPLOAD_MB": _int("MAX_UPLOAD_MB", 64),
         "SESSION_DAYS": _int("SESSION_DAYS", 14),
         "LOGIN_BURST": _int("LOGIN_BURST", 10),
@@ -77,9 +73,7 @@ def load(overrides: dict | None = None) -> dict:
     if "SECRET_KEY" not in config:
         config["SECRET_KEY"] = _secret_key(config)
     if config["SECRET_KEY"] in PLACEHOLDER_SECRETS or len(config["SECRET_KEY"]) < 16:
-        raise ConfigError(
-            "The secret key is a placeholder or too short: use at least 32 random characters"
-        )
+        raise ConfigError("The secret key is a placeholder or too short: use at least 32 random characters")
     return config
 
 
@@ -93,9 +87,7 @@ def _secret_key(config: dict) -> str:
         try:
             return Path(path).read_text().strip()
         except OSError as exc:
-            raise ConfigError(
-                f"CRM_SECRET_KEY_FILE {path!r} cannot be read: {exc.strerror}"
-            ) from None
+            raise ConfigError(f"CRM_SECRET_KEY_FILE {path!r} cannot be read: {exc.strerror}") from None
     if config["ENV"] == "production":
         raise ConfigError(
             "No secret key: set CRM_SECRET_KEY_FILE to a file holding a random key "

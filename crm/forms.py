@@ -6,9 +6,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from importers.base import normalize_email, normalize_linkedin_url, normalize_phone
-
 from crm.models import STAGES
+from importers.base import normalize_email, normalize_linkedin_url, normalize_phone
 
 MONTHS = {m: i + 1 for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split())}
 
@@ -94,9 +93,7 @@ def parse_contact(form) -> tuple[ContactInput, dict[str, str]]:
     if url:
         data.linkedin_url = normalize_linkedin_url(url)
         if not data.linkedin_url:
-            errors["linkedin_url"] = (
-                "Use a LinkedIn profile address like https://www.linkedin.com/in/name"
-            )
+            errors["linkedin_url"] = "Use a LinkedIn profile address like https://www.linkedin.com/in/name"
     try:
         data.birthday = parse_birthday(form.get("birthday", ""))
     except ValueError as exc:

@@ -91,11 +91,7 @@ PENDING_PREFIX = "_pending__"
 
 def pending_fields() -> list[tuple[str, str]]:
     """The text fields of the current form (minus the token), to show back after a failure."""
-    return [
-        (k, v)
-        for k, v in request.form.items(multi=True)
-        if k != "csrf_token" and not k.startswith("_")
-    ]
+    return [(k, v) for k, v in request.form.items(multi=True) if k != "csrf_token" and not k.startswith("_")]
 
 
 def pending_from_login_form() -> list[tuple[str, str]]:

@@ -92,9 +92,7 @@ def init_app(app: Flask) -> None:
         if request.headers.get("HX-Request") and exc.code not in (404,):
             response = make_response(exc.description or exc.name, exc.code)
         else:
-            response = make_response(
-                render_template("errors/error.html", error=exc), exc.code or 500
-            )
+            response = make_response(render_template("errors/error.html", error=exc), exc.code or 500)
         if exc.code == 429 and getattr(exc, "retry_after", None):
             response.headers["Retry-After"] = str(exc.retry_after)
         return response

@@ -24,9 +24,7 @@ def available() -> list[str]:
 
 def applied(conn: sqlite3.Connection) -> list[str]:
     """Names already applied to this database."""
-    exists = conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (TABLE,)
-    ).fetchone()
+    exists = conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (TABLE,)).fetchone()
     if not exists:
         return []
     return [row[0] for row in conn.execute(f"SELECT name FROM {TABLE} ORDER BY name")]  # noqa: S608

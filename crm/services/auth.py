@@ -55,9 +55,7 @@ def revoke_sessions() -> None:
         set_setting("session_generation", session_generation() + 1)
 
 
-def throttle_wait(
-    client: str, *, burst: int, window_seconds: int, now: dt.datetime | None = None
-) -> int:
+def throttle_wait(client: str, *, burst: int, window_seconds: int, now: dt.datetime | None = None) -> int:
     """Seconds this client must wait before trying again (0 when it may try now).
 
     After `burst` failures within 15 minutes, one attempt per `window_seconds` is allowed;

@@ -6,7 +6,6 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from importers.base import name_key, normalize_phone
 from peewee import JOIN, fn
 
 from crm.db import write
@@ -23,6 +22,7 @@ from crm.models import (
     Tag,
     utcnow,
 )
+from importers.base import name_key, normalize_phone
 
 PER_PAGE = 50
 SORTS = {
@@ -80,9 +80,7 @@ def search_query(filters: ContactFilters):
     if filters.q:
         text = filters.q.strip().lower()
         key = name_key(filters.q) or text
-        email_match = ContactEmail.select(ContactEmail.contact).where(
-            ContactEmail.email.contains(text)
-        )
+        email_match = ContactEmail.select(ContactEmail.contact).where(ContactEmail.email.contains(text))
         query = query.where(
             Contact.name_key.contains(key)
             | Company.name_key.contains(key)
@@ -292,9 +290,7 @@ def trash(limit: int = 200) -> list[Contact]:
     )
 
 
-def timeline(
-    contact: Contact, limit: int = 50, before: dt.datetime | None = None
-) -> list[Activity]:
+def timeline(contact: Contact, limit: int = 50, before: dt.datetime | None = None) -> list[Activity]:
     """A contact's activities, newest first."""
     query = (
         Activity.select()

@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from importers.base import name_key, normalize_phone
-
 from crm.db import write
 from crm.models import (
     Activity,
@@ -21,6 +19,7 @@ from crm.models import (
     utcnow,
 )
 from crm.services.contacts import company_for
+from importers.base import name_key, normalize_phone
 
 
 class NotEmpty(Exception):
@@ -35,8 +34,9 @@ FIRST = (
 LAST = (
     "Okafor Becker Patel García Rossi Tanaka Petrov Haddad Larsen Kumar Dubois Jensen "
     "Ahmed Brown Lindqvist Khan Chen Silva Nkosi Novak Moreau Fischer Sato Yilmaz Eriksen "
-    "Walsh Hughes Van der Berg Reyes Nakamura Costa Murphy Wagner Gupta O'Brien Mensah"
-).split()
+    "Walsh Hughes Van_der_Berg Reyes Nakamura Costa Murphy Wagner Gupta O'Brien Mensah"
+)
+LAST = [name.replace("_", " ") for name in LAST.split()]
 COMPANIES = [
     "Northwind Analytics",
     "Globex Systems",
@@ -104,9 +104,7 @@ def load_demo(seed: int = 7, now: dt.datetime | None = None) -> dict[str, int]:
             company = companies[i % len(companies)]
             full = f"{first} {last}"
             slug = name_key(full).replace(" ", "-")
-            stage = rng.choice(
-                ["lead", "prospect", "prospect", "opportunity", "customer", "partner"]
-            )
+            stage = rng.choice(["lead", "prospect", "prospect", "opportunity", "customer", "partner"])
             contact = Contact.create(
                 first_name=first,
                 last_name=last,
@@ -115,9 +113,7 @@ def load_demo(seed: int = 7, now: dt.datetime | None = None) -> dict[str, int]:
                 linkedin_url=f"https://www.linkedin.com/in/{slug}-{rng.getrandbits(20):05x}",
                 company=company,
                 title=rng.choice(TITLES),
-                location=rng.choice(
-                    ["Berlin", "London", "New York", "Lisbon", "Toronto", "Singapore"]
-                ),
+                location=rng.choice(["Berlin", "London", "New York", "Lisbon", "Toronto", "Singapore"]),
                 stage=stage,
                 source="demo",
                 is_connection=True,
@@ -170,9 +166,7 @@ def load_demo(seed: int = 7, now: dt.datetime | None = None) -> dict[str, int]:
             FollowUp.create(
                 contact=contact,
                 title=rng.choice(titles),
-                due_at=(now + dt.timedelta(days=offset)).replace(
-                    hour=9, minute=0, second=0, microsecond=0
-                ),
+                due_at=(now + dt.timedelta(days=offset)).replace(hour=9, minute=0, second=0, microsecond=0),
             )
             counts["followups"] += 1
         for contact in people[1::6]:

@@ -14,9 +14,7 @@ bp = Blueprint("companies", __name__, url_prefix="/companies")
 def index():
     q = request.args.get("q", "").strip()[:200]
     page_arg = request.args.get("page", "1")
-    items, total, page, pages = service.list_companies(
-        q, int(page_arg) if page_arg.isdigit() else 1
-    )
+    items, total, page, pages = service.list_companies(q, int(page_arg) if page_arg.isdigit() else 1)
     return render(
         "companies/index.html",
         "companies/_results.html",

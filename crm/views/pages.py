@@ -19,9 +19,7 @@ SOON = {
 
 def _soon(area: str):
     title, blurb = SOON[area]
-    return render_template(
-        "pages/soon.html", title=title, blurb=blurb, area=area, contacts=count_contacts()
-    )
+    return render_template("pages/soon.html", title=title, blurb=blurb, area=area, contacts=count_contacts())
 
 
 @bp.get("/")

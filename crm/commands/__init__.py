@@ -1,0 +1,5 @@
+"""Area command modules for the `crm` CLI; each exposes COMMANDS (click commands or groups)."""
+
+from __future__ import annotations
+
+AREAS: tuple = ()

@@ -1,0 +1,71 @@
+"""Screenshot every main screen at desktop and phone width (a look before calling work done).
+
+Usage: python -m tests.browser.screenshots OUTDIR [--demo]
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+from crm import create_app, migrations
+from crm.db import db
+from tests.browser.conftest import CHROMIUM, LAUNCH_ARGS, LiveServer
+from tests.conftest import PASSWORD
+
+PAGES = [
+    "/",
+    "/contacts/",
+    "/contacts/1",
+    "/contacts/1/edit",
+    "/contacts/new",
+    "/companies/",
+    "/companies/1",
+    "/stream",
+    "/followups",
+    "/imports",
+    "/settings",
+    "/contacts/trash",
+]
+
+
+def main(out: str, extra: list[str]) -> None:
+    outdir = Path(out)
+    outdir.mkdir(parents=True, exist_ok=True)
+    tmp = tempfile.mkdtemp()
+    path = f"{tmp}/rapport.sqlite3"
+    migrations.migrate(path)
+    app = create_app(
+        {"DATA_DIR": tmp, "DATABASE": path, "SECRET_KEY": "s" * 40, "SESSION_COOKIE_SECURE": False}
+    )
+    from crm.services import auth, demo
+
+    with app.app_context():
+        db.connect(reuse_if_open=True)
+        auth.set_password(PASSWORD)
+        demo.load_demo()
+        db.close()
+    with LiveServer(app) as live, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+        for name, size in (("desktop", (1280, 900)), ("phone", (390, 844))):
+            ctx = browser.new_context(viewport={"width": size[0], "height": size[1]})
+            page = ctx.new_page()
+            page.on("console", lambda m: print("console", m.type, m.text) if m.type == "error" else None)
+            page.goto(live.url + "/login")
+            page.screenshot(path=str(outdir / f"{name}-login.png"))
+            page.fill("#password", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_load_state()
+            for url in PAGES + extra:
+                page.goto(live.url + url)
+                slug = url.strip("/").replace("/", "-").replace("?", "_") or "today"
+                page.screenshot(path=str(outdir / f"{name}-{slug}.png"), full_page=True)
+            ctx.close()
+        browser.close()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2:])
