@@ -181,20 +181,24 @@ def _count(word: str) -> int:
     return 1 if word in ("a", "an") else int(word)
 
 
-def _parse_duration(text: str, now: datetime, tz: ZoneInfo) -> When | None:
-    """'in 2 hours' is an exact moment; 'in 3 days' / '2 weeks ago' are all-day dates."""
+def _duration(text: str) -> tuple[str, int] | None:
+    """('days', -3) for '3 days ago', ('hours', 2) for 'in 2 hours'; None if not a duration."""
     match = _IN_RE.fullmatch(text) or _AGO_RE.fullmatch(text)
     if match is None:
         return None
     unit = _UNITS.get(match["unit"])
     if unit is None:
         raise DateParseError(f"I don't know the unit “{match['unit']}”; try days, weeks or months.")
-    n = _count(match["n"])
-    sign = 1 if text.startswith("in ") else -1
-    if unit in ("minutes", "hours"):
-        return _when_exact(now + sign * timedelta(**{unit: n}), tz)
-    target = local_today(now, tz) + relativedelta(**{unit: sign * n})
-    return _when_local(target, time(0, 0), tz, all_day=True)
+    return unit, _count(match["n"]) * (1 if text.startswith("in ") else -1)
+
+
+def _parse_duration(text: str, now: datetime, tz: ZoneInfo) -> When | None:
+    """'in 2 hours' is an exact moment from now; day-sized durations are handled as days."""
+    duration = _duration(text)
+    if duration is None or duration[0] not in ("minutes", "hours"):
+        return None
+    unit, n = duration
+    return _when_exact(now + timedelta(**{unit: n}), tz)
 
 
 def _parse_clock(text: str) -> time | None:
@@ -245,6 +249,9 @@ def _parse_relative_day(text: str, today: date) -> date | None:
         return today + timedelta(days=1)
     if text == "yesterday":
         return today - timedelta(days=1)
+    duration = _duration(text)
+    if duration is not None and duration[0] not in ("minutes", "hours"):
+        return today + relativedelta(**{duration[0]: duration[1]})
     if text in _WEEKDAYS:
         return today + timedelta(days=(_WEEKDAYS[text] - today.weekday() - 1) % 7 + 1)
     first, _, rest = text.partition(" ")

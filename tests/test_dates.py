@@ -1,6 +1,9 @@
 """Natural dates, recurrence and snooze presets, across time zones, DST and month ends."""
 
+import subprocess
+import sys
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -21,6 +24,7 @@ from crm.dates import (
     validate_rrule,
 )
 
+ROOT = Path(__file__).resolve().parents[1]
 UTC_TZ = ZoneInfo("UTC")
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -57,6 +61,8 @@ FORMS = [
     ("in a week", date(2026, 11, 30), ALL_DAY),
     ("in 1 month", date(2026, 12, 23), ALL_DAY),
     ("3 days ago", date(2026, 11, 20), ALL_DAY),
+    ("in 3 days 9am", date(2026, 11, 26), time(9, 0)),
+    ("in 2 weeks at 10:30", date(2026, 12, 7), time(10, 30)),
     ("end of month", date(2026, 11, 30), ALL_DAY),
     ("end of week", date(2026, 11, 27), ALL_DAY),
     ("2026-12-01", date(2026, 12, 1), ALL_DAY),
@@ -370,3 +376,15 @@ def test_snooze_presets(preset, now, tz, expected_local):
 def test_unknown_snooze_preset():
     with pytest.raises(DateParseError):
         snooze_until("someday", NOW, UTC_TZ)
+
+
+def test_pure_modules_import_neither_flask_nor_peewee():
+    code = (
+        "import sys, crm.dates, crm.scoring; "
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('flask', 'peewee') "
+        "or m.startswith('crm.') and m not in ('crm.dates', 'crm.scoring')); print(bad)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert out.stdout.strip() == "[]"
