@@ -221,6 +221,11 @@ def _parse_clock(text: str) -> time | None:
     return time(hour, minute)
 
 
+def _is_day_phrase(text: str) -> bool:
+    # Any reference date will do: only whether the words are a relative day matters here.
+    return _parse_relative_day(text, date(2000, 1, 3)) is not None
+
+
 def _split_time(text: str) -> tuple[str | None, time | None]:
     """Split a trailing or leading time off a relative day phrase; day None if none matched."""
     clock = _parse_clock(text)
@@ -230,13 +235,13 @@ def _split_time(text: str) -> tuple[str | None, time | None]:
     for cut in range(1, min(3, len(words)) + 1):
         head, tail = " ".join(words[:-cut]), " ".join(words[-cut:])
         clock = _parse_clock(tail)
-        if clock is not None and _parse_relative_day(head, date(2000, 1, 3)) is not None:
+        if clock is not None and _is_day_phrase(head):
             return head, clock
         head, tail = " ".join(words[cut:]), " ".join(words[:cut])
         clock = _parse_clock(tail)
-        if clock is not None and _parse_relative_day(head, date(2000, 1, 3)) is not None:
+        if clock is not None and _is_day_phrase(head):
             return head, clock
-    if _parse_relative_day(text, date(2000, 1, 3)) is not None:
+    if _is_day_phrase(text):
         return text, None
     return None, None
 
