@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import secrets
 import sys
 
 import click
@@ -128,6 +129,35 @@ def demo(seed):
     except demo_service.NotEmpty as exc:
         fail(str(exc))
     click.echo(json.dumps(counts))
+
+
+@cli.command("quickstart")
+@click.option("--port", default=5000, show_default=True, help="Port to serve on (127.0.0.1 only).")
+@click.option("--no-demo", is_flag=True, help="Do not load the demo network into a new database.")
+@click.pass_context
+@with_appcontext
+def quickstart(ctx, port, no_demo):
+    """First run in one step: create the database, load demo data, set a password, and serve."""
+    from crm.services import auth
+    from crm.services import demo as demo_service
+
+    path = current_app.config["CRM"]["DATABASE"]
+    migrations.migrate(path)
+    db.connect(reuse_if_open=True)
+    try:
+        if not no_demo and not demo_service.has_contacts():
+            demo_service.load_demo()
+            click.echo("Loaded the demo network (delete the data directory to start empty).")
+        if auth.has_password():
+            password_note = "with your password (change it with: crm set-password)"
+        else:
+            password = secrets.token_urlsafe(12)
+            auth.set_password(password)
+            password_note = f"with the password: {password}"
+    finally:
+        db.close()
+    click.echo(f"\n  Rapport is running: open http://127.0.0.1:{port} and log in {password_note}\n")
+    ctx.invoke(run, host="127.0.0.1", port=port, debug=False)
 
 
 def _add_area_commands() -> None:

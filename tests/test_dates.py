@@ -376,15 +376,3 @@ def test_snooze_presets(preset, now, tz, expected_local):
 def test_unknown_snooze_preset():
     with pytest.raises(DateParseError):
         snooze_until("someday", NOW, UTC_TZ)
-
-
-def test_pure_modules_import_neither_flask_nor_peewee():
-    code = (
-        "import sys, crm.dates, crm.scoring; "
-        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('flask', 'peewee') "
-        "or m.startswith('crm.') and m not in ('crm.dates', 'crm.scoring')); print(bad)"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
-    )
-    assert out.stdout.strip() == "[]"

@@ -89,9 +89,14 @@ MESSAGES_OUT = [
 TAGS = {"Customers": 30, "Prospects": 14, "Partners": 45, "Investors": None}
 
 
+def has_contacts() -> bool:
+    """True when the database already holds contacts (demo data is only for empty ones)."""
+    return Contact.select().exists()
+
+
 def load_demo(seed: int = 7, now: dt.datetime | None = None) -> dict[str, int]:
     """Fill an empty database with a small demo network; returns what was created."""
-    if Contact.select().exists():
+    if has_contacts():
         raise NotEmpty("The database already has contacts; demo data only goes into an empty one.")
     rng = random.Random(seed)
     now = now or utcnow()
