@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 
 from .base import Birthday, clean_text, normalize_email, normalize_linkedin_url
 
@@ -29,9 +30,23 @@ _MONTHS = (
 ).split()
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_WEB = re.compile(r"^(https?://|www\.)", re.IGNORECASE)
+
+
+def fast_clean(value: str, limit: int = NOTE_LIMIT) -> str:
+    """base.clean_text, with a fast path for the usual text without control characters."""
+    if not value:
+        return ""
+    if _CONTROL.search(value):
+        return clean_text(value, limit)
+    text = value if value.isascii() else unicodedata.normalize("NFC", value)
+    return text[:limit].strip()
+
+
 def clean_name(value: str) -> str:
     """A name-sized text field: cleaned, one line, at most 1 KiB."""
-    return " ".join(clean_text(value, NAME_LIMIT).split())
+    return " ".join(fast_clean(value, NAME_LIMIT).split())
 
 
 def _full_year(year: int, digits: int) -> int:
@@ -185,7 +200,7 @@ def parse_urls(linkedin: list[str], websites: list[str]) -> tuple[str, str, list
         if url:
             profile = profile or url
             continue
-        is_web = re.match(r"^(https?://|www\.)", text, re.IGNORECASE) is not None
+        is_web = _WEB.match(text) is not None
         if value in linkedin:
             warnings.append(f"{text[:80]!r} is not a LinkedIn profile URL")
         if is_web:

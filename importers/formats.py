@@ -9,11 +9,12 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from .base import ImportRejected, PersonRecord, Skipped, clean_text
+from .base import ImportRejected, PersonRecord, Skipped
 from .csvfile import CsvTable, header_key, read_table
 from .fields import (
     NOTE_LIMIT,
     clean_name,
+    fast_clean,
     parse_birthday,
     parse_date,
     parse_emails,
@@ -455,7 +456,7 @@ class CsvImport:
             location=self._location(values),
             website=website,
             birthday=birthday,
-            notes="\n\n".join(clean_text(n, NOTE_LIMIT) for n in get("notes")),
+            notes="\n\n".join(fast_clean(n, NOTE_LIMIT) for n in get("notes")),
             tags=tuple(parse_tags(get("tags"), self.fmt.tag_separators)),
             connected_on=connected,
             is_connection=self.fmt.is_connection or (self.format == "rapport" and bool(connected)),

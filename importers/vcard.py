@@ -11,11 +11,12 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from .base import ImportRejected, PersonRecord, Skipped, clean_text
+from .base import ImportRejected, PersonRecord, Skipped
 from .csvfile import decode
 from .fields import (
     NOTE_LIMIT,
     clean_name,
+    fast_clean,
     parse_birthday,
     parse_emails,
     parse_phones,
@@ -30,6 +31,7 @@ _NAME = re.compile(r"^(?:([A-Za-z0-9\-]+)\.)?([A-Za-z0-9\-]+)")
 _TOKEN = re.compile(r"\\.|[;,]|[^\\;,]+", re.DOTALL)
 _ESCAPES = {"n": "\n", "N": "\n"}
 _NEVER = r"(?!)"
+_TEL = re.compile(r"^tel:", re.IGNORECASE)
 
 
 @dataclass
@@ -51,6 +53,8 @@ def is_company_card(record: PersonRecord) -> bool:
 
 
 def _unescape(text: str) -> str:
+    if "\\" not in text:
+        return text
     return re.sub(r"\\(.)", lambda m: _ESCAPES.get(m[1], m[1]), text, flags=re.DOTALL)
 
 
@@ -218,7 +222,7 @@ def _card(
         elif name == "X-ABSHOWAS":
             show_as = value.strip().upper()
         elif name == "TEL":
-            values.setdefault("TEL", []).append(re.sub(r"^tel:", "", _unescape(value), flags=re.I))
+            values.setdefault("TEL", []).append(_TEL.sub("", _unescape(value)))
         else:
             values.setdefault(name, []).append(_unescape(value))
     emails, found = parse_emails(values.get("EMAIL", []))
@@ -253,7 +257,7 @@ def _card(
         location=location,
         website=website,
         birthday=birthday,
-        notes="\n\n".join(clean_text(n, NOTE_LIMIT) for n in values.get("NOTE", []) if n.strip()),
+        notes="\n\n".join(fast_clean(n, NOTE_LIMIT) for n in values.get("NOTE", []) if n.strip()),
         tags=tuple(parse_tags(values.get("CATEGORIES", []), _NEVER)),
         warnings=tuple(warnings),
     )
