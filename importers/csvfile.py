@@ -1,0 +1,243 @@
+"""Read any CSV a person might have: guess its encoding, delimiter and header line.
+
+Pure: bytes in, rows of trimmed strings out; the mapping to our fields lives in formats.py.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from .base import ImportRejected, Skipped
+
+MAX_FIELD = 1 << 20
+MAX_COLUMNS = 1000
+HEADER_SCAN = 20
+DELIMITERS = (",", ";", "\t")
+SENTINELS = frozenset({"0/0/00", "0000-00-00", "0000-00-00 00:00:00", "unspecified", "n/a"})
+
+# A few names any contact list is likely to use; formats.py passes its much larger set.
+BASIC_HEADERS = frozenset(
+    {"first name", "last name", "name", "full name", "email", "e mail", "email address"}
+    | {"e mail address", "phone", "company", "title", "position", "url", "connected on"}
+)
+
+
+def header_key(name: str) -> str:
+    """Header name compared loosely: lower-cased, `_`/`-`/spaces collapsed, BOM dropped."""
+    text = name.replace("\ufeff", "").strip().casefold()
+    return " ".join(re.sub(r"[\s_\-]+", " ", text).split())
+
+
+def is_sentinel(value: str) -> bool:
+    """True for values exporters write to mean "empty" (`0/0/00`, `Unspecified`, `N/A`...)."""
+    return value.casefold() in SENTINELS
+
+
+def decode(data: bytes, filename: str) -> tuple[str, str, list[str]]:
+    """Text, encoding name and notices for CSV bytes; binary input is rejected."""
+    notices: list[str] = []
+    if data.startswith(b"\xef\xbb\xbf"):
+        encoding, body = "utf-8-sig", data
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding, body = "utf-16", data
+    else:
+        encoding, body = _guess_nul_encoding(data[:4096]), data
+    if encoding is None:
+        raise ImportRejected("This is not a text file (it holds binary data).", file=filename)
+    if encoding == "":
+        try:
+            text = data.decode("utf-8")
+            encoding = "utf-8"
+        except UnicodeDecodeError:
+            text = data.decode("cp1252", errors="replace")
+            encoding = "cp1252"
+            notices.append(
+                "The file is not UTF-8; it was read as Windows-1252 (Western European). "
+                "Check accented letters in the preview."
+            )
+    else:
+        try:
+            text = body.decode(encoding)
+        except UnicodeDecodeError as exc:
+            raise ImportRejected(f"The file is not valid {encoding} text.", file=filename) from exc
+    text = text.lstrip("\ufeff")
+    sample = text[:8192]
+    controls = sum(1 for c in sample if c < " " and c not in "\t\r\n")
+    if "\x00" in sample or controls > max(2, len(sample) // 100):
+        raise ImportRejected("This is not a text file (it holds binary data).", file=filename)
+    return text, encoding, notices
+
+
+def _guess_nul_encoding(head: bytes) -> str | None:
+    """ "" for no NULs, a UTF-16 codec when NULs alternate like UTF-16, None for binary."""
+    if b"\x00" not in head:
+        return ""
+    even, odd = head[0::2], head[1::2]
+    even_nul = even.count(0) / max(1, len(even))
+    odd_nul = odd.count(0) / max(1, len(odd))
+    if odd_nul > 0.4 and even_nul < 0.1:
+        return "utf-16-le"
+    if even_nul > 0.4 and odd_nul < 0.1:
+        return "utf-16-be"
+    return None
+
+
+@dataclass
+class CsvTable:
+    """A decoded CSV: its header (deduplicated), where it sits, and its data rows."""
+
+    file: str
+    header: list[str]
+    header_row: int
+    encoding: str
+    delimiter: str
+    text: str = field(repr=False)
+    notices: list[str] = field(default_factory=list)
+
+    def _records(self) -> Iterator[tuple[int, list[str]]]:
+        reader = csv.reader(io.StringIO(self.text, newline=""), delimiter=self.delimiter)
+        records = _checked(_numbered(reader, self.file), self.file)
+        return itertools.dropwhile(lambda r: r[0] <= self.header_row, records)
+
+    def rows(self, *, sentinels: bool = True) -> Iterator[tuple[int, list[str]] | Skipped]:
+        """(row number, values padded to the header) per non-blank row, or Skipped."""
+        csv.field_size_limit(MAX_FIELD)
+        width = len(self.header)
+        for number, raw in self._records():
+            values = [v.strip() for v in raw]
+            if not any(values):
+                continue
+            if len(values) > width:
+                if any(values[width:]):
+                    yield Skipped(
+                        self.file,
+                        number,
+                        f"has {len(values)} fields but the header has {width}",
+                    )
+                    continue
+                values = values[:width]
+            elif len(values) < width:
+                values.extend([""] * (width - len(values)))
+            if sentinels:
+                values = ["" if is_sentinel(v) else v for v in values]
+            yield number, values
+
+
+def read_table(
+    data: bytes, filename: str, known_headers: Iterable[str] = BASIC_HEADERS
+) -> CsvTable:
+    """Decode, sniff the delimiter, find the header line and return the table."""
+    csv.field_size_limit(MAX_FIELD)
+    text, encoding, notices = decode(data, filename)
+    if not text.strip():
+        raise ImportRejected("The file is empty.", file=filename)
+    known = frozenset(header_key(h) for h in known_headers)
+    delimiter, header_index = _find_header(text, known, filename)
+    reader = _numbered(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), filename)
+    header_raw: list[str] = []
+    for number, record in reader:
+        if number == header_index:
+            header_raw = record
+            break
+    if len(header_raw) > MAX_COLUMNS:
+        raise ImportRejected(
+            f"The header has {len(header_raw)} columns; at most {MAX_COLUMNS} are supported.",
+            file=filename,
+            row=header_index,
+        )
+    header = _dedupe([h.replace("\ufeff", "").strip() for h in header_raw], notices)
+    if not any(any(v.strip() for v in r) for _, r in _checked(reader, filename)):
+        raise ImportRejected("The file has a header but no rows.", file=filename)
+    return CsvTable(filename, header, header_index, encoding, delimiter, text, notices)
+
+
+def _numbered(reader: Iterator[list[str]], filename: str) -> Iterator[tuple[int, list[str]]]:
+    """Records with their spreadsheet row number; csv errors become ImportRejected."""
+    number = 0
+    while True:
+        number += 1
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise ImportRejected(
+                f"The CSV cannot be read from here on ({exc}); a stray quote is the usual cause.",
+                file=filename,
+                row=number,
+            ) from exc
+        yield number, record
+
+
+def _checked(
+    rows: Iterator[tuple[int, list[str]]], filename: str
+) -> Iterator[tuple[int, list[str]]]:
+    for number, record in rows:
+        if len(record) > MAX_COLUMNS:
+            raise ImportRejected(
+                f"This row has {len(record)} fields; at most {MAX_COLUMNS} are supported.",
+                file=filename,
+                row=number,
+            )
+        yield number, record
+
+
+def _dedupe(names: list[str], notices: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for index, name in enumerate(names, start=1):
+        name = name or f"(column {index})"
+        count = seen.get(name, 0) + 1
+        seen[name] = count
+        if count > 1:
+            notices.append(
+                f'The column "{name}" appears more than once; kept as "{name}__{count}".'
+            )
+            name = f"{name}__{count}"
+        out.append(name)
+    return out
+
+
+def _first_records(text: str, delimiter: str, limit: int) -> list[list[str]]:
+    """Up to `limit` records; a parse error just ends the sample."""
+    reader = csv.reader(io.StringIO(text[: 1 << 20], newline=""), delimiter=delimiter)
+    out = []
+    try:
+        for record in itertools.islice(reader, limit):
+            out.append(record)
+    except csv.Error:
+        pass
+    return out
+
+
+def _find_header(text: str, known: frozenset[str], filename: str) -> tuple[str, int]:
+    """(delimiter, 1-based row) of the header: a row of known names, else the first row."""
+    samples = {d: _first_records(text, d, HEADER_SCAN + 5) for d in DELIMITERS}
+    best: tuple[int, int, str] | None = None
+    for delimiter, records in samples.items():
+        for index, record in enumerate(records[:HEADER_SCAN], start=1):
+            score = sum(1 for cell in record if header_key(cell) in known)
+            if score >= 2 and (best is None or score > best[0]):
+                best = (score, index, delimiter)
+    if best:
+        return best[2], best[1]
+    index = next(
+        (i for i, r in enumerate(samples[","][:HEADER_SCAN], start=1) if any(c.strip() for c in r)),
+        1,
+    )
+    scores = []
+    for delimiter, records in samples.items():
+        if len(records) < index:
+            continue
+        width = len(records[index - 1])
+        body = [r for r in records[index:] if any(c.strip() for c in r)][:5]
+        consistent = sum(1 for r in body if len(r) == width)
+        scores.append((width > 1, consistent, width, delimiter))
+    if not scores:
+        raise ImportRejected("No header line was found.", file=filename)
+    return max(scores)[3], index

@@ -1,0 +1,210 @@
+"""Value parsers shared by the CSV and vCard importers: dates, phones, emails, tags, URLs.
+
+Each returns the parsed value plus warnings a person can read in the preview.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+
+from .base import Birthday, clean_text, normalize_email, normalize_linkedin_url
+
+NAME_LIMIT = 1024
+NOTE_LIMIT = 1 << 20
+# Google's own system groups; other `* name` labels are groups the person made or sees.
+DROPPED_LABELS = frozenset({"mycontacts", "my contacts", "starred"})
+COURTESY_TITLES = frozenset(
+    {"mr", "mrs", "ms", "miss", "dr", "prof", "m", "mme", "mlle", "herr", "frau", "sr", "sra"}
+)
+_SCIENTIFIC = re.compile(r"^[+-]?\d+(?:[.,]\d+)?e\+?\d+$", re.IGNORECASE)
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?$")
+_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:T.*)?$")
+_YEARLESS = re.compile(r"^--(\d{2})-?(\d{2})$")
+_NUMERIC = re.compile(r"^(\d{1,2})([./-])(\d{1,2})(?:\2(\d{4}|\d{2}))?\.?$")
+_TEXT_FORMATS = ("%d %b %Y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y", "%b %d %Y", "%B %d %Y")
+_TEXT_YEARLESS = ("%d %b", "%d %B", "%b %d", "%B %d")
+_MONTHS = (
+    "January February March April May June July August September October November December"
+).split()
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_WEB = re.compile(r"^(https?://|www\.)", re.IGNORECASE)
+
+
+def fast_clean(value: str, limit: int = NOTE_LIMIT) -> str:
+    """base.clean_text, with a fast path for the usual text without control characters."""
+    if not value:
+        return ""
+    if _CONTROL.search(value):
+        return clean_text(value, limit)
+    text = value if value.isascii() else unicodedata.normalize("NFC", value)
+    return text[:limit].strip()
+
+
+def clean_name(value: str) -> str:
+    """A name-sized text field: cleaned, one line, at most 1 KiB."""
+    return " ".join(fast_clean(value, NAME_LIMIT).split())
+
+
+def _full_year(year: int, digits: int) -> int:
+    if digits > 2:
+        return year
+    this_year = dt.date.today().year
+    return 2000 + year if 2000 + year <= this_year else 1900 + year
+
+
+def _birthday(year: int | None, month: int, day: int) -> Birthday | None:
+    if year in (0, 1604):
+        year = None
+    try:
+        dt.date(year or 2000, month, day)
+    except ValueError:
+        return None
+    return Birthday(month, day, year)
+
+
+def _describe(b: Birthday) -> str:
+    text = f"{b.day} {_MONTHS[b.month - 1]}"
+    return f"{text} {b.year}" if b.year else text
+
+
+def parse_birthday(value: str, *, dayfirst: bool = False) -> tuple[Birthday | None, list[str]]:
+    """A Birthday from the common export spellings; ambiguous D/M is flagged."""
+    text = value.strip()
+    if not text or set(text) <= set("0/-.: "):
+        return None, []
+    result: Birthday | None = None
+    warnings: list[str] = []
+    if match := _ISO.match(text) or _COMPACT.match(text):
+        result = _birthday(int(match[1]), int(match[2]), int(match[3]))
+    elif match := _YEARLESS.match(text):
+        result = _birthday(None, int(match[1]), int(match[2]))
+    elif match := _NUMERIC.match(text):
+        a, sep, b, year_text = int(match[1]), match[2], int(match[3]), match[4]
+        year = _full_year(int(year_text), len(year_text)) if year_text else None
+        if sep == "." or a > 12:
+            day, month = a, b
+        elif b > 12 or a == b:
+            month, day = a, b
+        else:
+            day, month = (a, b) if dayfirst else (b, a)
+            result = _birthday(year, month, day)
+            if result:
+                order = "day first" if dayfirst else "month first"
+                warnings.append(
+                    f"birthday {text!r} is ambiguous; read as {_describe(result)} ({order})"
+                )
+        result = result or _birthday(year, month, day)
+    else:
+        result = _parse_text_date(text)
+    if result is None:
+        return None, [f"birthday {text!r} was not understood and was left out"]
+    return result, warnings
+
+
+def _parse_text_date(text: str) -> Birthday | None:
+    cleaned = " ".join(text.replace(".", " ").split())
+    for pattern in _TEXT_FORMATS:
+        try:
+            day = dt.datetime.strptime(cleaned, pattern).date()
+        except ValueError:
+            continue
+        return _birthday(day.year, day.month, day.day)
+    for pattern in _TEXT_YEARLESS:
+        try:
+            day = dt.datetime.strptime(f"2000 {cleaned}", f"%Y {pattern}").date()
+        except ValueError:
+            continue
+        return _birthday(None, day.month, day.day)
+    return None
+
+
+def parse_date(value: str) -> dt.date | None:
+    """A full date (`15 Mar 2024`, ISO, `3/15/2024`); None when there is no full date."""
+    text = value.strip()
+    if not text:
+        return None
+    birthday, _ = parse_birthday(text)
+    if birthday is None or birthday.year is None:
+        return None
+    return dt.date(birthday.year, birthday.month, birthday.day)
+
+
+def split_values(value: str, separators: str = r":::|;") -> list[str]:
+    """Parts of a multi-value cell, trimmed, blanks dropped."""
+    return [p.strip() for p in re.split(rf"\s*(?:{separators})\s*", value) if p.strip()]
+
+
+def parse_emails(values: list[str]) -> tuple[list[str], list[str]]:
+    """Normalised, de-duplicated addresses and a warning per invalid one."""
+    emails: list[str] = []
+    warnings: list[str] = []
+    for cell in values:
+        for part in split_values(cell, r":::|;|,"):
+            email = normalize_email(part)
+            if not email:
+                warnings.append(f"{clean_name(part)[:80]!r} is not an email address; left out")
+            elif email not in emails:
+                emails.append(email)
+    return emails, warnings
+
+
+def parse_phones(values: list[str]) -> tuple[list[str], list[str]]:
+    """Phones kept as text; Excel's scientific notation and digit-less values are flagged."""
+    phones: list[str] = []
+    warnings: list[str] = []
+    for cell in values:
+        for part in split_values(cell):
+            phone = clean_name(part)
+            if _SCIENTIFIC.match(phone):
+                warnings.append(
+                    f"phone {phone!r} looks rewritten by Excel (scientific notation); "
+                    "its last digits may be lost"
+                )
+            if not any(c.isdigit() for c in phone):
+                warnings.append(f"phone {phone[:80]!r} has no digits; left out")
+            elif phone not in phones:
+                phones.append(phone)
+    return phones, warnings
+
+
+def parse_tags(values: list[str], separators: str = r":::|;") -> list[str]:
+    """Tags from label cells, Google's `* ` marker stripped and its system labels dropped."""
+    tags: list[str] = []
+    for cell in values:
+        for part in split_values(cell, separators):
+            tag = clean_name(part.removeprefix("*").strip())
+            if tag and tag.casefold() not in DROPPED_LABELS and tag not in tags:
+                tags.append(tag)
+    return tags
+
+
+def parse_title(values: list[str]) -> str:
+    """The first job title that is not a courtesy title such as `Mr.` or `Mme`."""
+    for value in values:
+        title = clean_name(value)
+        if title and title.casefold().rstrip(".") not in COURTESY_TITLES:
+            return title
+    return ""
+
+
+def parse_urls(linkedin: list[str], websites: list[str]) -> tuple[str, str, list[str]]:
+    """(linkedin_url, website, warnings): only real LinkedIn profile URLs become linkedin_url."""
+    profile, site, warnings = "", "", []
+    for value in linkedin + websites:
+        text = clean_name(value)
+        url = normalize_linkedin_url(text)
+        if url:
+            profile = profile or url
+            continue
+        is_web = _WEB.match(text) is not None
+        if value in linkedin:
+            warnings.append(f"{text[:80]!r} is not a LinkedIn profile URL")
+        if is_web:
+            site = site or text
+        elif value in websites and text:
+            warnings.append(f"website {text[:80]!r} is not a web address; left out")
+    return profile, site, warnings

@@ -1,0 +1,518 @@
+"""Known contact CSV layouts (Google, Outlook, HubSpot, Salesforce, LinkedIn, Rapport).
+
+`parse_csv` recognises them by header and maps them to PersonRecord; other CSVs need a mapping.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from .base import ImportRejected, PersonRecord, Skipped
+from .csvfile import CsvTable, header_key, read_table
+from .fields import (
+    NOTE_LIMIT,
+    clean_name,
+    fast_clean,
+    parse_birthday,
+    parse_date,
+    parse_emails,
+    parse_phones,
+    parse_tags,
+    parse_title,
+    parse_urls,
+)
+from .spreadsheet import RAPPORT_COLUMNS, unneutralize
+
+FIELDS = (
+    "first_name",
+    "last_name",
+    "full_name",
+    "email",
+    "phone",
+    "company",
+    "title",
+    "linkedin_url",
+    "tags",
+    "notes",
+    "birthday",
+    "location",
+    "website",
+    "ignore",
+)
+USEFUL_FIELDS = frozenset(
+    {"first_name", "last_name", "full_name", "email", "phone", "linkedin_url"}
+)
+
+
+@dataclass(frozen=True)
+class Format:
+    """One known layout: which headers identify it and which columns feed each field.
+
+    Column specs are header names, or `re:<pattern>` matched against header_key(name);
+    a `|` in `location` starts a fallback group used only when the earlier one is empty.
+    """
+
+    name: str
+    source: str
+    signatures: tuple[frozenset[str], ...]
+    columns: dict[str, tuple[str, ...]]
+    tag_separators: str = r":::|;"
+    dayfirst: bool | None = None
+    sentinels: bool = True
+    unescape: bool = False
+    is_connection: bool = False
+
+
+def _sig(*names: str) -> frozenset[str]:
+    return frozenset(header_key(n) for n in names)
+
+
+_OUTLOOK_EN = {
+    "first_name": ("First Name",),
+    "last_name": ("Last Name",),
+    "email": ("E-mail Address", "E-mail 2 Address", "E-mail 3 Address"),
+    "phone": (
+        "Mobile Phone",
+        "Business Phone",
+        "Business Phone 2",
+        "Primary Phone",
+        "Company Main Phone",
+        "Home Phone",
+        "Home Phone 2",
+        "Other Phone",
+    ),
+    "company": ("Company",),
+    "title": ("Job Title",),
+    "tags": ("Categories",),
+    "notes": ("Notes",),
+    "birthday": ("Birthday",),
+    "location": (
+        *("Business City", "Business State", "Business Country/Region", "Business Country"),
+        *("|", "Home City", "Home State", "Home Country/Region", "Home Country"),
+    ),
+    "website": ("Web Page", "Personal Web Page"),
+}
+_OUTLOOK_DE = {
+    "first_name": ("Vorname",),
+    "last_name": ("Nachname",),
+    "email": ("E-Mail-Adresse", "E-Mail 2: Adresse", "E-Mail 3: Adresse"),
+    "phone": (
+        *("Mobiltelefon", "Telefon geschäftlich", "Telefon geschäftlich 2", "Haupttelefon"),
+        *("Telefon Firma", "Telefon privat", "Telefon privat 2", "Weiteres Telefon"),
+    ),
+    "company": ("Firma",),
+    "title": ("Position",),
+    "tags": ("Kategorien",),
+    "notes": ("Notizen",),
+    "birthday": ("Geburtstag",),
+    "location": (
+        *("Ort geschäftlich", "Bundesland/Kanton geschäftlich", "Land/Region geschäftlich"),
+        *("|", "Ort privat", "Bundesland/Kanton privat", "Land/Region privat"),
+    ),
+    "website": ("Webseite", "Persönliche Webseite"),
+}
+_OUTLOOK_FR = {
+    "first_name": ("Prénom",),
+    "last_name": ("Nom",),
+    "email": (
+        *("Adresse de messagerie", "Adresse de messagerie 2", "Adresse de messagerie 3"),
+        "Adresse e-mail",
+    ),
+    "phone": (
+        *("Téléphone mobile", "Tél. mobile", "Téléphone (bureau)", "Téléphone bureau"),
+        *("Téléphone (bureau 2)", "Téléphone principal", "Téléphone société"),
+        *("Téléphone (domicile)", "Téléphone domicile", "Autre téléphone"),
+    ),
+    "company": ("Société",),
+    "title": ("Fonction", "Titre"),
+    "tags": ("Catégories",),
+    "notes": ("Notes",),
+    "birthday": ("Anniversaire",),
+    "location": (
+        *("Ville (bureau)", "Dép/Région (bureau)", "Pays/Région (bureau)"),
+        *("|", "Ville (domicile)", "Dép/Région (domicile)", "Pays/Région (domicile)"),
+    ),
+    "website": ("Page Web", "Page Web personnelle"),
+}
+
+FORMATS: dict[str, Format] = {
+    f.name: f
+    for f in (
+        Format(
+            "rapport",
+            "rapport",
+            (_sig("id", "full_name", "linkedin_url", "emails", "phones", "stage", "source"),),
+            {n: (n,) for n in RAPPORT_COLUMNS if n in FIELDS or n == "connected_on"}
+            | {"email": ("emails",), "phone": ("phones",)},
+            tag_separators=";",
+            sentinels=False,
+            unescape=True,
+        ),
+        Format(
+            "linkedin_connections",
+            "linkedin",
+            (_sig("First Name", "Last Name", "Connected On"),),
+            {
+                "first_name": ("First Name",),
+                "last_name": ("Last Name",),
+                "linkedin_url": ("URL",),
+                "email": ("Email Address", "E-mail Address", "EmailAddress"),
+                "company": ("Company",),
+                "title": ("Position",),
+                "connected_on": ("Connected On",),
+            },
+            is_connection=True,
+        ),
+        Format(
+            "google",
+            "google",
+            (_sig("First Name", "Last Name", "Labels"),),
+            {
+                "first_name": ("First Name",),
+                "last_name": ("Last Name",),
+                "email": (r"re:e mail \d+ value",),
+                "phone": (r"re:phone \d+ value",),
+                "company": ("Organization Name",),
+                "title": ("Organization Title",),
+                "tags": ("Labels",),
+                "notes": ("Notes",),
+                "birthday": ("Birthday",),
+                "location": ("Address 1 - City", "Address 1 - Region", "Address 1 - Country"),
+                "website": (r"re:website \d+ value",),
+            },
+            tag_separators=":::",
+        ),
+        Format(
+            "google_legacy",
+            "google",
+            (_sig("Given Name", "Family Name", "Group Membership"),),
+            {
+                "full_name": ("Name",),
+                "first_name": ("Given Name",),
+                "last_name": ("Family Name",),
+                "email": (r"re:e mail \d+ value",),
+                "phone": (r"re:phone \d+ value",),
+                "company": (r"re:organization \d+ name",),
+                "title": (r"re:organization \d+ title",),
+                "tags": ("Group Membership",),
+                "notes": ("Notes",),
+                "birthday": ("Birthday",),
+                "location": ("Address 1 - City", "Address 1 - Region", "Address 1 - Country"),
+                "website": (r"re:website \d+ value",),
+            },
+            tag_separators=":::",
+        ),
+        Format(
+            "outlook_desktop",
+            "outlook",
+            (_sig("First Name", "Last Name", "E-mail Address", "E-mail Type"),),
+            _OUTLOOK_EN,
+            tag_separators=";",
+        ),
+        Format(
+            "google_outlook",
+            "google",
+            (_sig("First Name", "Last Name", "E-mail Address", "Categories"),),
+            _OUTLOOK_EN,
+            tag_separators=";",
+        ),
+        Format(
+            "outlook_com",
+            "outlook",
+            (_sig("First Name", "Last Name", "E-mail Address", "Job Title"),),
+            _OUTLOOK_EN,
+            tag_separators=";",
+        ),
+        Format("outlook_de", "outlook", (_sig("Vorname", "Nachname"),), _OUTLOOK_DE, ";", True),
+        Format("outlook_fr", "outlook", (_sig("Prénom", "Nom"),), _OUTLOOK_FR, ";", True),
+        Format(
+            "salesforce_report",
+            "salesforce",
+            (_sig("Contact ID", "First Name", "Last Name"), _sig("Account Name", "Mailing City")),
+            {
+                "first_name": ("First Name",),
+                "last_name": ("Last Name",),
+                "email": ("Email",),
+                "phone": ("Mobile", "Phone", "Home Phone", "Other Phone"),
+                "company": ("Account Name",),
+                "title": ("Title",),
+                "notes": ("Description",),
+                "birthday": ("Birthdate",),
+                "location": ("Mailing City", "Mailing State/Province", "Mailing Country"),
+            },
+        ),
+        Format(
+            "salesforce_api",
+            "salesforce",
+            (
+                _sig("FirstName", "LastName", "AccountId"),
+                _sig("FirstName", "LastName", "MailingCity"),
+            ),
+            {
+                "full_name": ("Name",),
+                "first_name": ("FirstName",),
+                "last_name": ("LastName",),
+                "email": ("Email",),
+                "phone": ("MobilePhone", "Phone", "HomePhone", "OtherPhone"),
+                "company": ("Account.Name",),
+                "title": ("Title",),
+                "notes": ("Description",),
+                "birthday": ("Birthdate",),
+                "location": ("MailingCity", "MailingState", "MailingCountry"),
+            },
+        ),
+        Format(
+            "hubspot",
+            "hubspot",
+            (_sig("Record ID", "Email"), _sig("hs_object_id"), _sig("firstname", "jobtitle")),
+            {
+                "first_name": ("First Name", "firstname"),
+                "last_name": ("Last Name", "lastname"),
+                "email": ("Email", "email", "Additional email addresses", "hs_additional_emails"),
+                "phone": ("Mobile Phone Number", "Phone Number", "mobilephone", "phone"),
+                "company": ("Company Name", "Associated Company", "company"),
+                "title": ("Job Title", "jobtitle"),
+                "linkedin_url": ("LinkedIn URL", "hs_linkedin_url", "linkedin_url"),
+                "birthday": ("Date of birth", "date_of_birth"),
+                "location": ("City", "State/Region", "Country/Region", "city", "state", "country"),
+                "website": ("Website URL", "website"),
+            },
+        ),
+    )
+}
+
+_EXTRA_SYNONYMS = {
+    "first_name": ("first", "firstname", "given name", "forename", "prenom", "nombre"),
+    "last_name": ("last", "lastname", "surname", "family name", "apellido", "apellidos"),
+    "full_name": ("name", "full name", "display name", "contact name", "contact", "fullname"),
+    "email": ("email", "e mail", "email address", "mail", "work email", "personal email"),
+    "phone": ("phone", "phone number", "mobile", "cell", "telephone", "tel", "work phone"),
+    "company": ("organization", "organisation", "employer", "company name", "account"),
+    "title": ("title", "job title", "position", "role", "job", "occupation"),
+    "linkedin_url": ("linkedin", "linkedin url", "linkedin profile", "profile url", "linkedin"),
+    "tags": ("tags", "tag", "labels", "categories", "groups", "group", "lists"),
+    "notes": ("notes", "note", "comments", "comment", "description", "remarks"),
+    "birthday": ("birthday", "date of birth", "dob", "birth date", "birthdate"),
+    "location": ("location", "city", "town", "country", "region", "address", "state"),
+    "website": ("website", "web page", "homepage", "site", "url", "web"),
+}
+
+
+def _synonyms() -> dict[str, str]:
+    table: dict[str, str] = {}
+    for fmt in FORMATS.values():
+        for name, specs in fmt.columns.items():
+            if name not in FIELDS:
+                continue
+            for spec in specs:
+                if not spec.startswith("re:") and spec != "|":
+                    table.setdefault(header_key(spec), name)
+    for name, words in _EXTRA_SYNONYMS.items():
+        for word in words:
+            table[header_key(word)] = name
+    return table
+
+
+SYNONYMS = _synonyms()
+KNOWN_HEADERS = frozenset(SYNONYMS) | {
+    header_key(spec)
+    for fmt in FORMATS.values()
+    for specs in fmt.columns.values()
+    for spec in specs
+    if not spec.startswith("re:")
+}
+
+
+class NeedsMapping(ImportRejected):
+    """An unknown CSV layout: show the mapping screen with these columns and sample rows."""
+
+    def __init__(
+        self, header: list[str], samples: list[dict[str, str]], suggestion: dict[str, str], file=""
+    ):
+        super().__init__("Which column holds what? This CSV layout is not one we know.", file=file)
+        self.header = header
+        self.samples = samples
+        self.suggestion = suggestion
+
+
+def detect_format(header: list[str]) -> str | None:
+    """The known format whose signature columns all appear in the header, or None."""
+    keys = {header_key(h) for h in header}
+    for fmt in FORMATS.values():
+        if any(sig <= keys for sig in fmt.signatures):
+            return fmt.name
+    return None
+
+
+def suggest_mapping(header: list[str]) -> dict[str, str]:
+    """{column: field} guessed from header synonyms; unknown columns map to "ignore"."""
+    out = {}
+    for column in header:
+        key = header_key(column)
+        loose = re.sub(r"\b(\d+|value|address|adresse)\b", " ", key)
+        loose = " ".join(loose.replace(":", " ").split())
+        out[column] = SYNONYMS.get(key) or SYNONYMS.get(loose) or "ignore"
+    return out
+
+
+def _resolve(columns: dict[str, tuple[str, ...]], header: list[str]) -> dict[str, list[int]]:
+    keys = [header_key(h) for h in header]
+    plan: dict[str, list[int]] = {}
+    for name, specs in columns.items():
+        indices: list[int] = []
+        for spec in specs:
+            if spec == "|":
+                indices.append(-1)
+            elif spec.startswith("re:"):
+                pattern = re.compile(spec[3:])
+                indices += [i for i, k in enumerate(keys) if pattern.fullmatch(k)]
+            else:
+                indices += [i for i, k in enumerate(keys) if k == header_key(spec)]
+        if any(i >= 0 for i in indices):
+            plan[name] = indices
+    return plan
+
+
+@dataclass
+class CsvImport:
+    """A CSV ready to import: its format, header, notices, and records on demand."""
+
+    table: CsvTable
+    format: str
+    plan: dict[str, list[int]]
+    fmt: Format
+    dayfirst: bool = False
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def header(self) -> list[str]:
+        return self.table.header
+
+    @property
+    def mapping(self) -> dict[str, str]:
+        """{column: field} in effect (columns not used map to "ignore")."""
+        used = {i: name for name, indices in self.plan.items() for i in indices if i >= 0}
+        return {col: used.get(i, "ignore") for i, col in enumerate(self.header)}
+
+    def sample_rows(self, n: int = 5) -> list[dict[str, str]]:
+        """The first n data rows as {column: value}, for the mapping screen."""
+        out = []
+        for row in self.table.rows(sentinels=self.fmt.sentinels):
+            if isinstance(row, Skipped):
+                continue
+            out.append(dict(zip(self.header, row[1], strict=True)))
+            if len(out) >= n:
+                break
+        return out
+
+    def records(self) -> Iterator[PersonRecord | Skipped]:
+        """One PersonRecord per data row, or Skipped with the row number and reason."""
+        for row in self.table.rows(sentinels=self.fmt.sentinels):
+            if isinstance(row, Skipped):
+                yield row
+                continue
+            number, values = row
+            if self.fmt.unescape:
+                values = [unneutralize(v) for v in values]
+            try:
+                yield self._record(number, values)
+            except Exception as exc:  # a bad row must not stop the import of the others
+                yield Skipped(self.table.file, number, f"could not be read ({exc})")
+
+    def _record(self, number: int, values: list[str]) -> PersonRecord | Skipped:
+        def get(name: str) -> list[str]:
+            return [values[i] for i in self.plan.get(name, ()) if i >= 0 and values[i]]
+
+        warnings: list[str] = []
+        emails, found = parse_emails(get("email"))
+        warnings += found
+        phones, found = parse_phones(get("phone"))
+        warnings += found
+        linkedin, website, found = parse_urls(get("linkedin_url"), get("website"))
+        warnings += found
+        dayfirst = self.dayfirst if self.fmt.dayfirst is None else self.fmt.dayfirst
+        birthday = None
+        for text in get("birthday")[:1]:
+            birthday, found = parse_birthday(text, dayfirst=dayfirst)
+            warnings += found
+        connected = next((d for d in map(parse_date, get("connected_on")) if d), None)
+        first, last, full = (next(iter(map(clean_name, get(n))), "") for n in _NAMES)
+        if not (first or last or full or emails or phones or linkedin):
+            return Skipped(self.table.file, number, "no name, email, phone or LinkedIn URL")
+        return PersonRecord(
+            source=self.fmt.source,
+            file=self.table.file,
+            row=number,
+            first_name=first,
+            last_name=last,
+            full_name=full,
+            linkedin_url=linkedin,
+            emails=tuple(emails),
+            phones=tuple(phones),
+            company=next(iter(map(clean_name, get("company"))), ""),
+            title=parse_title(get("title")),
+            location=self._location(values),
+            website=website,
+            birthday=birthday,
+            notes="\n\n".join(fast_clean(n, NOTE_LIMIT) for n in get("notes")),
+            tags=tuple(parse_tags(get("tags"), self.fmt.tag_separators)),
+            connected_on=connected,
+            is_connection=self.fmt.is_connection or (self.format == "rapport" and bool(connected)),
+            warnings=tuple(warnings),
+        )
+
+    def _location(self, values: list[str]) -> str:
+        parts: list[str] = []
+        for i in self.plan.get("location", ()):
+            if i < 0:
+                if parts:
+                    break
+                continue
+            text = clean_name(values[i])
+            if text and text not in parts:
+                parts.append(text)
+        return ", ".join(parts)
+
+
+_NAMES = ("first_name", "last_name", "full_name")
+
+
+def parse_csv(
+    data: bytes,
+    filename: str,
+    *,
+    format: str = "auto",
+    mapping: dict[str, str] | None = None,
+    dayfirst: bool = False,
+) -> CsvImport:
+    """Read a contact CSV; raises NeedsMapping for unknown layouts without a mapping."""
+    table = read_table(data, filename, KNOWN_HEADERS)
+    notices = list(table.notices)
+    if mapping is not None:
+        plan: dict[str, list[int]] = {}
+        for column, name in mapping.items():
+            if name not in FIELDS:
+                raise ImportRejected(f'"{name}" is not a field we can import into.', file=filename)
+            if column not in table.header:
+                notices.append(f'The mapping names a column "{column}" the file does not have.')
+            elif name != "ignore":
+                plan.setdefault(name, []).append(table.header.index(column))
+        if not USEFUL_FIELDS & plan.keys():
+            raise ImportRejected(
+                "Map at least one column to a name, email, phone or LinkedIn URL.", file=filename
+            )
+        fmt = Format("custom", "csv", (), {})
+        return CsvImport(table, "custom", plan, fmt, dayfirst, notices)
+    name = detect_format(table.header) if format == "auto" else format
+    if name is None:
+        samples = CsvImport(table, "", {}, Format("", "", (), {})).sample_rows(5)
+        raise NeedsMapping(table.header, samples, suggest_mapping(table.header), file=filename)
+    if name not in FORMATS:
+        raise ImportRejected(f'"{name}" is not a CSV format we know.', file=filename)
+    fmt = FORMATS[name]
+    plan = _resolve(fmt.columns, table.header)
+    if not USEFUL_FIELDS & plan.keys():
+        raise ImportRejected(f"This file does not look like a {name} export.", file=filename)
+    return CsvImport(table, name, plan, fmt, dayfirst, notices)

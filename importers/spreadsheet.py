@@ -1,0 +1,99 @@
+"""Spreadsheet-safe CSV: formula neutralisation on export, its exact inverse on import.
+
+Also Rapport's own CSV layout (RAPPORT_COLUMNS) and `export_rows`, which writes it.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import itertools
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from .base import Birthday
+
+# OWASP/ASVS triggers plus `|` and `%` as defusedcsv does; `'` itself is escaped too when a
+# run of quotes precedes a trigger, so that unescaping is an exact inverse.
+TRIGGERS = "=+-@\t\r\0|%"
+_NEEDS_ESCAPE = re.compile(r"^'*[ \u00a0]*[" + re.escape(TRIGGERS) + "]")
+_ESCAPED = re.compile(r"^'+[ \u00a0]*[" + re.escape(TRIGGERS) + "]")
+
+RAPPORT_COLUMNS = (
+    "id",
+    "first_name",
+    "last_name",
+    "full_name",
+    "linkedin_url",
+    "emails",
+    "phones",
+    "company",
+    "title",
+    "location",
+    "birthday",
+    "tags",
+    "stage",
+    "notes",
+    "connected_on",
+    "source",
+)
+MULTI_SEPARATOR = "; "
+
+
+def neutralize(value: str) -> str:
+    """The cell text a spreadsheet will not run as a formula (a `'` prefix when needed)."""
+    return "'" + value if _NEEDS_ESCAPE.match(value) else value
+
+
+def unneutralize(value: str) -> str:
+    """Undo `neutralize`: drop one leading `'` that precedes a trigger character."""
+    return value[1:] if _ESCAPED.match(value) else value
+
+
+def write_csv(rows: Iterable[Sequence[str]]) -> str:
+    """CSV text with a UTF-8 BOM, every field quoted and neutralised."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+    for row in rows:
+        writer.writerow([neutralize(str(cell)) for cell in row])
+    return "\ufeff" + buffer.getvalue()
+
+
+def format_birthday(value: Birthday | dt.date | None) -> str:
+    """`YYYY-MM-DD`, or `--MM-DD` when the year is unknown."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if value.year is None:
+        return f"--{value.month:02d}-{value.day:02d}"
+    return f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
+
+
+def _cell(contact: Any, name: str) -> str:
+    if isinstance(contact, Mapping):
+        value = contact.get(name)
+    else:
+        value = getattr(contact, name, None)
+    if name == "birthday":
+        return format_birthday(value)
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return MULTI_SEPARATOR.join(str(v) for v in value)
+    return str(value)
+
+
+def export_rows(contacts: Iterable[Any]) -> str:
+    """Rapport CSV text for contacts (mappings or objects with RAPPORT_COLUMNS attributes)."""
+    return write_csv(
+        itertools.chain(
+            [RAPPORT_COLUMNS], ([_cell(c, n) for n in RAPPORT_COLUMNS] for c in contacts)
+        )
+    )
