@@ -346,9 +346,7 @@ def test_next_occurrence_before_the_start_is_the_start_and_is_strictly_after():
     rule = "FREQ=WEEKLY;BYDAY=FR"
     assert next_occurrence(rule, NOW, start, UTC_TZ) == start
     assert next_occurrence(rule, start, start, UTC_TZ) == start + timedelta(weeks=1)
-    assert next_occurrence("FREQ=WEEKLY;INTERVAL=2", start, start, UTC_TZ) == start + timedelta(
-        weeks=2
-    )
+    assert next_occurrence("FREQ=WEEKLY;INTERVAL=2", start, start, UTC_TZ) == start + timedelta(weeks=2)
 
 
 @pytest.mark.parametrize(

@@ -202,9 +202,7 @@ def test_going_quiet_only_after_a_real_habit(touches, gap, quiet, shows):
 
 
 def test_an_owner_cadence_replaces_going_quiet():
-    contact = facts(
-        last_touch_at=days_ago(40), touches_in_window=8, usual_gap_days=12, cadence_days=30
-    )
+    contact = facts(last_touch_at=days_ago(40), touches_in_window=8, usual_gap_days=12, cadence_days=30)
     assert codes(score(contact, NOW, TZ)) == ["cadence_overdue"]
     assert codes(score(dataclasses.replace(contact, cadence_days=90), NOW, TZ)) == []
 
@@ -226,10 +224,7 @@ def test_birthday_today_soon_or_passed(birthday, text):
 
 
 def test_birthday_today_beats_birthday_in_three_days():
-    assert (
-        score(facts(birthday=(11, 23)), NOW, TZ).value
-        > score(facts(birthday=(11, 26)), NOW, TZ).value
-    )
+    assert score(facts(birthday=(11, 23)), NOW, TZ).value > score(facts(birthday=(11, 26)), NOW, TZ).value
 
 
 def test_leap_day_birthday_is_celebrated_on_the_28th():
@@ -337,8 +332,7 @@ def test_stage_multiplies_and_says_so(stage, text):
         (ValueFacts(deal_value=99_000), "High value: deal worth 99,000 (×1.2)"),
         (
             ValueFacts(deal_value=10**9, referrals_given=9, is_advocate=True, gives_feedback=True),
-            "High value: deal worth 1,000,000,000, referred 9 clients, advocate, gives feedback"
-            " (×1.6)",
+            "High value: deal worth 1,000,000,000, referred 9 clients, advocate, gives feedback (×1.6)",
         ),
     ],
 )
@@ -359,9 +353,7 @@ def test_value_alone_is_not_a_reason_to_call():
 )
 def test_a_lopsided_ledger_says_give_first_and_lowers_priority(gave, asked, lopsided):
     plain = score(facts(awaiting_reply_since=days_ago(3)), NOW, TZ)
-    ledger = score(
-        facts(value=ValueFacts(gave=gave, asked=asked), awaiting_reply_since=days_ago(3)), NOW, TZ
-    )
+    ledger = score(facts(value=ValueFacts(gave=gave, asked=asked), awaiting_reply_since=days_ago(3)), NOW, TZ)
     hints = [r for r in ledger.reasons if r.code == "reciprocity"]
     assert bool(hints) is lopsided
     if lopsided:
@@ -437,9 +429,7 @@ def test_reasons_are_ordered_by_points_and_scoring_is_deterministic():
                                  "value", "reciprocity", "birthday", "anniversary"}  # fmt: skip
 
 
-moments = st.integers(min_value=-400 * 24, max_value=400 * 24).map(
-    lambda hours: NOW - timedelta(hours=hours)
-)
+moments = st.integers(min_value=-400 * 24, max_value=400 * 24).map(lambda hours: NOW - timedelta(hours=hours))
 signal_facts = st.builds(
     SignalFact,
     kind=st.sampled_from([*SIGNAL_KINDS, "mystery"]),
@@ -486,9 +476,7 @@ def test_score_is_never_negative_and_is_the_sum_of_its_reasons(contact, tz):
     assert result.value >= 0
     assert result.value == round(sum(r.points for r in result.reasons), 1)
     assert all(isinstance(r, Reason) and r.text for r in result.reasons)
-    assert [r.points for r in result.reasons] == sorted(
-        (r.points for r in result.reasons), reverse=True
-    )
+    assert [r.points for r in result.reasons] == sorted((r.points for r in result.reasons), reverse=True)
     assert result == score(contact, NOW, tz)
     if not result.reasons:
         assert result.value == 0

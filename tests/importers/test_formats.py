@@ -72,9 +72,7 @@ def test_outlook_desktop_english():
     assert nina.birthday is None
 
 
-@pytest.mark.parametrize(
-    "dayfirst,expected", [(False, Birthday(3, 4, 1980)), (True, Birthday(4, 3, 1980))]
-)
+@pytest.mark.parametrize("dayfirst,expected", [(False, Birthday(3, 4, 1980)), (True, Birthday(4, 3, 1980))])
 def test_ambiguous_date_both_ways(dayfirst, expected):
     _, (tom, _) = load("outlook/desktop_en.csv", dayfirst=dayfirst)
     assert tom.birthday == expected
@@ -99,9 +97,7 @@ def test_german_and_french_outlook():
     assert joerg.tags == ("Kunden", "Lieferanten") and joerg.notes == "Mag Brezn;\nsehr wichtig"
     assert joerg.phones == ("+49 170 1234567", "+49 89 1234567")
     _, (etienne,) = load("outlook/desktop_fr.csv")
-    assert etienne.title == "Directeur commercial" and etienne.emails == (
-        "etienne@exemple.example",
-    )
+    assert etienne.title == "Directeur commercial" and etienne.emails == ("etienne@exemple.example",)
     assert etienne.birthday == Birthday(4, 5, 1982) and etienne.location == "Paris, France"
 
 

@@ -92,9 +92,7 @@ def test_broken_cards_are_skipped_not_fatal():
     assert unclosed.full_name == "Unclosed" and "not closed" in unclosed.warnings[0]
 
 
-@pytest.mark.parametrize(
-    "data", [b"", b"First Name,Last Name\nA,B\n", b"\x89PNG\r\n\x1a\n\x00\x00\x00"]
-)
+@pytest.mark.parametrize("data", [b"", b"First Name,Last Name\nA,B\n", b"\x89PNG\r\n\x1a\n\x00\x00\x00"])
 def test_non_vcard_rejected(data):
     with pytest.raises(ImportRejected):
         parse_vcard(data, "x.vcf")
@@ -103,9 +101,7 @@ def test_non_vcard_rejected(data):
 def test_many_photos_stay_fast():
     photo = base64.b64encode(bytes(range(256)) * 400).decode()
     folded = "\r\n ".join(photo[i : i + 74] for i in range(0, len(photo), 74))
-    card = (
-        "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:P {n}\r\nPHOTO;ENCODING=b;TYPE=JPEG:{p}\r\nEND:VCARD\r\n"
-    )
+    card = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:P {n}\r\nPHOTO;ENCODING=b;TYPE=JPEG:{p}\r\nEND:VCARD\r\n"
     data = "".join(card.format(n=n, p=folded) for n in range(200)).encode()
     assert len(data) > 25_000_000
     start = time.perf_counter()
@@ -125,11 +121,7 @@ def test_arbitrary_bytes(data):
 
 
 @settings(max_examples=60, deadline=None)
-@given(
-    st.text(
-        alphabet=st.sampled_from(list("BEGIN:VCARD\r\n;=,\\ .-0123FNTEL") + ["é"]), max_size=400
-    )
-)
+@given(st.text(alphabet=st.sampled_from(list("BEGIN:VCARD\r\n;=,\\ .-0123FNTEL") + ["é"]), max_size=400))
 def test_arbitrary_vcard_like_text(text):
     try:
         records = cards(("BEGIN:VCARD\n" + text).encode())
