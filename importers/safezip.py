@@ -114,8 +114,23 @@ def _check_eocd(fh: BinaryIO, size: int) -> None:
         raise ImportRejected("ZIP64 archives are not supported")
     if disk or cd_disk or disk_entries != entries:
         raise ImportRejected("multi-part ZIP archives are not supported")
-    if entries > MAX_ENTRIES or cd_size > MAX_ENTRIES * (46 + 3 * 0xFFFF):
+    if entries > MAX_ENTRIES:
         raise ImportRejected(f"the archive has more than {MAX_ENTRIES} entries")
+    # The count can be forged; zipfile trusts the directory size, so walk it (bounded) too.
+    eocd_at = size - tail_len + pos
+    at, end = eocd_at - cd_size, eocd_at
+    if at < 0:
+        raise ImportRejected("the archive's central directory is damaged")
+    for _ in range(MAX_ENTRIES + 1):
+        if at >= end:
+            return
+        fh.seek(at)
+        header = fh.read(46)
+        if len(header) < 46 or header[:4] != b"PK\x01\x02":
+            raise ImportRejected("the archive's central directory is damaged")
+        name_len, extra_len, comment_len = struct.unpack("<HHH", header[28:34])
+        at += 46 + name_len + extra_len + comment_len
+    raise ImportRejected(f"the archive has more than {MAX_ENTRIES} entries")
 
 
 def _unsafe_name(name: str) -> bool:
@@ -129,9 +144,13 @@ class Source:
     names: list[str]
     label: str
 
+    def open_binary(self, name: str) -> io.RawIOBase:
+        """Raw byte stream of one member, bounded by the byte caps."""
+        raise NotImplementedError
+
     def open_text(self, name: str) -> io.TextIOWrapper:
         """Strict UTF-8 text stream of one member, bounded by the byte caps."""
-        raise NotImplementedError
+        return text_stream(self.open_binary(name))
 
     def close(self) -> None:
         """Release the underlying file."""
@@ -171,7 +190,7 @@ class ZipSource(Source):
         if len(infos) > MAX_ENTRIES:
             raise ImportRejected(f"the archive has more than {MAX_ENTRIES} entries")
         seen: set[str] = set()
-        spans: list[tuple[int, int, str]] = []
+        spans: list[tuple[int, int, int, str]] = []
         members: dict[str, zipfile.ZipInfo] = {}
         for info in infos:
             name = info.filename
@@ -184,7 +203,8 @@ class ZipSource(Source):
                 raise ImportRejected("encrypted archives are not supported", file=name)
             if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
                 raise ImportRejected("only stored or deflated ZIP members are supported", file=name)
-            spans.append((self._data_start(info, size), info.compress_size, name))
+            start = self._data_start(info, size)
+            spans.append((info.header_offset, start, info.compress_size, name))
             is_link = (info.external_attr >> 16) & 0o170000 == 0o120000
             if info.is_dir() or is_link or name.lower().endswith(_ARCHIVE_EXT):
                 continue
@@ -192,7 +212,7 @@ class ZipSource(Source):
         # Own overlap check: Python 3.11 zipfile lacks the one from gh-109858.
         spans.sort()
         limit = self._zf.start_dir
-        for i, (start, length, name) in enumerate(spans):
+        for i, (_, start, length, name) in enumerate(spans):
             end = start + length
             next_start = spans[i + 1][0] if i + 1 < len(spans) else limit
             if end > next_start or end > limit:
@@ -210,13 +230,13 @@ class ZipSource(Source):
         name_len, extra_len = struct.unpack("<HH", header[26:30])
         return offset + 30 + name_len + extra_len
 
-    def open_text(self, name: str) -> io.TextIOWrapper:
+    def open_binary(self, name: str) -> io.RawIOBase:
         info = self._members[name]
         try:
             stream = self._zf.open(info)
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:
             raise ImportRejected(f"the archive is damaged ({exc})", file=name) from None
-        return text_stream(_BoundedReader(stream, name, self._budget, info.compress_size))
+        return _BoundedReader(stream, name, self._budget, info.compress_size)
 
     def close(self) -> None:
         self._zf.close()
@@ -241,9 +261,9 @@ class FolderSource(Source):
                     raise ImportRejected(f"the folder holds more than {MAX_FOLDER_FILES} files")
         self.names = sorted(names)
 
-    def open_text(self, name: str) -> io.TextIOWrapper:
+    def open_binary(self, name: str) -> io.RawIOBase:
         raw = open(self._root / name, "rb")  # noqa: SIM115 - closed with the wrapper
-        return text_stream(_BoundedReader(raw, name, self._budget, None))
+        return _BoundedReader(raw, name, self._budget, None)
 
 
 class SingleFileSource(Source):
@@ -255,10 +275,9 @@ class SingleFileSource(Source):
         self._fh = fh
         self._budget = _Budget()
 
-    def open_text(self, name: str) -> io.TextIOWrapper:
+    def open_binary(self, name: str) -> io.RawIOBase:
         self._fh.seek(0)
-        raw = _BoundedReader(_Unclosable(self._fh), name, self._budget, None)
-        return text_stream(raw)
+        return _BoundedReader(_Unclosable(self._fh), name, self._budget, None)
 
     def close(self) -> None:
         self._fh.close()
@@ -299,11 +318,12 @@ def open_source(data: bytes | str | os.PathLike, filename: str = "") -> Source:
         except BaseException:
             fh.close()
             raise
+    if not head:
+        fh.close()
+        raise ImportRejected("the file is empty")
     if label.lower().endswith((".csv", ".txt")):
         return SingleFileSource(fh, Path(label).name)
     fh.close()
-    if not head:
-        raise ImportRejected("the file is empty")
     raise ImportRejected("expected a .zip export, an extracted folder or a .csv file")
 
 
