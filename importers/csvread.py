@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from importers.base import ImportRejected
 from importers.safezip import iter_lines
@@ -43,12 +43,13 @@ def read_rows(
     file: str,
     required: Iterable[str],
     max_rows: int = 1_000_000,
+    reopen: Callable[[], io.RawIOBase] | None = None,
 ) -> Iterator[Row | None]:
     """Data rows after the header holding the `required` column names; None for blank rows."""
     names = list(required)
     need = {column_key(n) for n in names}
     csv.field_size_limit(FIELD_LIMIT)
-    reader = csv.reader(iter_lines(text, file))
+    reader = csv.reader(iter_lines(text, file, reopen))
     index: dict[str, int] | None = None
     scanned = 0
     rows = 0

@@ -143,7 +143,8 @@ class LinkedInExport:
         if not name:
             return
         with self.source.open_text(name) as text:
-            for row in read_rows(text, name, REQUIRED[kind], max_rows):
+            reopen = lambda: self.source.open_binary(name)  # noqa: E731
+            for row in read_rows(text, name, REQUIRED[kind], max_rows, reopen):
                 if row is None:
                     self.counts[f"{kind}.blank"] += 1
                     continue
@@ -173,30 +174,42 @@ class LinkedInExport:
 
     def _guess_owner_url(self) -> str:
         per_url: Counter[str] = Counter()
+        as_owner: Counter[str] = Counter()
         seen: set[tuple[str, str]] = set()
+        convos: set[str] = set()
+        owner_key = name_key(self.owner_name)
         for row in self._rows("messages", MAX_MESSAGES):
             convo = row.get("conversationid") or row.get("to")
-            urls = [row.get("senderprofileurl"), *_URL_SPLIT.split(row.get("recipientprofileurls"))]
-            for raw in urls:
-                url = normalize_linkedin_url(raw) if raw else ""
+            convos.add(convo)
+            sender = normalize_linkedin_url(row.get("senderprofileurl"))
+            if sender and owner_key and name_key(row.get("from")) == owner_key:
+                as_owner[sender] += 1
+            urls = [
+                sender,
+                *map(normalize_linkedin_url, _URL_SPLIT.split(row.get("recipientprofileurls"))),
+            ]
+            for url in urls:
                 if url and (convo, url) not in seen:
                     seen.add((convo, url))
                     per_url[url] += 1
+        if as_owner:
+            return as_owner.most_common(1)[0][0]
         if per_url:
-            return per_url.most_common(1)[0][0]
+            url, count = per_url.most_common(1)[0]
+            # one-off URLs are other people; the owner is in (nearly) every conversation
+            if count >= 2 and count * 2 > len(convos):
+                return url
         for row in self._rows("invitations"):
-            field = (
-                "inviterprofileurl"
-                if _direction(row.get("direction")) == "out"
-                else ("inviteeprofileurl")
+            out = _direction(row.get("direction")) == "out"
+            url = normalize_linkedin_url(
+                row.get("inviterprofileurl" if out else "inviteeprofileurl")
             )
-            url = normalize_linkedin_url(row.get(field))
             if url:
                 return url
         return ""
 
     def _is_owner(self, name: str, url: str) -> bool:
-        if url:
+        if url and self.owner_url:
             return url == self.owner_url
         return bool(self.owner_name) and name_key(name) == name_key(self.owner_name)
 

@@ -5,13 +5,14 @@ Nothing is ever written to disk; members are streamed in 64 KiB chunks under byt
 
 from __future__ import annotations
 
+import codecs
 import io
 import os
 import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -327,7 +328,9 @@ def open_source(data: bytes | str | os.PathLike, filename: str = "") -> Source:
     raise ImportRejected("expected a .zip export, an extracted folder or a .csv file")
 
 
-def iter_lines(text: io.TextIOWrapper, file: str) -> Iterator[str]:
+def iter_lines(
+    text: io.TextIOWrapper, file: str, reopen: Callable[[], io.RawIOBase] | None = None
+) -> Iterator[str]:
     """Lines of a text stream, with a clear ImportRejected on bad UTF-8 or NUL bytes."""
     line_no = 0
     try:
@@ -339,8 +342,21 @@ def iter_lines(text: io.TextIOWrapper, file: str) -> Iterator[str]:
                 )
             yield line
     except UnicodeDecodeError:
+        row = _bad_utf8_line(reopen) if reopen else line_no + 1
         raise ImportRejected(
-            "the file is not valid UTF-8 (re-saved in another encoding?)",
-            file=file,
-            row=line_no + 1,
+            "the file is not valid UTF-8 (re-saved in another encoding?)", file=file, row=row
         ) from None
+
+
+def _bad_utf8_line(reopen: Callable[[], io.RawIOBase]) -> int | None:
+    """Line number of the first invalid UTF-8 byte (error path only: re-reads the member)."""
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    lines = 1
+    with reopen() as raw:
+        while chunk := raw.read(CHUNK):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                return lines + chunk.count(b"\n", 0, max(exc.start, 0))
+            lines += chunk.count(b"\n")
+    return None
