@@ -12,6 +12,7 @@ import os
 import re
 from collections import Counter
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import PurePosixPath
 
 from importers.base import (
@@ -22,8 +23,8 @@ from importers.base import (
     clean_text,
     name_key,
     normalize_email,
-    normalize_linkedin_url,
 )
+from importers.base import normalize_linkedin_url as _normalize_url
 from importers.csvread import Row, read_rows
 from importers.safezip import Source, open_source
 from importers.textutil import excerpt, html_to_text, parse_date, parse_datetime
@@ -61,6 +62,10 @@ _SYSTEM = re.compile(
     re.IGNORECASE,
 )
 _URL_SPLIT = re.compile(r"[,;\s]+")
+
+
+# the same few thousand URLs recur on every message row
+normalize_linkedin_url = lru_cache(maxsize=1 << 16)(_normalize_url)
 
 
 def normalise_file_name(path: str) -> str:
@@ -343,7 +348,9 @@ class LinkedInExport:
             or "spinmail" in content
         ):
             return "sponsored"
-        if len(content) < 400 and _SYSTEM.fullmatch(content):
+        lowered = content[:400].lower()
+        hinted = "conversation" in lowered or lowered.startswith(("message request", "you are now"))
+        if hinted and len(content) < 400 and _SYSTEM.fullmatch(content):
             return "system"
         return ""
 
