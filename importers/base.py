@@ -147,12 +147,15 @@ def normalize_phone(value: str) -> str:
     return ("+" if text.startswith("+") or text.startswith("00") else "") + digits.lstrip("0")
 
 
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # category Cc minus \t and \n
+
+
 def clean_text(value: str, limit: int = 1 << 20) -> str:
     """NFC text without NULs or control characters other than tab and newline, capped."""
     if not value:
         return ""
     text = unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\r", "\n"))
-    text = "".join(c for c in text if c in "\t\n" or unicodedata.category(c) != "Cc")
+    text = _CONTROL.sub("", text)
     return text[:limit].strip()
 
 

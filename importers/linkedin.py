@@ -1,0 +1,490 @@
+"""LinkedIn "Get a copy of your data" export (ZIP, extracted folder or one CSV) to records.
+
+Files are found by normalised base name at any depth and columns by header name, so every
+header version LinkedIn has shipped since about 2017 reads the same way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+from collections import Counter
+from collections.abc import Iterator
+from functools import lru_cache
+from pathlib import PurePosixPath
+
+from importers.base import (
+    ActivityRecord,
+    ImportRejected,
+    PersonRecord,
+    Skipped,
+    clean_text,
+    name_key,
+    normalize_email,
+)
+from importers.base import normalize_linkedin_url as _normalize_url
+from importers.csvread import Row, read_rows
+from importers.safezip import Source, open_source
+from importers.textutil import excerpt, html_to_text, parse_date, parse_datetime
+
+SOURCE = "linkedin"
+NAME_LIMIT = 1024
+MAX_CONNECTIONS = 30_000
+MAX_MESSAGES = 500_000
+
+# kind -> accepted normalised base names, best first
+FILE_NAMES: dict[str, tuple[str, ...]] = {
+    "connections": ("connections",),
+    "messages": ("messages", "inbox"),
+    "invitations": ("invitations",),
+    "profile": ("profile",),
+    "endorsements": ("endorsementreceivedinfo", "endorsementsreceivedinfo"),
+    "recommendations_received": ("recommendationsreceived",),
+    "recommendations_given": ("recommendationsgiven",),
+}
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "connections": ("First Name", "Last Name", "Connected On"),
+    "messages": ("From", "Date", "Content"),
+    "invitations": ("From", "To", "Sent At", "Direction"),
+    "profile": ("First Name", "Last Name", "Headline"),
+    "endorsements": ("Endorsement Date", "Skill Name"),
+    "recommendations_received": ("First Name", "Last Name", "Text", "Creation Date"),
+    "recommendations_given": ("First Name", "Last Name", "Text", "Creation Date"),
+}
+EXPECTED = "Connections.csv, messages.csv, Invitations.csv, Endorsement_Received_Info.csv"
+_EXPORT_DATE = re.compile(r"LinkedInDataExport_(\d{2})-(\d{2})-(\d{4})", re.IGNORECASE)
+_SYSTEM = re.compile(
+    r"(message request accepted|.{1,120} (left|joined) the conversation"
+    r"|.{1,120} (added|removed) .{1,240} (to|from) the conversation"
+    r"|.{1,120} named the conversation.{0,200}|you are now connected.{0,120})\.?",
+    re.IGNORECASE,
+)
+_URL_SPLIT = re.compile(r"[,;\s]+")
+
+
+# the same few thousand URLs recur on every message row
+normalize_linkedin_url = lru_cache(maxsize=1 << 16)(_normalize_url)
+
+
+def normalise_file_name(path: str) -> str:
+    """Base name compared loosely: "Endorsement Received Info.csv" -> "endorsementreceivedinfo"."""
+    base = PurePosixPath(path.replace("\\", "/")).name.lower()
+    base = base[:-4] if base.endswith(".csv") else base
+    return base.replace(" ", "").replace("_", "")
+
+
+def _key(*parts: object) -> str:
+    digest = hashlib.sha256("\x1f".join(str(p) for p in parts).encode("utf-8")).hexdigest()
+    return digest[:20]
+
+
+def _name(value: str) -> str:
+    return clean_text(value, NAME_LIMIT)
+
+
+class LinkedInExport:
+    """An opened export; generators yield records or Skipped and may be run in any order."""
+
+    def __init__(self, source: Source):
+        self.source = source
+        self.files_found: dict[str, str] = self._find_files()
+        if not any(k != "profile" for k in self.files_found):
+            raise ImportRejected(
+                f"no LinkedIn export files found; expected at least one of {EXPECTED}",
+                file=source.label,
+            )
+        self.counts: Counter[str] = Counter()
+        self.latest_seen_at: dt.datetime | None = None
+        self.exported_at_hint: dt.date | None = self._export_date()
+        self.owner_name: str = self._read_owner_name()
+        self._owner_url: str | None = None
+
+    # -- discovery -------------------------------------------------------------------------
+
+    def _find_files(self) -> dict[str, str]:
+        found: dict[str, tuple[int, int, str]] = {}
+        for name in self.source.names:
+            if not name.lower().endswith(".csv"):
+                continue
+            base = normalise_file_name(name)
+            for kind, aliases in FILE_NAMES.items():
+                if base in aliases:
+                    rank = (name.count("/"), aliases.index(base), name)
+                    if kind not in found or rank < found[kind]:
+                        found[kind] = rank
+        files = {kind: rank[2] for kind, rank in found.items()}
+        if not files and len(self.source.names) == 1:
+            kind = self._sniff(self.source.names[0])
+            if kind:
+                files[kind] = self.source.names[0]
+        return files
+
+    def _sniff(self, name: str) -> str | None:
+        for kind in ("connections", "messages", "invitations", "endorsements"):
+            try:
+                with self.source.open_text(name) as text:
+                    next(read_rows(text, name, REQUIRED[kind]), None)
+                return kind
+            except ImportRejected:
+                continue
+        return None
+
+    def _export_date(self) -> dt.date | None:
+        for candidate in [self.source.label, *self.source.names[:50]]:
+            match = _EXPORT_DATE.search(candidate)
+            if match:
+                month, day, year = (int(g) for g in match.groups())
+                try:
+                    return dt.date(year, month, day)
+                except ValueError:
+                    continue
+        return None
+
+    def _rows(self, kind: str, max_rows: int = 1_000_000) -> Iterator[Row]:
+        """Data rows of one file, counting blank ones."""
+        name = self.files_found.get(kind)
+        if not name:
+            return
+        with self.source.open_text(name) as text:
+            reopen = lambda: self.source.open_binary(name)  # noqa: E731
+            for row in read_rows(text, name, REQUIRED[kind], max_rows, reopen):
+                if row is None:
+                    self.counts[f"{kind}.blank"] += 1
+                    continue
+                yield row
+
+    def _read_owner_name(self) -> str:
+        for row in self._rows("profile"):
+            return _name(" ".join(p for p in (row.get("firstname"), row.get("lastname")) if p))
+        return ""
+
+    def _seen(self, when: dt.datetime) -> None:
+        if self.latest_seen_at is None or when > self.latest_seen_at:
+            self.latest_seen_at = when
+
+    def _reset(self, prefix: str) -> None:
+        for key in [k for k in self.counts if k.startswith(prefix + ".")]:
+            del self.counts[key]
+
+    # -- owner -----------------------------------------------------------------------------
+
+    @property
+    def owner_url(self) -> str:
+        """The owner's profile URL: the one present in the most conversations ("" if unknown)."""
+        if self._owner_url is None:
+            self._owner_url = self._guess_owner_url()
+        return self._owner_url
+
+    def _guess_owner_url(self) -> str:
+        per_url: Counter[str] = Counter()
+        as_owner: Counter[str] = Counter()
+        seen: set[tuple[str, str]] = set()
+        convos: set[str] = set()
+        owner_key = name_key(self.owner_name)
+        for row in self._rows("messages", MAX_MESSAGES):
+            convo = row.get("conversationid") or row.get("to")
+            convos.add(convo)
+            sender = normalize_linkedin_url(row.get("senderprofileurl"))
+            if sender and owner_key and name_key(row.get("from")) == owner_key:
+                as_owner[sender] += 1
+            urls = [
+                sender,
+                *map(normalize_linkedin_url, _URL_SPLIT.split(row.get("recipientprofileurls"))),
+            ]
+            for url in urls:
+                if url and (convo, url) not in seen:
+                    seen.add((convo, url))
+                    per_url[url] += 1
+        if as_owner:
+            return as_owner.most_common(1)[0][0]
+        if per_url:
+            url, count = per_url.most_common(1)[0]
+            # one-off URLs are other people; the owner is in (nearly) every conversation
+            if count >= 2 and count * 2 > len(convos):
+                return url
+        for row in self._rows("invitations"):
+            out = _direction(row.get("direction")) == "out"
+            url = normalize_linkedin_url(
+                row.get("inviterprofileurl" if out else "inviteeprofileurl")
+            )
+            if url:
+                return url
+        return ""
+
+    def _is_owner(self, name: str, url: str) -> bool:
+        if url and self.owner_url:
+            return url == self.owner_url
+        return bool(self.owner_name) and name_key(name) == name_key(self.owner_name)
+
+    # -- connections -----------------------------------------------------------------------
+
+    def connections(self) -> Iterator[PersonRecord | Skipped]:
+        """One PersonRecord per connection (current employer and title)."""
+        self._reset("connections")
+        file = self.files_found.get("connections", "")
+        for row in self._rows("connections", MAX_CONNECTIONS):
+            first, last = _name(row.get("firstname")), _name(row.get("lastname"))
+            raw_url = row.get("url") or row.get("profileurl")
+            url = normalize_linkedin_url(raw_url)
+            warnings: list[str] = []
+            if raw_url and not url:
+                warnings.append(f"not a LinkedIn profile URL: {raw_url[:200]}")
+            if not (first or last or url):
+                self.counts["connections.skipped"] += 1
+                yield Skipped(file, row.line, "no name and no profile URL")
+                continue
+            if not (first or last):
+                warnings.append("no name given")
+            emails = []
+            for part in _URL_SPLIT.split(row.get("emailaddress") or row.get("emailaddresses")):
+                if part and normalize_email(part):
+                    emails.append(normalize_email(part))
+                elif part:
+                    warnings.append(f"not an email address: {part[:200]}")
+            raw_date = row.get("connectedon")
+            connected = parse_date(raw_date)
+            if raw_date and connected is None:
+                warnings.append(f"unreadable Connected On date: {raw_date[:64]}")
+            if connected:
+                self._seen(dt.datetime.combine(connected, dt.time(), dt.UTC))
+            yield PersonRecord(
+                source=SOURCE,
+                file=file,
+                row=row.line,
+                first_name=first,
+                last_name=last,
+                linkedin_url=url,
+                emails=tuple(dict.fromkeys(emails)),
+                company=_name(row.get("company")),
+                title=_name(row.get("position")),
+                website=_name(row.get("websites")),
+                connected_on=connected,
+                is_connection=True,
+                warnings=tuple(warnings),
+            )
+
+    # -- messages --------------------------------------------------------------------------
+
+    def messages(self) -> Iterator[ActivityRecord | Skipped]:
+        """One ActivityRecord per real message; drafts, sponsored and system rows are Skipped."""
+        self._reset("messages")
+        file = self.files_found.get("messages", "")
+        owner_url = self.owner_url  # first pass, before this one opens the file again
+        for row in self._rows("messages", MAX_MESSAGES):
+            skip = self._message_skip(row)
+            if skip:
+                self.counts[f"messages.{skip}"] += 1
+                yield Skipped(file, row.line, skip)
+                continue
+            when = parse_datetime(row.get("date"))
+            if when is None:
+                self.counts["messages.skipped"] += 1
+                yield Skipped(file, row.line, f"unreadable date {row.get('date')[:64]!r}")
+                continue
+            sender = _name(row.get("from"))
+            sender_url = normalize_linkedin_url(row.get("senderprofileurl"))
+            raw_urls = [u for u in _URL_SPLIT.split(row.get("recipientprofileurls")) if u]
+            to_urls = [normalize_linkedin_url(u) for u in raw_urls]
+            to_raw = _name(row.get("to"))
+            to_names = [to_raw] if to_raw else []
+            if len(to_urls) > 1:
+                parts = [p.strip() for p in re.split(r"[,;]", to_raw) if p.strip()]
+                if len(parts) == len(to_urls):
+                    to_names = parts
+            pairs = [(sender, sender_url)]
+            if len(to_names) == len(to_urls):
+                pairs += list(zip(to_names, to_urls, strict=True))
+            else:
+                pairs += [(n, "") for n in to_names] + [("", u) for u in to_urls]
+            direction = self._message_direction(row, sender, sender_url, owner_url)
+            others = [(n, u) for n, u in pairs if not self._is_owner(n, u)]
+            people = tuple(dict.fromkeys(u for _, u in others if u))
+            names = tuple(dict.fromkeys(n for n, _ in others if n))
+            if not people and not names:
+                self.counts["messages.skipped"] += 1
+                yield Skipped(file, row.line, "no participant other than you")
+                continue
+            content = clean_text(row.raw("content"))
+            text = html_to_text(content)
+            subject = _name(row.get("subject"))
+            summary = (
+                excerpt(text)
+                or excerpt(subject)
+                or ("(attachment)" if row.get("attachments") else "(no text)")
+            )
+            convo = row.get("conversationid")
+            self._seen(when)
+            yield ActivityRecord(
+                source=SOURCE,
+                source_key="linkedin:message:"
+                + _key(
+                    convo,
+                    when.isoformat(),
+                    sender_url or name_key(sender),
+                    "" if convo else name_key(to_raw),
+                    content,
+                ),
+                kind="message",
+                occurred_at=when,
+                file=file,
+                row=row.line,
+                direction=direction,
+                people=people,
+                names=names,
+                summary=summary,
+                text=text,
+            )
+
+    @staticmethod
+    def _message_skip(row: Row) -> str:
+        if "yes" in (row.get("ismessagedraft").lower(), row.get("isconversationdraft").lower()):
+            return "draft"
+        content = row.get("content")
+        if (
+            (row.get("from") == "LinkedIn Member" and not row.get("senderprofileurl"))
+            or row.get("conversationtitle").casefold() == "sponsored conversation"
+            or "spinmail" in content
+        ):
+            return "sponsored"
+        lowered = content[:400].lower()
+        hinted = "conversation" in lowered or lowered.startswith(("message request", "you are now"))
+        if hinted and len(content) < 400 and _SYSTEM.fullmatch(content):
+            return "system"
+        return ""
+
+    def _message_direction(self, row: Row, sender: str, sender_url: str, owner: str) -> str | None:
+        if sender_url and owner:
+            return "out" if sender_url == owner else "in"
+        stated = _direction(row.get("direction"))
+        if stated:
+            return stated
+        if self.owner_name:
+            return "out" if name_key(sender) == name_key(self.owner_name) else "in"
+        return None
+
+    # -- invitations, endorsements, recommendations ----------------------------------------
+
+    def invitations(self) -> Iterator[ActivityRecord | Skipped]:
+        """One ActivityRecord per invitation sent or received."""
+        self._reset("invitations")
+        file = self.files_found.get("invitations", "")
+        for row in self._rows("invitations"):
+            direction = _direction(row.get("direction"))
+            when = parse_datetime(row.get("sentat"))
+            if direction is None or when is None:
+                self.counts["invitations.skipped"] += 1
+                yield Skipped(file, row.line, "unreadable date or direction")
+                continue
+            out = direction == "out"
+            name = _name(row.get("to") if out else row.get("from"))
+            url = normalize_linkedin_url(
+                row.get("inviteeprofileurl") if out else row.get("inviterprofileurl")
+            )
+            message = clean_text(row.raw("message"))
+            head = "Invitation sent" if out else "Invitation received"
+            self._seen(when)
+            yield ActivityRecord(
+                source=SOURCE,
+                source_key="linkedin:invitation:"
+                + _key(when.isoformat(), direction, url or name_key(name)),
+                kind="invitation",
+                occurred_at=when,
+                file=file,
+                row=row.line,
+                direction=direction,
+                people=(url,) if url else (),
+                names=(name,) if name else (),
+                summary=excerpt(f"{head}: {message}" if message else head),
+                text=message,
+            )
+
+    def endorsements(self) -> Iterator[ActivityRecord | Skipped]:
+        """One ActivityRecord per endorsement received."""
+        self._reset("endorsements")
+        file = self.files_found.get("endorsements", "")
+        for row in self._rows("endorsements"):
+            when = parse_datetime(row.get("endorsementdate"))
+            skill = _name(row.get("skillname"))
+            if when is None:
+                self.counts["endorsements.skipped"] += 1
+                yield Skipped(file, row.line, "unreadable Endorsement Date")
+                continue
+            name = _name(f"{row.get('endorserfirstname')} {row.get('endorserlastname')}")
+            url = normalize_linkedin_url(row.get("endorserpublicurl"))
+            yield ActivityRecord(
+                source=SOURCE,
+                source_key="linkedin:endorsement:"
+                + _key(when.isoformat(), name_key(skill), url or name_key(name)),
+                kind="endorsement",
+                occurred_at=when,
+                file=file,
+                row=row.line,
+                direction="in",
+                people=(url,) if url else (),
+                names=(name,) if name else (),
+                summary=excerpt(f"Endorsed you for {skill}" if skill else "Endorsed you"),
+            )
+
+    def recommendations(self) -> Iterator[ActivityRecord | Skipped]:
+        """Recommendations received (direction "in") then given ("out")."""
+        for kind, direction in (
+            ("recommendations_received", "in"),
+            ("recommendations_given", "out"),
+        ):
+            self._reset(kind)
+            file = self.files_found.get(kind, "")
+            for row in self._rows(kind):
+                when = parse_datetime(row.get("creationdate"))
+                if when is None:
+                    self.counts[f"{kind}.skipped"] += 1
+                    yield Skipped(file, row.line, "unreadable Creation Date")
+                    continue
+                name = _name(f"{row.get('firstname')} {row.get('lastname')}")
+                text = html_to_text(row.raw("text"))
+                head = "Recommended you" if direction == "in" else f"You recommended {name}"
+                yield ActivityRecord(
+                    source=SOURCE,
+                    source_key="linkedin:recommendation:"
+                    + _key(direction, when.isoformat(), name_key(name), text[:200]),
+                    kind="recommendation",
+                    occurred_at=when,
+                    file=file,
+                    row=row.line,
+                    direction=direction,
+                    names=(name,) if name else (),
+                    summary=excerpt(f"{head}: {text}" if text else head),
+                    text=text,
+                )
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the underlying archive or file."""
+        self.source.close()
+
+    def __enter__(self) -> LinkedInExport:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _direction(value: str) -> str | None:
+    text = value.strip().lower()
+    if text.startswith(("out", "sent")):
+        return "out"
+    if text.startswith(("in", "received")):
+        return "in"
+    return None
+
+
+def open_export(data: bytes | str | os.PathLike, filename: str = "") -> LinkedInExport:
+    """Open a LinkedIn export (ZIP bytes or path, extracted folder, or one CSV)."""
+    source = open_source(data, filename)
+    try:
+        return LinkedInExport(source)
+    except BaseException:
+        source.close()
+        raise
