@@ -47,13 +47,11 @@ def one_file(name: str, text: str | bytes, **extra: str):
 # -- Connections ---------------------------------------------------------------------------
 
 CONNECTION_VERSIONS = {
-    "2023-7col-url": NOTES
-    + "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+    "2023-7col-url": NOTES + "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
     'Ada,Lovelace,https://de.linkedin.com/in/Ada-L/,ada@x.io,"Engines, Ltd.",Analyst,01 May 2024\n',
     "2019-6col": "First Name,Last Name,Email Address,Company,Position,Connected On\n"
     'Ada,Lovelace,ada@x.io,"Engines, Ltd.",Analyst,1 May 2024\n',
-    "2021-6col-preamble": NOTES
-    + "First Name,Last Name,Email Address,Company,Position,Connected On\n"
+    "2021-6col-preamble": NOTES + "First Name,Last Name,Email Address,Company,Position,Connected On\n"
     'Ada,Lovelace,ada@x.io,"Engines, Ltd.",Analyst,01 May 2024\n',
     "2018-address": "First Name,Last Name,Address,Email Address,Company,Position,Connected On,"
     "Websites,Instant Messengers\n"
@@ -124,12 +122,8 @@ def test_messages_2025_owner_direction_and_skips():
         [
             msg("2-a", "Ann Lee", a, "Morgan Reyes", ME, "2025-01-02 10:00:00 UTC", "Hi, there"),
             msg("2-a", "Morgan Reyes", ME, "Ann Lee", a, "2025-01-02 11:00:00 UTC", "Hello Ann"),
-            msg(
-                "2-b", "Morgan Reyes", ME, "Bob, Ann", f"{b};{a}", "2025-01-03 09:00:00 UTC", "All"
-            ),
-            msg(
-                "2-b", "Morgan Reyes", ME, "Bob", b, "2025-01-04 09:00:00 UTC", "draft", draft="Yes"
-            ),
+            msg("2-b", "Morgan Reyes", ME, "Bob, Ann", f"{b};{a}", "2025-01-03 09:00:00 UTC", "All"),
+            msg("2-b", "Morgan Reyes", ME, "Bob", b, "2025-01-04 09:00:00 UTC", "draft", draft="Yes"),
             msg(
                 "2-c",
                 "LinkedIn Member",
@@ -182,9 +176,7 @@ def test_messages_2025_owner_direction_and_skips():
 
 
 def test_message_source_keys_stable_across_exports():
-    row = msg(
-        "2-a", "Ann", "https://www.linkedin.com/in/ann", "Me", ME, "2025-01-02 10:00:00 UTC", "Hi"
-    )
+    row = msg("2-a", "Ann", "https://www.linkedin.com/in/ann", "Me", ME, "2025-01-02 10:00:00 UTC", "Hi")
     newer = msg(
         "2-a",
         "Me",
@@ -207,17 +199,14 @@ def test_message_source_keys_stable_across_exports():
     ("header", "row", "when"),
     [
         (
-            "CONVERSATION ID,CONVERSATION TITLE,FROM,SENDER PROFILE URL,TO,DATE,SUBJECT,CONTENT,"
-            "FOLDER\n",
-            "2-x,,Ann,https://www.linkedin.com/in/ann,Morgan Reyes,"
-            '2021-11-17 18:14:58 UTC,,"Hi, me",INBOX\n',
+            "CONVERSATION ID,CONVERSATION TITLE,FROM,SENDER PROFILE URL,TO,DATE,SUBJECT,CONTENT,FOLDER\n",
+            '2-x,,Ann,https://www.linkedin.com/in/ann,Morgan Reyes,2021-11-17 18:14:58 UTC,,"Hi, me",INBOX\n',
             dt.datetime(2021, 11, 17, 18, 14, 58, tzinfo=UTC),
         ),
         (
             "CONVERSATION ID,CONVERSATION TITLE,FROM,SENDER PROFILE URL,TO,RECIPIENT PROFILE URLS,"
             "DATE,SUBJECT,CONTENT,FOLDER\n",
-            f"2-x,,Ann,https://www.linkedin.com/in/ann,Morgan Reyes,{ME},"
-            "2023-06-11 15:33:58 UTC,,Hi,INBOX\n",
+            f"2-x,,Ann,https://www.linkedin.com/in/ann,Morgan Reyes,{ME},2023-06-11 15:33:58 UTC,,Hi,INBOX\n",
             dt.datetime(2023, 6, 11, 15, 33, 58, tzinfo=UTC),
         ),
         (
@@ -260,9 +249,7 @@ def test_inbox_csv_era():
         '"Morgan Reyes","Ann Lee","January 5, 2017, 3:04 PM",,"See you"\n'
         '"Ann Lee","Morgan Reyes","January 6, 2017, 9:00 AM",,"Thanks"\n'
     )
-    with one_file(
-        "LinkedInDataExport_07-28-2015/Inbox.csv", text, **{"Profile.csv": PROFILE}
-    ) as ex:
+    with one_file("LinkedInDataExport_07-28-2015/Inbox.csv", text, **{"Profile.csv": PROFILE}) as ex:
         out, back = records(ex.messages())
         assert ex.exported_at_hint == dt.date(2015, 7, 28)
     assert out.direction == "out" and out.names == ("Ann Lee",) and out.people == ()
@@ -409,9 +396,7 @@ def test_single_csv_input(tmp_path):
 
 
 def test_export_date_from_zip_name():
-    with open_export(
-        zip_of({"Connections.csv": CONN}), "Basic_LinkedInDataExport_12-05-2022.zip"
-    ) as e:
+    with open_export(zip_of({"Connections.csv": CONN}), "Basic_LinkedInDataExport_12-05-2022.zip") as e:
         assert e.exported_at_hint == dt.date(2022, 12, 5)
 
 
