@@ -149,14 +149,14 @@ def quickstart(ctx, port, no_demo):
             demo_service.load_demo()
             click.echo("Loaded the demo network (delete the data directory to start empty).")
         if auth.has_password():
-            password_note = "with your password (change it with: crm set-password)"
+            login_note = "with your password (change it with: crm set-password)"
         else:
             password = secrets.token_urlsafe(12)
             auth.set_password(password)
-            password_note = f"with the password: {password}"
+            login_note = f"with the password: {password}"
     finally:
         db.close()
-    click.echo(f"\n  Rapport is running: open http://127.0.0.1:{port} and log in {password_note}\n")
+    click.echo(f"\n  Rapport is running: open http://127.0.0.1:{port} and log in {login_note}\n")
     ctx.invoke(run, host="127.0.0.1", port=port, debug=False)
 
 

@@ -1,7 +1,5 @@
 """Natural dates, recurrence and snooze presets, across time zones, DST and month ends."""
 
-import subprocess
-import sys
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
