@@ -24,10 +24,11 @@ def fill(path: Path) -> None:
     stamp = "2025-01-01 00:00:00"
     with conn:
         conn.executemany(
-            "INSERT INTO contact (first_name, last_name, full_name, name_key, title, location, website, notes,"
-            " stage, source, is_connection, connected, value_deal, value_referrals, value_advocate,"
+            "INSERT INTO contact (first_name, last_name, full_name, name_key, title, location, website,"
+            " notes, stage, source, is_connection, connected, value_deal, value_referrals, value_advocate,"
             " value_feedback, created_at, updated_at, score, score_reasons, last_touch_at)"
-            " VALUES ('A', ?, ?, ?, 'VP', '', '', '', 'lead', 'linkedin', 1, 1, 0, 0, 0, 0, ?, ?, 0, '[]', ?)",
+            " VALUES ('A', ?, ?, ?, 'VP', '', '', '', 'lead', 'linkedin', 1, 1, 0, 0, 0, 0, ?, ?, 0, '[]',"
+            " ?)",
             ((str(i), f"A {i}", f"a {i}", stamp, stamp, stamp) for i in range(CONTACTS)),
         )
         conn.executemany(
