@@ -373,3 +373,26 @@ def test_export_json_has_every_section_in_the_documented_shape(env, tmp_path):
 
 def test_export_is_a_group_with_json_so_csv_can_join_it():
     assert "json" in cli.commands["export"].commands
+
+
+def test_restore_refuses_while_crm_run_serves(env, tmp_path):
+    from tests import serving
+
+    backup = backup_service.backup(str(env / "rapport.sqlite3"), tmp_path / "b", keep=5).path
+    port = serving.free_port()
+    proc = serving.start(
+        [sys.executable, "-c", "from crm.cli import main; main()", "run", "--port", str(port)],
+        env={
+            **os.environ,
+            "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+            "CRM_SECURE_COOKIES": "false",
+        },
+        cwd=tmp_path,
+    )
+    try:
+        serving.wait_for_health(f"http://127.0.0.1:{port}", proc)
+        result = run("restore", "--yes", str(backup))
+        assert result.exit_code != 0 and "Stop it first" in result.output
+    finally:
+        serving.stop(proc)
+    assert run("restore", "--yes", str(backup)).exit_code == 0
