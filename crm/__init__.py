@@ -7,7 +7,7 @@ from flask_htmx import HTMX
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from crm import config as config_module
-from crm import migrations
+from crm import migrations, serverlock
 from crm.db import db, init_database
 from crm.paths import resource_dir
 
@@ -28,6 +28,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.debug = False
     if settings.get("CHECK_SCHEMA", True):
         migrations.check(settings["DATABASE"])
+    if settings.get("SERVER_LOCK", True):
+        # Tells `crm restore` a server has this database open (released when the process exits).
+        app.extensions["crm_server_lock"] = serverlock.hold_shared(settings["DATABASE"])
     init_database(settings["DATABASE"])
 
     @app.before_request

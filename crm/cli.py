@@ -12,15 +12,16 @@ from flask import current_app
 from flask.cli import FlaskGroup, run_command, with_appcontext
 
 from crm import config as config_module
-from crm import migrations
+from crm import migrations, serverlock
 from crm.db import db
 
 
 def _create_app():
     from crm import create_app
 
-    # The CLI checks the schema per command, so `crm init` can create a missing database.
-    return create_app({"CHECK_SCHEMA": False})
+    # The CLI checks the schema per command, so `crm init` can create a missing database; only
+    # `crm run` serves, so only it marks the database as held by a server (crm.serverlock).
+    return create_app({"CHECK_SCHEMA": False, "SERVER_LOCK": False})
 
 
 class CrmGroup(FlaskGroup):
@@ -75,6 +76,10 @@ def run(ctx, host, port, debug):
     try:
         migrations.check(settings["DATABASE"])
     except migrations.SchemaError as exc:
+        fail(str(exc))
+    try:
+        ctx.meta["crm_server_lock"] = serverlock.hold_shared(settings["DATABASE"])
+    except serverlock.Busy as exc:
         fail(str(exc))
     ctx.invoke(run_command, host=host, port=port, reload=debug, debugger=False, with_threads=True)
 

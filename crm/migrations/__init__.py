@@ -6,6 +6,7 @@ been released, add the next one instead.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -86,6 +87,7 @@ def check(path: str) -> None:
     """Refuse a missing database or one whose schema is behind (fail closed, never create)."""
     if not Path(path).exists():
         raise SchemaError(f"No database at {path}. Create it with: crm init")
+    _check_access(path)
     try:
         conn = sqlite3.connect(f"file:{path}?mode=rw", uri=True)
     except sqlite3.Error as exc:
@@ -100,4 +102,24 @@ def check(path: str) -> None:
         raise SchemaError(
             f"The database schema is behind ({len(missing)} migration(s) pending: "
             f"{', '.join(missing)}). Run: crm init"
+        )
+
+
+def _check_access(path: str) -> None:
+    """Name a permission problem plainly instead of SQLite's "unable to open database file"."""
+    folder = Path(path).resolve().parent
+    try:
+        os.close(os.open(path, os.O_RDWR))
+    except PermissionError:
+        raise SchemaError(
+            f"Permission denied: Rapport may not read and write the database at {path}. The user "
+            f"running Rapport must own the data directory and its files, e.g.: "
+            f"sudo chown -R rapport:rapport {folder} && sudo chmod 700 {folder}"
+        ) from None
+    except OSError as exc:
+        raise SchemaError(f"The database at {path} cannot be opened: {exc.strerror}") from None
+    if not os.access(folder, os.W_OK | os.X_OK, effective_ids=True):
+        raise SchemaError(
+            f"Permission denied: Rapport may not write in {folder}, where SQLite keeps the database's "
+            f"journal. The user running Rapport must own it, e.g.: sudo chown -R rapport:rapport {folder}"
         )

@@ -1,0 +1,94 @@
+"""Upgrades: a database made by the first released schema migrates to the current one, data intact."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+
+from click.testing import CliRunner
+
+from crm import create_app, migrations
+from crm.cli import cli
+from crm.db import db
+from crm.models import MODELS
+
+FIRST = "0001_initial"
+
+
+def first_release_database(tmp_path, monkeypatch):
+    """A database migrated with only the first migration file visible, holding some data."""
+    frozen = tmp_path / "first-release"
+    frozen.mkdir()
+    shutil.copy(migrations.HERE / f"{FIRST}.sql", frozen / f"{FIRST}.sql")
+    path = tmp_path / "data" / "rapport.sqlite3"
+    with monkeypatch.context() as patch:
+        patch.setattr(migrations, "HERE", frozen)
+        assert migrations.migrate(str(path)) == [FIRST]
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute(
+            "INSERT INTO company (name, name_key, website, notes, created_at) "
+            "VALUES ('Acme', 'acme', '', '', '2024-01-01 00:00:00')"
+        )
+        for i in range(25):
+            conn.execute(
+                "INSERT INTO contact (first_name, last_name, full_name, name_key, linkedin_url, company_id,"
+                " title, location, website, notes, stage, source, is_connection, connected, value_deal,"
+                " value_referrals, value_advocate, value_feedback, created_at, updated_at, last_touch_at,"
+                " score, score_reasons) VALUES (?, ?, ?, ?, ?, 1, 'VP Sales', 'Lyon', '', 'met at expo',"
+                " 'prospect', 'linkedin', 1, 1, 0, 0, 0, 0, '2024-01-01 00:00:00', '2024-01-01 00:00:00',"
+                " '2024-03-04 05:06:07', 0, '[]')",
+                ("Zoë", f"Nº{i}", f"Zoë Nº{i}", f"zoe n{i}", f"https://www.linkedin.com/in/zoe-{i}"),
+            )
+            conn.execute(
+                "INSERT INTO activity (kind, occurred_at, direction, origin, source, source_key, summary,"
+                " body, created_at, updated_at) VALUES ('message', '2024-03-04 05:06:07', 'in', 'imported',"
+                " 'linkedin', ?, 'Hello', 'Hello there', '2024-03-04 05:06:07', '2024-03-04 05:06:07')",
+                (f"li:{i}",),
+            )
+            conn.execute(
+                "INSERT INTO activity_contact (activity_id, contact_id, occurred_at)"
+                " VALUES (?, ?, '2024-03-04 05:06:07')",
+                (i + 1, i + 1),
+            )
+    conn.close()
+    return path
+
+
+def test_crm_init_migrates_a_first_release_database_with_its_data(tmp_path, monkeypatch):
+    path = first_release_database(tmp_path, monkeypatch)
+    monkeypatch.setenv("CRM_DATA_DIR", str(path.parent))
+    monkeypatch.setenv("CRM_SECRET_KEY", "upgrade-test-secret-0123456789")
+    pending = migrations.available()[1:]
+    result = CliRunner().invoke(cli, ["init"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    conn = sqlite3.connect(path)
+    assert migrations.applied(conn) == migrations.available()
+    for model in MODELS:  # every table has the columns the current code expects
+        columns = {row[1] for row in conn.execute(f'PRAGMA table_info("{model._meta.table_name}")')}
+        assert columns >= {f.column_name for f in model._meta.sorted_fields}, model._meta.table_name
+    assert conn.execute("SELECT count(*) FROM contact").fetchone()[0] == 25
+    assert conn.execute("SELECT count(*) FROM activity").fetchone()[0] == 25
+    assert conn.execute("SELECT count(*) FROM activity_contact").fetchone()[0] == 25
+    assert conn.execute(
+        "SELECT full_name, linkedin_url, last_touch_at FROM contact WHERE id = 7"
+    ).fetchone() == (
+        "Zoë Nº6",
+        "https://www.linkedin.com/in/zoe-6",
+        "2024-03-04 05:06:07",
+    )
+    # Full-text search still finds the old messages.
+    assert (
+        conn.execute("SELECT count(*) FROM activity_fts WHERE activity_fts MATCH 'hello'").fetchone()[0] == 25
+    )
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    conn.close()
+    if pending:
+        assert all(name in result.output for name in pending)
+    else:
+        assert "up to date" in result.output
+    # And the app starts on it.
+    app = create_app({"SESSION_COOKIE_SECURE": False, "SERVER_LOCK": False})
+    assert app.test_client().get("/healthz").get_json() == {"status": "ok"}
+    if not db.is_closed():
+        db.close()
