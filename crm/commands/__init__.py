@@ -2,4 +2,6 @@
 
 from __future__ import annotations
 
-AREAS: tuple = ()
+from crm.commands import stream
+
+AREAS: tuple = (stream,)

@@ -75,13 +75,13 @@ def weights() -> scoring.Weights:
 
 
 def _facts(where: str, params: tuple, now: dt.datetime) -> dict[int, dict]:
-    """Every score input for the contacts matching `where` (a condition on alias c)."""
+    """Every score input for the contacts matching `where` ({col} stands for the contact id column)."""
     rows = db.execute_sql(
         f"""SELECT c.id, c.full_name, co.name, c.title, c.stage, c.created_at, c.connected_on,
                    c.cadence_days, c.birthday_month, c.birthday_day, c.value_deal,
                    c.value_referrals, c.value_advocate, c.value_feedback, c.snoozed_until
             FROM contact c LEFT JOIN company co ON co.id = c.company_id
-            WHERE c.deleted_at IS NULL AND {where}""",
+            WHERE c.deleted_at IS NULL AND {where.format(col="c.id")}""",
         params,
     ).fetchall()
     out: dict[int, dict] = {}
@@ -102,8 +102,9 @@ def _facts(where: str, params: tuple, now: dt.datetime) -> dict[int, dict]:
         return out
     for cid, days in db.execute_sql(
         f"""SELECT ct.contact_id, MIN(t.cadence_days) FROM contact_tag ct
-            JOIN tag t ON t.id = ct.tag_id JOIN contact c ON c.id = ct.contact_id
-            WHERE t.cadence_days IS NOT NULL AND {where} GROUP BY ct.contact_id""",
+            JOIN tag t ON t.id = ct.tag_id
+            WHERE t.cadence_days IS NOT NULL AND {where.format(col="ct.contact_id")}
+            GROUP BY ct.contact_id""",
         params,
     ):
         if cid in out:
@@ -111,8 +112,8 @@ def _facts(where: str, params: tuple, now: dt.datetime) -> dict[int, dict]:
     touches = f"""SELECT ac.contact_id AS cid, ac.occurred_at AS at, a.direction AS dir,
                          a.kind AS kind
                   FROM activity_contact ac JOIN activity a ON a.id = ac.activity_id
-                  JOIN contact c ON c.id = ac.contact_id
-                  WHERE a.deleted_at IS NULL AND a.kind IN ({_KINDS_SQL}) AND {where}"""
+                  WHERE a.deleted_at IS NULL AND a.kind IN ({_KINDS_SQL})
+                        AND {where.format(col="ac.contact_id")}"""
     for cid, last, last_in, last_out, window, first in db.execute_sql(
         f"""WITH t AS ({touches}),
             agg AS (SELECT cid, MAX(at) AS last,
@@ -132,16 +133,16 @@ def _facts(where: str, params: tuple, now: dt.datetime) -> dict[int, dict]:
             item.update(window=window, first_in_window=_ts(first))
     for cid, title, due_at, all_day in db.execute_sql(
         f"""SELECT f.contact_id, f.title, f.due_at, f.all_day FROM follow_up f
-            JOIN contact c ON c.id = f.contact_id
-            WHERE f.done_at IS NULL AND f.deleted_at IS NULL AND {where}""",
+            WHERE f.done_at IS NULL AND f.deleted_at IS NULL
+                  AND {where.format(col="f.contact_id")}""",
         params,
     ):
         if cid in out:
             out[cid]["followups"].append(scoring.FollowUpFact(title, _ts(due_at), bool(all_day)))
     for cid, kind, weight, half_life, observed, details in db.execute_sql(
         f"""SELECT s.contact_id, s.kind, s.weight, s.half_life_days, s.observed_at, s.details
-            FROM signal s JOIN contact c ON c.id = s.contact_id
-            WHERE s.dismissed_at IS NULL AND {where}""",
+            FROM signal s
+            WHERE s.dismissed_at IS NULL AND {where.format(col="s.contact_id")}""",
         params,
     ):
         if cid in out and kind in scoring.SIGNAL_KINDS:
@@ -150,7 +151,7 @@ def _facts(where: str, params: tuple, now: dt.datetime) -> dict[int, dict]:
             )
     for cid, direction, count in db.execute_sql(
         f"""SELECT r.contact_id, r.direction, COUNT(*) FROM reciprocity r
-            JOIN contact c ON c.id = r.contact_id WHERE {where}
+            WHERE {where.format(col="r.contact_id")}
             GROUP BY r.contact_id, r.direction""",
         params,
     ):
@@ -276,7 +277,7 @@ def refresh_contacts(
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             marks = ", ".join("?" * len(chunk))
-            done += _refresh(f"c.id IN ({marks})", tuple(chunk), now, tz, stages, w)
+            done += _refresh("{col} IN (" + marks + ")", tuple(chunk), now, tz, stages, w)
     return done
 
 
@@ -289,14 +290,14 @@ def refresh_all(now: dt.datetime | None = None, tz: ZoneInfo | None = None) -> i
     done = 0
     for start in range(low, high + 1, BATCH):
         with write():
-            done += _refresh("c.id BETWEEN ? AND ?", (start, start + BATCH - 1), now, tz, stages, w)
+            done += _refresh("{col} BETWEEN ? AND ?", (start, start + BATCH - 1), now, tz, stages, w)
     return done
 
 
 def rhythm(contact_id: int, now: dt.datetime | None = None, tz: ZoneInfo | None = None) -> Rhythm | None:
     """The keep-in-touch clock of one contact (None when missing)."""
     now, tz, stages, _ = _context(now, tz)
-    item = _facts("c.id = ?", (contact_id,), now).get(contact_id)
+    item = _facts("{col} = ?", (contact_id,), now).get(contact_id)
     return None if item is None else rhythm_of(item, stages, now, tz)
 
 

@@ -136,16 +136,42 @@ def list_stream(
         where.append(f"{at} < ?")
         params.append(str(_day_start(filters.end + dt.timedelta(days=1), tz)))
     match = fts_query(filters.q)
-    if match:
+    prefix, prefix_params = "", []
+    if match and _few_matches(match):
+        # A selective search: start from its few matches (then sort) instead of walking the
+        # whole occurred_at index looking for them. CROSS JOIN fixes that join order.
+        prefix = "WITH m(id) AS MATERIALIZED (SELECT rowid FROM activity_fts WHERE activity_fts MATCH ?) "
+        prefix_params = [match]
+        source = (
+            "m CROSS JOIN " + source.replace("activity a", "activity a ON a.id = m.id", 1)
+            if not filters.contact_id
+            else source
+        )
+        if filters.contact_id:
+            where.append("a.id IN (SELECT id FROM m)")
+    elif match:
         where.append("a.id IN (SELECT rowid FROM activity_fts WHERE activity_fts MATCH ?)")
         params.append(match)
     after = decode_cursor(cursor)
     if after:
         where.append(f"({at} < ? OR ({at} = ? AND {ident} < ?))")
         params += [str(after[0]), str(after[0]), after[1]]
-    sql = f"SELECT a.* FROM {source} WHERE {' AND '.join(where)} ORDER BY {at} DESC, {ident} DESC LIMIT ?"
-    rows = list(Activity.raw(sql, *params, per_page + 1))
+    sql = (
+        f"{prefix}SELECT a.* FROM {source} WHERE {' AND '.join(where)}"
+        f" ORDER BY {at} DESC, {ident} DESC LIMIT ?"
+    )
+    rows = list(Activity.raw(sql, *prefix_params, *params, per_page + 1))
     return _page(rows, per_page)
+
+
+# Below this many matches a search starts from its matches; above, from the newest activities.
+FEW_MATCHES = 3000
+
+
+def _few_matches(match: str) -> bool:
+    """True when the search matches fewer than FEW_MATCHES activities (cost capped by the LIMIT)."""
+    sql = "SELECT COUNT(*) FROM (SELECT rowid FROM activity_fts WHERE activity_fts MATCH ? LIMIT ?)"
+    return db.execute_sql(sql, (match, FEW_MATCHES)).fetchone()[0] < FEW_MATCHES
 
 
 def _page(rows: list[Activity], per_page: int) -> StreamPage:
