@@ -38,10 +38,14 @@ def see_other(url: str):
 
 
 def owner_tz() -> ZoneInfo:
-    """The owner's time zone (CRM_TIMEZONE, or the one chosen in settings)."""
+    """The owner's time zone (CRM_TIMEZONE, or the one chosen in settings), read once a request."""
+    from flask import g
+
     from crm.models import get_setting
 
-    return ZoneInfo(get_setting("timezone") or current_app.config["CRM"]["TIMEZONE"])
+    if "owner_tz" not in g:
+        g.owner_tz = ZoneInfo(get_setting("timezone") or current_app.config["CRM"]["TIMEZONE"])
+    return g.owner_tz
 
 
 def local(value: dt.datetime | None, fmt: str = "%-d %b %Y, %H:%M") -> str:

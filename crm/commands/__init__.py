@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from crm.commands import ops
+from crm.commands import ops, stream
 
-AREAS: tuple = (ops,)
+AREAS: tuple = (ops, stream)

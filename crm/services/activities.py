@@ -1,4 +1,4 @@
-"""Logging touches and other activities on contacts."""
+"""Logging touches and other activities on contacts; edit, trash and restore them."""
 
 from __future__ import annotations
 
@@ -6,12 +6,47 @@ import datetime as dt
 
 from crm.db import write
 from crm.models import TOUCH_KINDS, Activity, ActivityContact, Contact, utcnow
+from crm.services import derived
+
+DIRECTIONS = {"": "—", "out": "I reached out", "in": "They reached out"}
+
+
+class ActivityError(ValueError):
+    """Input a touch cannot be saved with, keyed by field like a form error."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
 
 
 def summarize(text: str, limit: int = 140) -> str:
     """The first line of a text, cut to fit a one-line summary."""
     first = " ".join((text or "").strip().split("\n", 1)[0].split())
     return first if len(first) <= limit else first[: limit - 1].rstrip() + "…"
+
+
+def _naive(value: dt.datetime | None) -> dt.datetime:
+    if value is None:
+        return utcnow()
+    return value.astimezone(dt.UTC).replace(tzinfo=None) if value.tzinfo else value
+
+
+def _check(contact_ids: list[int], kind: str, text: str, direction: str | None) -> None:
+    errors = {}
+    if kind not in TOUCH_KINDS:
+        errors["kind"] = "Pick what kind of touch this was."
+    elif kind == "note" and not text.strip():
+        errors["text"] = "Write the note first."
+    if direction not in (None, "", "in", "out"):
+        errors["direction"] = "Direction is in, out or none."
+    if not contact_ids:
+        errors["contact_id"] = "Pick who this was with."
+    elif Contact.select().where(Contact.id.in_(contact_ids), Contact.deleted_at.is_null()).count() != len(
+        set(contact_ids)
+    ):
+        errors["contact_id"] = "That contact no longer exists."
+    if errors:
+        raise ActivityError(errors)
 
 
 def log_touch(
@@ -22,28 +57,81 @@ def log_touch(
     occurred_at: dt.datetime | None = None,
     direction: str | None = None,
 ) -> Activity:
-    """Record a touch on one or more contacts and move their last-touch time forward."""
-    if kind not in TOUCH_KINDS:
-        raise ValueError(f"Unknown kind of touch: {kind}")
-    when = occurred_at or utcnow()
+    """Record a touch on one or more contacts and bring their clock and score up to date."""
+    _check(contact_ids, kind, text, direction)
+    when = _naive(occurred_at)
     with write():
         activity = Activity.create(
             kind=kind,
             occurred_at=when,
-            direction=direction,
+            direction=direction or None,
             origin="logged",
             source="manual",
             summary=summarize(text) or kind.capitalize(),
             body=text.strip(),
         )
-        for contact_id in contact_ids:
-            ActivityContact.create(activity=activity, contact=contact_id, occurred_at=when)
-        (
-            Contact.update(last_touch_at=when, updated_at=utcnow())
-            .where(
-                Contact.id.in_(contact_ids),
-                Contact.last_touch_at.is_null() | (Contact.last_touch_at < when),
-            )
-            .execute()
-        )
+        ActivityContact.insert_many(
+            [{"activity": activity.id, "contact": cid, "occurred_at": when} for cid in set(contact_ids)]
+        ).execute()
+        derived.refresh_contacts(contact_ids)
     return activity
+
+
+def get_activity(activity_id: int, *, include_deleted: bool = False) -> Activity | None:
+    """An activity by id (None when missing or in the trash)."""
+    query = Activity.select().where(Activity.id == activity_id)
+    if not include_deleted:
+        query = query.where(Activity.deleted_at.is_null())
+    return query.get_or_none()
+
+
+def update_activity(
+    activity: Activity,
+    *,
+    kind: str,
+    text: str,
+    occurred_at: dt.datetime | None,
+    direction: str | None,
+) -> Activity:
+    """Save an edited activity (imported ones keep their kind) and refresh its contacts."""
+    contact_ids = derived.contacts_of_activity(activity.id)
+    if activity.origin == "logged":
+        _check(contact_ids, kind, text, direction)
+        activity.kind = kind
+        activity.direction = direction or None
+    when = _naive(occurred_at) if occurred_at else activity.occurred_at
+    with write():
+        activity.occurred_at = when
+        activity.body = text.strip()
+        activity.summary = summarize(text) or activity.kind.capitalize()
+        activity.updated_at = utcnow()
+        activity.save()
+        ActivityContact.update(occurred_at=when).where(ActivityContact.activity == activity).execute()
+        derived.refresh_contacts(contact_ids)
+    return activity
+
+
+def delete_activity(activity: Activity) -> None:
+    """Move an activity to the trash; the contacts' clocks forget it."""
+    with write():
+        activity.deleted_at = utcnow()
+        activity.save()
+        derived.refresh_contacts(derived.contacts_of_activity(activity.id))
+
+
+def restore_activity(activity: Activity) -> None:
+    """Bring an activity back from the trash."""
+    with write():
+        activity.deleted_at = None
+        activity.save()
+        derived.refresh_contacts(derived.contacts_of_activity(activity.id))
+
+
+def trash(limit: int = 200) -> list[Activity]:
+    """Activities in the trash, most recently deleted first."""
+    return list(
+        Activity.select()
+        .where(Activity.deleted_at.is_null(False))
+        .order_by(Activity.deleted_at.desc())
+        .limit(limit)
+    )

@@ -59,6 +59,7 @@ class ContactFilters:
     page: int = 1
     quiet_days: int | None = None
     has_followup: bool = False
+    due_by: dt.date | None = None  # due or overdue for a touch on this (owner's) day
 
 
 @dataclass
@@ -97,6 +98,8 @@ def search_query(filters: ContactFilters):
     if filters.quiet_days:
         cutoff = utcnow() - dt.timedelta(days=filters.quiet_days)
         query = query.where(Contact.last_touch_at.is_null() | (Contact.last_touch_at < cutoff))
+    if filters.due_by:
+        query = query.where(Contact.next_touch_due <= filters.due_by)
     if filters.has_followup:
         open_followups = FollowUp.select(FollowUp.contact).where(
             FollowUp.done_at.is_null(), FollowUp.deleted_at.is_null()

@@ -16,8 +16,10 @@ from crm.models import (
     FollowUp,
     Signal,
     Tag,
+    set_setting,
     utcnow,
 )
+from crm.services import derived
 from crm.services.contacts import company_for
 from importers.base import name_key, normalize_phone
 
@@ -174,6 +176,38 @@ def load_demo(seed: int = 7, now: dt.datetime | None = None) -> dict[str, int]:
                 due_at=(now + dt.timedelta(days=offset)).replace(hour=9, minute=0, second=0, microsecond=0),
             )
             counts["followups"] += 1
+        recurring = [
+            ("Monthly check-in", "FREQ=MONTHLY;INTERVAL=1"),
+            ("Send the weekly update", "FREQ=WEEKLY;INTERVAL=1;BYDAY=FR"),
+        ]
+        for (title, rule), contact in zip(recurring, people[3::11], strict=False):
+            FollowUp.create(
+                contact=contact,
+                title=title,
+                due_at=(now + dt.timedelta(days=2)).replace(hour=9, minute=0, second=0, microsecond=0),
+                all_day=False,
+                rrule=rule,
+            )
+            counts["followups"] += 1
+        # A few relationships that used to be lively and went silent: "going quiet".
+        for contact in people[4::9]:
+            for week in range(8):
+                when = now - dt.timedelta(days=95 + 9 * week, hours=week)
+                activity = Activity.create(
+                    kind="message", occurred_at=when, direction="in" if week % 2 else "out",
+                    origin="imported", source="demo", summary="Quick catch-up", body="Quick catch-up",
+                )  # fmt: skip
+                ActivityContact.create(activity=activity, contact=contact, occurred_at=when)
+                counts["activities"] += 1
+            Activity.delete().where(
+                Activity.id.in_(
+                    ActivityContact.select(ActivityContact.activity).where(
+                        ActivityContact.contact == contact,
+                        ActivityContact.occurred_at > now - dt.timedelta(days=90),
+                    )
+                )
+            ).execute()
+        set_setting("stage_cadences", {"opportunity": 10, "lead": 60})
         for contact in people[1::6]:
             new_company = rng.choice(companies)
             Signal.create(
@@ -189,4 +223,5 @@ def load_demo(seed: int = 7, now: dt.datetime | None = None) -> dict[str, int]:
                 },
             )
             counts["signals"] += 1
+    derived.refresh_all(now=now.replace(tzinfo=dt.UTC))
     return counts

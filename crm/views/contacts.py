@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Blueprint, abort, redirect, request, url_for
 
-from crm import htmx
+from crm import dates, htmx
 from crm.forms import parse_contact
-from crm.models import STAGE_LABELS, STAGES, TOUCH_KINDS
-from crm.services import activities
+from crm.models import STAGE_LABELS, STAGES, TOUCH_KINDS, utcnow
+from crm.services import activities, derived, followups, stream
 from crm.services import contacts as service
-from crm.web import render, see_other
+from crm.views.stream import parse_touch_time
+from crm.web import owner_tz, render, see_other
 
 bp = Blueprint("contacts", __name__, url_prefix="/contacts")
 
@@ -27,6 +30,9 @@ def _filters() -> service.ContactFilters:
         page=int(args.get("page", "1")) if args.get("page", "1").isdigit() else 1,
         quiet_days=int(quiet) if quiet.isdigit() and int(quiet) > 0 else None,
         has_followup=args.get("followup") == "1",
+        due_by=dates.local_today(utcnow().replace(tzinfo=dt.UTC), owner_tz())
+        if args.get("due") == "1"
+        else None,
     )
 
 
@@ -81,15 +87,30 @@ def create():
     return see_other(url_for("contacts.show", contact_id=contact.id))
 
 
-def _page_context(contact) -> dict:
+def _panel_context(contact) -> dict:
     return {
         "contact": contact,
+        "timeline": stream.contact_timeline(contact.id, owner_tz()),
+        "timeline_filters": stream.StreamFilters(contact_id=contact.id),
+        "touch_kinds": TOUCH_KINDS,
+        "directions": activities.DIRECTIONS,
+    }
+
+
+def _page_context(contact) -> dict:
+    return {
+        **_panel_context(contact),
         "emails": service.emails_of(contact),
         "phones": service.phones_of(contact),
         "tags": service.tags_for([contact.id]).get(contact.id, []),
-        "timeline": service.timeline(contact),
         "stages": STAGE_LABELS,
-        "touch_kinds": TOUCH_KINDS,
+        "rhythm": derived.rhythm(contact.id, tz=owner_tz()),
+        "fu": followups.sections(owner_tz(), contact_id=contact.id),
+        "values": {},
+        "errors": {},
+        "repeat_units": followups.REPEAT_UNITS,
+        "presets": followups.SNOOZE_PRESETS,
+        "weekdays": dates.WEEKDAY_NAMES,
     }
 
 
@@ -156,27 +177,42 @@ def restore(contact_id: int):
     return see_other(url_for("contacts.show", contact_id=contact.id))
 
 
+@bp.get("/<int:contact_id>/timeline")
+def timeline_panel(contact_id: int):
+    """The log form and timeline, reloaded after a touch logged elsewhere."""
+    return render("contacts/show.html", "contacts/_timeline_panel.html", **_page_context(_load(contact_id)))
+
+
 @bp.post("/<int:contact_id>/touches")
 def log_touch(contact_id: int):
     """The quick 'add a note / log a touch' form on the contact page."""
     contact = _load(contact_id)
-    kind = request.form.get("kind", "note")
-    text = request.form.get("text", "").strip()
-    error = None
-    if kind not in TOUCH_KINDS:
-        error = "Pick what kind of touch this was."
-    elif kind == "note" and not text:
-        error = "Write the note first."
-    if error:
+    form = request.form
+    errors = {}
+    try:
+        at = parse_touch_time(form.get("when", ""))
+    except dates.DateParseError as exc:
+        errors["when"] = str(exc)
+    if not errors:
+        try:
+            activities.log_touch(
+                [contact.id],
+                form.get("kind", "note"),
+                form.get("text", ""),
+                occurred_at=at,
+                direction=form.get("direction") or None,
+            )
+        except activities.ActivityError as exc:
+            errors = exc.errors
+    if errors:
         return render(
             "contacts/show.html",
             "contacts/_timeline_panel.html",
             status=422,
-            touch_error=error,
-            touch_values=request.form,
+            touch_errors=errors,
+            touch_values=form,
             **_page_context(contact),
         )
-    activities.log_touch([contact.id], kind, text)
     if htmx:
         response = render(
             "contacts/show.html",

@@ -10,10 +10,7 @@ bp = Blueprint("pages", __name__)
 
 SOON = {
     "today": ("Today", "A ranked, explained list of who to contact today."),
-    "stream": ("Stream", "Every touch, message and signal, newest first."),
-    "followups": ("Follow-ups", "Everything you promised to do, due and overdue."),
     "imports": ("Import", "Bring in your LinkedIn export, address books and CSV files."),
-    "settings": ("Settings", "Your goals, cadences and scoring weights."),
 }
 
 
@@ -28,21 +25,6 @@ def today():
     return _soon("today")
 
 
-@bp.get("/stream")
-def stream():
-    return _soon("stream")
-
-
-@bp.get("/followups")
-def followups():
-    return _soon("followups")
-
-
 @bp.get("/imports")
 def imports():
     return _soon("imports")
-
-
-@bp.get("/settings")
-def settings():
-    return _soon("settings")

@@ -42,4 +42,53 @@
     toast("Not saved: the server could not be reached. Your text is still in the form.", true);
   });
   document.addEventListener("touch-logged", function () { toast("Saved."); });
+
+  // The quick entry (`n` anywhere): a modal dialog; Esc closes it and focus goes back.
+  var opener = null;
+  function quickEntry() { return document.getElementById("quick-entry"); }
+  function openQuickEntry() {
+    var dialog = quickEntry();
+    if (!dialog || dialog.open) return false;
+    opener = document.activeElement;
+    dialog.showModal();
+    var first = dialog.querySelector("#qe-contact");
+    if (first) { first.focus(); first.select(); }
+    return true;
+  }
+  function closeQuickEntry() {
+    var dialog = quickEntry();
+    if (dialog && dialog.open) dialog.close();
+  }
+  document.addEventListener("click", function (event) {
+    var open = event.target.closest && event.target.closest("[data-open-quick-entry]");
+    if (open && openQuickEntry()) { event.preventDefault(); return; }
+    if (event.target.closest && event.target.closest("[data-close-quick-entry]")) closeQuickEntry();
+  });
+  document.addEventListener("close", function (event) {
+    if (event.target === quickEntry() && opener && opener.focus) { opener.focus(); opener = null; }
+  }, true);
+  document.addEventListener("quick-entry-done", function () {
+    closeQuickEntry();
+  });
+  // Ctrl/Cmd+Enter saves the form you are typing in.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey)) return;
+    var form = event.target.closest && event.target.closest("form");
+    if (form) { event.preventDefault(); form.requestSubmit(); }
+  });
+  // Enter in the type-ahead picks the checked match and moves on instead of submitting.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter" || event.target.id !== "qe-contact") return;
+    event.preventDefault();
+    var kind = document.getElementById("qe-kind");
+    if (kind) kind.focus();
+  });
+  // A new set of matches: show the chosen name in the search box when one is picked.
+  document.addEventListener("change", function (event) {
+    var radio = event.target;
+    if (radio.name !== "contact_id" || !radio.checked) return;
+    var name = radio.parentElement.querySelector(".name");
+    var input = radio.closest("form").querySelector("input[name=contact_q]");
+    if (name && input) input.value = name.textContent;
+  });
 })();

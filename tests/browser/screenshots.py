@@ -29,6 +29,8 @@ PAGES = [
     "/imports",
     "/settings",
     "/contacts/trash",
+    "/stream/new",
+    "/stream/trash",
 ]
 
 

@@ -1,0 +1,79 @@
+"""Owner settings other services read without Flask: time zone, date order, cadences, feed token."""
+
+from __future__ import annotations
+
+import secrets
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from crm.db import write
+from crm.models import STAGES, Tag, get_setting, set_setting
+
+DATE_ORDERS = {"mdy": "Month first (12/1 is 1 December)", "dmy": "Day first (1/12 is 1 December)"}
+
+
+def owner_zone(fallback: str = "UTC") -> ZoneInfo:
+    """The owner's zone from settings, else `fallback` (the CRM_TIMEZONE the caller knows)."""
+    name = get_setting("timezone") or fallback
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(fallback)
+
+
+def dayfirst() -> bool:
+    """True when the owner writes dates day-first (1/12 = 1 December)."""
+    return get_setting("date_order", "mdy") == "dmy"
+
+
+def stage_cadences() -> dict[str, int]:
+    """Cadence in days per stage (only the stages that have one)."""
+    stored = get_setting("stage_cadences", {}) or {}
+    return {stage: int(days) for stage, days in stored.items() if stage in STAGES and days}
+
+
+def tag_cadences() -> list[Tag]:
+    """Every tag with its cadence, by name."""
+    return list(Tag.select().order_by(Tag.name))
+
+
+def valid_zone(name: str) -> bool:
+    """True for a known IANA time zone name."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return bool(name)
+
+
+def save_general(timezone: str, date_order: str) -> None:
+    """Store the owner's time zone and date order (validated by the caller)."""
+    with write():
+        set_setting("timezone", timezone)
+        set_setting("date_order", date_order if date_order in DATE_ORDERS else "mdy")
+
+
+def save_cadences(tags: dict[int, int | None], stages: dict[str, int | None]) -> None:
+    """Store tag and stage cadences, then recompute every contact's clock and score."""
+    from crm.services import derived
+
+    with write():
+        for tag_id, days in tags.items():
+            Tag.update(cadence_days=days).where(Tag.id == tag_id).execute()
+        set_setting("stage_cadences", {s: d for s, d in stages.items() if s in STAGES and d})
+    derived.refresh_all(tz=owner_zone())
+
+
+def calendar_token(create: bool = True) -> str | None:
+    """The calendar feed's secret token (made on first use)."""
+    token = get_setting("calendar_token")
+    if token is None and create:
+        token = regenerate_calendar_token()
+    return token
+
+
+def regenerate_calendar_token() -> str:
+    """A new secret for the calendar feed; the old URL stops working."""
+    token = secrets.token_urlsafe(24)
+    with write():
+        set_setting("calendar_token", token)
+    return token

@@ -1,0 +1,276 @@
+"""The stream: every activity with filters, search and infinite scroll; log, edit, trash touches."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from flask import Blueprint, abort, request, url_for
+
+from crm import dates, htmx
+from crm.models import ACTIVITY_KINDS, STAGE_LABELS, STAGES, TOUCH_KINDS, utcnow
+from crm.services import activities, followups
+from crm.services import contacts as contacts_service
+from crm.services import stream as service
+from crm.services.settings import dayfirst
+from crm.web import owner_tz, render, see_other
+
+bp = Blueprint("stream", __name__, url_prefix="/stream")
+
+# A touch typed as a day without a time ("yesterday") is placed at midday.
+TOUCH_DEFAULT_TIME = dt.time(12, 0)
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+def _date(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _filters() -> service.StreamFilters:
+    args = request.args
+    return service.StreamFilters(
+        q=args.get("q", "").strip()[:200],
+        kind=args.get("kind", "") if args.get("kind") in ACTIVITY_KINDS else "",
+        tag=args.get("tag", "").strip()[:100],
+        stage=args.get("stage", "") if args.get("stage") in STAGES else "",
+        contact_id=_int(args.get("contact")),
+        company_id=_int(args.get("company")),
+        start=_date(args.get("start")),
+        end=_date(args.get("end")),
+    )
+
+
+def _now() -> dt.datetime:
+    return utcnow().replace(tzinfo=dt.UTC)
+
+
+def parse_touch_time(text: str) -> dt.datetime:
+    """When a touch happened, from what the owner typed (raises DateParseError)."""
+    when = dates.parse_when(
+        text or "now", _now(), owner_tz(), dayfirst=dayfirst(), default_time=TOUCH_DEFAULT_TIME
+    )
+    if when.at > _now() + dt.timedelta(minutes=5):
+        raise dates.DateParseError("A touch has already happened: pick a time up to now.")
+    return when.at
+
+
+@bp.get("/")
+def index():
+    """Every activity, newest first; filter changes swap only the results."""
+    filters = _filters()
+    page = service.list_stream(filters, owner_tz())
+    contact = contacts_service.get_contact(filters.contact_id) if filters.contact_id else None
+    return render(
+        "stream/index.html",
+        "stream/_results.html",
+        filters=filters,
+        page=page,
+        kinds=ACTIVITY_KINDS,
+        stages=STAGE_LABELS,
+        all_tags=contacts_service.all_tags(),
+        filter_contact=contact,
+    )
+
+
+@bp.get("/page")
+def more():
+    """The next page of entries, appended in place of the 'load more' row."""
+    filters = _filters()
+    page = service.list_stream(filters, owner_tz(), request.args.get("cursor"))
+    return render("stream/_page.html", filters=filters, page=page, show_contacts=not filters.contact_id)
+
+
+@bp.get("/contacts")
+def contact_matches():
+    """Type-ahead: contacts matching what was typed, as radio choices."""
+    text = request.args.get("contact_q", "").strip()[:100]
+    return render("stream/_contact_matches.html", matches=service.search_contacts(text), typed=text)
+
+
+@bp.get("/when")
+def when_preview():
+    """Echo a typed time or date back in words before saving."""
+    kind = request.args.get("for", "touch")
+    text = request.args.get("when") or request.args.get("due") or request.args.get("fu_due") or ""
+    try:
+        if kind == "due":
+            words = followups.preview(text, owner_tz(), dayfirst=dayfirst())
+        else:
+            words = dates.describe(parse_touch_time(text), owner_tz(), _now())
+        error = None
+    except dates.DateParseError as exc:
+        words, error = "", str(exc)
+    return render("stream/_when.html", words=words, error=error, status=200 if error is None else 422)
+
+
+def _quick_form(values, errors, status=200, saved=None):
+    chosen = _int(values.get("contact_id")) if values else None
+    contact = contacts_service.get_contact(chosen) if chosen else None
+    return render(
+        "stream/quick.html",
+        "stream/_quick_form.html",
+        status=status,
+        qe_values=values,
+        qe_errors=errors,
+        qe_saved=saved,
+        qe_matches=[contact] if contact else [],
+        touch_kinds=TOUCH_KINDS,
+        directions=activities.DIRECTIONS,
+    )
+
+
+@bp.get("/new")
+def new():
+    """The quick entry on a page of its own (the `n` dialog without JavaScript)."""
+    return _quick_form({}, {})
+
+
+@bp.post("/touches")
+def log_touch():
+    """The quick entry: log a touch, and optionally a follow-up, on a contact."""
+    form = request.form
+    errors: dict[str, str] = {}
+    contact_id = _int(form.get("contact_id"))
+    try:
+        at = parse_touch_time(form.get("when", ""))
+    except dates.DateParseError as exc:
+        errors["when"] = str(exc)
+    due_text = form.get("fu_due", "").strip()
+    fu_title = form.get("fu_title", "").strip()
+    if fu_title and not due_text:
+        errors["fu_due"] = "When is it due? e.g. “in 2 weeks”."
+    elif due_text:
+        try:
+            followups.parse_due(due_text, owner_tz(), dayfirst=dayfirst())
+        except dates.DateParseError as exc:
+            errors["fu_due"] = str(exc)
+    if not errors:
+        try:
+            activity = activities.log_touch(
+                [contact_id] if contact_id else [],
+                form.get("kind", "note"),
+                form.get("text", ""),
+                occurred_at=at,
+                direction=form.get("direction") or None,
+            )
+        except activities.ActivityError as exc:
+            errors.update(exc.errors)
+    if not errors and (fu_title or due_text):
+        followups.create_followup(
+            contact_id, fu_title or "Follow up", due_text, owner_tz(), dayfirst=dayfirst()
+        )
+    if errors:
+        return _quick_form(form, errors, status=422)
+    if htmx:
+        contact = contacts_service.get_contact(contact_id)
+        response = _quick_form({}, {}, saved=contact)
+        response.headers["HX-Trigger"] = json.dumps(
+            {"touch-logged": activity.id, "quick-entry-done": contact_id}
+        )
+        return response
+    return see_other(url_for("contacts.show", contact_id=contact_id))
+
+
+def _load(activity_id: int, include_deleted: bool = False):
+    activity = activities.get_activity(activity_id, include_deleted=include_deleted)
+    if activity is None:
+        abort(404)
+    return activity
+
+
+def _entry(activity, status=200):
+    entry = service.Entry(activity, service.contacts_for([activity.id]).get(activity.id, []))
+    return render("stream/entry.html", "stream/_entry.html", status=status, e=entry, show_contacts=True)
+
+
+def _edit_form(activity, values, errors, status=200):
+    return render(
+        "stream/edit.html",
+        "stream/_edit.html",
+        status=status,
+        activity=activity,
+        values=values,
+        errors=errors,
+        touch_kinds=TOUCH_KINDS,
+        directions=activities.DIRECTIONS,
+    )
+
+
+@bp.get("/<int:activity_id>")
+def show(activity_id: int):
+    """One entry (also what 'Cancel' on the edit form swaps back)."""
+    return _entry(_load(activity_id))
+
+
+@bp.get("/<int:activity_id>/edit")
+def edit(activity_id: int):
+    activity = _load(activity_id)
+    values = {
+        "kind": activity.kind,
+        "direction": activity.direction or "",
+        "when": activity.occurred_at.replace(tzinfo=dt.UTC).astimezone(owner_tz()).strftime("%Y-%m-%d %H:%M"),
+        "text": activity.body or activity.summary,
+    }
+    return _edit_form(activity, values, {})
+
+
+@bp.post("/<int:activity_id>")
+def update(activity_id: int):
+    """Save an edited entry; 422 with the text kept when something is wrong."""
+    activity = _load(activity_id)
+    form = request.form
+    errors = {}
+    try:
+        at = parse_touch_time(form.get("when", ""))
+    except dates.DateParseError as exc:
+        errors["when"] = str(exc)
+    if not errors:
+        try:
+            activities.update_activity(
+                activity,
+                kind=form.get("kind", activity.kind),
+                text=form.get("text", ""),
+                occurred_at=at,
+                direction=form.get("direction") or None,
+            )
+        except activities.ActivityError as exc:
+            errors = exc.errors
+    if errors:
+        return _edit_form(activity, form, errors, status=422)
+    if htmx:
+        return _entry(_load(activity_id))
+    return see_other(request.form.get("next") or url_for("stream.index"))
+
+
+@bp.post("/<int:activity_id>/delete")
+def delete(activity_id: int):
+    """Move an entry to the trash (the button asks first)."""
+    activity = _load(activity_id)
+    activities.delete_activity(activity)
+    if htmx:
+        return render("stream/_deleted.html", activity=activity)
+    return see_other(url_for("stream.trash"))
+
+
+@bp.post("/<int:activity_id>/restore")
+def restore(activity_id: int):
+    activity = _load(activity_id, include_deleted=True)
+    activities.restore_activity(activity)
+    if htmx:
+        return _entry(activity)
+    return see_other(url_for("stream.trash"))
+
+
+@bp.get("/trash")
+def trash():
+    """Deleted entries, restorable."""
+    items = activities.trash()
+    links = service.contacts_for([a.id for a in items])
+    entries = [service.Entry(a, links.get(a.id, [])) for a in items]
+    return render("stream/trash.html", entries=entries)
