@@ -8,8 +8,6 @@ import subprocess
 import sys
 from http.cookies import SimpleCookie
 
-import pytest
-
 from crm import create_app, migrations
 from crm.db import db
 from crm.services import auth
@@ -60,9 +58,8 @@ def test_session_cookie_is_locked_down_in_production_settings(tmp_path):
     assert morsel["path"] == "/"
     assert not morsel["domain"] and "domain=" not in raw.lower()
     assert morsel["expires"] or morsel["max-age"], raw
-    from email.utils import parsedate_to_datetime
-
     import datetime as dt
+    from email.utils import parsedate_to_datetime
 
     expires = parsedate_to_datetime(morsel["expires"])
     lifetime = expires - dt.datetime.now(dt.UTC)
