@@ -7,6 +7,7 @@ import logging
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, make_response, redirect, render_template, request
+from flask.globals import request_ctx
 from werkzeug.exceptions import HTTPException
 
 from crm import htmx
@@ -92,7 +93,7 @@ def init_app(app: Flask) -> None:
         if request.headers.get("HX-Request") and exc.code not in (404,):
             response = make_response(exc.description or exc.name, exc.code)
         else:
-            response = make_response(render_template("errors/error.html", error=exc), exc.code or 500)
+            response = _error_page(exc, exc.code or 500)
         if exc.code == 429 and getattr(exc, "retry_after", None):
             response.headers["Retry-After"] = str(exc.retry_after)
         return response
@@ -102,14 +103,37 @@ def init_app(app: Flask) -> None:
         if isinstance(exc, HTTPException):
             return http_error(exc)
         log.exception("Unhandled error on %s %s", request.method, request.path)
-        return make_response(render_template("errors/error.html", error=None), 500)
+        return _error_page(None, 500)
+
+
+def _error_page(error: HTTPException | None, status: int):
+    """The friendly error page; plain text when the page itself cannot be built.
+
+    A request for an untrusted host has no URL adapter (links cannot be built), and a broken
+    database can break the layout: the answer must still be an error with our headers.
+    """
+    if request.headers.get("HX-Request") and status >= 500:
+        return make_response("Something went wrong; nothing was saved. Try again.", status)
+    if request_ctx.url_adapter is not None:
+        try:
+            return make_response(render_template("errors/error.html", error=error), status)
+        except Exception:  # noqa: BLE001 — an error page must never fail itself
+            log.exception("Error page failed to render")
+    text = f"{error.name}: {error.description}" if error else "Something went wrong."
+    response = make_response(text, status)
+    response.mimetype = "text/plain"
+    return response
 
 
 def _resubmit(exc: HTTPException):
     """A stale form or an ended session: show the user's text back so nothing typed is lost."""
     from crm import security
 
-    fields = security.pending_fields()
+    try:
+        fields = security.pending_fields()
+    except HTTPException as unreadable:
+        # A body too large (413) or malformed: answer that, there is no text to keep.
+        return _error_page(unreadable, unreadable.code or 400)
     if request.headers.get("HX-Request"):
         message = (
             "Not saved: your session has ended. Log in again in a new tab, then retry."
