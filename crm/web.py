@@ -140,7 +140,13 @@ def _resubmit(exc: HTTPException):
             if exc.code == 401
             else "Not saved: the page was out of date. Reload it and try again."
         )
-        return make_response(message, exc.code)
+        response = make_response(message, exc.code)
+        response.mimetype = "text/plain"
+        if exc.code == 400 and security.is_logged_in():
+            # The session is fine, only the page's token is stale: hand the page the current
+            # one so app.js can retry the same save once (nothing was saved by this request).
+            response.headers["X-CSRF-Token"] = security.csrf_token()
+        return response
     return make_response(
         render_template(
             "errors/resubmit.html",
