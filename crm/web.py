@@ -119,7 +119,11 @@ def _error_page(error: HTTPException | None, status: int):
             return make_response(render_template("errors/error.html", error=error), status)
         except Exception:  # noqa: BLE001 — an error page must never fail itself
             log.exception("Error page failed to render")
-    text = f"{error.name}: {error.description}" if error else "Something went wrong."
+    if request_ctx.url_adapter is None:
+        # Never echo the untrusted Host back.
+        text = "This server does not answer to that host name."
+    else:
+        text = f"{error.name}: {error.description}" if error else "Something went wrong."
     response = make_response(text, status)
     response.mimetype = "text/plain"
     return response
