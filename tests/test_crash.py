@@ -12,6 +12,7 @@ CRM_CRASH_KILLS sets the number of kills (default 20; e.g. 100 for a longer soak
 
 from __future__ import annotations
 
+import http.client
 import os
 import random
 import sqlite3
@@ -49,7 +50,7 @@ class NoteWriter(threading.Thread):
             self.attempts += 1
             try:
                 status, _, _ = self.client.post(self.path, {"kind": "note", "text": text})
-            except OSError:
+            except (OSError, http.client.HTTPException):
                 time.sleep(0.01)
                 continue
             if status in (200, 303):

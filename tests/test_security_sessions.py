@@ -300,3 +300,60 @@ def test_logs_never_contain_the_password_or_cookie(app, caplog):
     assert response.status_code == 303
     assert any("Failed login" in r.getMessage() and "203.0.113.9" in r.getMessage() for r in caplog.records)
     assert any("Logged in" in r.getMessage() for r in caplog.records)
+
+
+def _missing_db_env(tmp_path) -> dict:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
+    return {**env, "CRM_DATA_DIR": str(tmp_path / "data"), "CRM_ENV": "development"}
+
+
+def test_crm_run_with_a_missing_database_exits_naming_crm_init(tmp_path):
+    from tests.live_server import ROOT, free_port
+
+    done = subprocess.run(
+        [sys.executable, "-c", "from crm.cli import main; main()", "run", "--port", str(free_port())],
+        cwd=ROOT,
+        env=_missing_db_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode != 0
+    assert "crm init" in done.stderr
+    assert not (tmp_path / "data").exists(), "nothing may be created"
+
+
+def test_gunicorn_with_a_missing_database_exits_naming_crm_init(tmp_path):
+    from tests.live_server import ROOT, free_port
+
+    done = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{free_port()}", "wsgi:app"],
+        cwd=ROOT,
+        env=_missing_db_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode != 0
+    assert "crm init" in done.stderr
+    assert not (tmp_path / "data").exists(), "nothing may be created"
+
+
+def test_production_without_a_secret_refuses_to_serve(tmp_path):
+    from tests.live_server import ROOT, free_port
+
+    migrations.migrate(str(tmp_path / "rapport.sqlite3"))
+    env = {**_missing_db_env(tmp_path), "CRM_ENV": "production", "CRM_DATA_DIR": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{free_port()}", "wsgi:app"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode != 0
+    assert "CRM_SECRET_KEY_FILE" in done.stderr
+    assert not (tmp_path / "secret_key").exists()
