@@ -229,3 +229,11 @@ def test_public_endpoints_are_the_documented_ones():
     from crm import security
 
     assert security.PUBLIC_ENDPOINTS == set(PUBLIC_ENDPOINTS)
+
+
+def test_hsts_only_over_https(tmp_path):
+    app = make_app(tmp_path, PROXY_COUNT=1)
+    client = app.test_client()
+    secure = client.get("/login", headers={"X-Forwarded-Proto": "https"})
+    assert secure.headers["Strict-Transport-Security"] == "max-age=31536000"
+    assert "Strict-Transport-Security" not in client.get("/login").headers
