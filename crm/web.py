@@ -94,12 +94,6 @@ def init_app(app: Flask) -> None:
 
         if isinstance(exc, security.CSRFError) or exc.code == 401:
             return _resubmit(exc)
-        # An untrusted Host (CRM_ALLOWED_HOSTS) leaves no URL adapter, so no page can be built.
-        if request_ctx.url_adapter is None:
-            # Never echo the untrusted Host back.
-            response = make_response("This server does not answer to that host name.\n", exc.code or 400)
-            response.mimetype = "text/plain"
-            return response
         if request.headers.get("HX-Request") and exc.code not in (404,):
             response = make_response(exc.description or exc.name, exc.code)
         else:
