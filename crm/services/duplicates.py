@@ -18,6 +18,8 @@ from importers.base import name_key
 
 # Blocks bigger than this are too generic to mean anything (a shared info@ address, "J Lee").
 MAX_BLOCK = 60
+# Letters NFKD does not take apart, so "Ødegaard" and "Odegaard" still meet.
+FOLD = str.maketrans({"ø": "o", "ł": "l", "đ": "d", "ß": "ss", "æ": "ae", "œ": "oe", "þ": "th"})
 _NICKNAMES = {
     "robert": "bob bobby rob robbie bert",
     "william": "bill billy will willy liam",
@@ -84,6 +86,8 @@ _NICKNAMES = {
     "gabriel": "gabe",
     "raphael": "rafael rafa",
 }
+# Letters NFKD does not take apart, so "Ødegaard" and "Odegaard" still meet.
+FOLD = str.maketrans({"ø": "o", "ł": "l", "đ": "d", "ß": "ss", "æ": "ae", "œ": "oe", "þ": "th"})
 NICKNAMES = {nick: full for full, nicks in _NICKNAMES.items() for nick in nicks.split()}
 FREE_MAIL = frozenset(
     "gmail.com googlemail.com yahoo.com yahoo.co.uk hotmail.com hotmail.co.uk outlook.com "
@@ -147,6 +151,7 @@ def _load() -> tuple[list[_Person], dict[str, list[int]], dict[str, list[int]]]:
         "SELECT id, name_key, full_name, first_name, last_name, company_id FROM contact"
         " WHERE deleted_at IS NULL"
     ):
+        full = full.translate(FOLD)
         tokens = full.split()
         if not tokens:
             continue
@@ -163,7 +168,7 @@ def _load() -> tuple[list[_Person], dict[str, list[int]], dict[str, list[int]]]:
 def _key(text: str, cache: dict[str, str]) -> str:
     found = cache.get(text)
     if found is None:
-        found = cache[text] = name_key(text)
+        found = cache[text] = name_key(text).translate(FOLD)
     return found
 
 

@@ -6,6 +6,7 @@ Built for bulk use: `build_index()` loads every key once, `match()` is a few dic
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from importers.base import (
     normalize_phone,
 )
 
+_CANONICAL_URL = re.compile(r"https://www\.linkedin\.com/in/[^/?#A-Z\s<>\"'\\%]+")
 # Scalar fields an import may fill in; the value in the database wins on a conflict.
 SCALARS = ("first_name", "last_name", "company", "title", "location", "website", "notes")
 
@@ -97,14 +99,18 @@ def match(record: PersonRecord, index: MatchIndex) -> int | None:
 
 def match_reason(record: PersonRecord, index: MatchIndex) -> tuple[int | None, str]:
     """(contact id or None, "linkedin_url" | "email" | "phone" | "")."""
-    if record.linkedin_url:
-        url = index.by_url.get(record.linkedin_url) or index.by_url.get(
-            normalize_linkedin_url(record.linkedin_url)
-        )
-        if url:
-            return url, "linkedin_url"
+    url = record.linkedin_url
+    if url:
+        # Importers already normalise; normalise again only what does not look normalised.
+        if not _CANONICAL_URL.fullmatch(url):
+            url = normalize_linkedin_url(url)
+        found = index.by_url.get(url)
+        if found:
+            return found, "linkedin_url"
     for email in record.emails:
-        found = index.by_email.get(email) or index.by_email.get(normalize_email(email))
+        found = index.by_email.get(email)
+        if found is None and email != email.strip().lower():
+            found = index.by_email.get(normalize_email(email))
         if found:
             return found, "email"
     for phone in record.phones:
@@ -128,14 +134,14 @@ def load_rows(contact_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
     out: dict[int, dict[str, Any]] = {}
     for start in range(0, len(ids), 30000):
         chunk = ids[start : start + 30000]
-        query = (
-            Contact.select(Contact, Company.name.alias("company_name"))
-            .join(Company, on=(Contact.company == Company.id), join_type="LEFT OUTER")
+        names = dict(
+            Company.select(Company.id, Company.name)
+            .join(Contact, on=(Contact.company == Company.id))
             .where(Contact.id.in_(chunk))
-            .dicts()
+            .tuples()
         )
-        for row in query:
-            row["company"] = row.pop("company_name") or ""
+        for row in Contact.select().where(Contact.id.in_(chunk)).dicts():
+            row["company"] = names.get(row["company"], "")
             row.update(emails=[], phone_keys=[], tags=[])
             out[row["id"]] = row
         for email, cid in (
