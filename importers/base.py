@@ -65,6 +65,7 @@ class PersonRecord:
     connected_on: dt.date | None = None
     is_connection: bool = False
     warnings: tuple[str, ...] = field(default=())
+    stage: str = ""  # only Rapport's own export carries it
 
     @property
     def display_name(self) -> str:

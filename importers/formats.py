@@ -144,7 +144,7 @@ FORMATS: dict[str, Format] = {
             "rapport",
             "rapport",
             (_sig("id", "full_name", "linkedin_url", "emails", "phones", "stage", "source"),),
-            {n: (n,) for n in RAPPORT_COLUMNS if n in FIELDS or n == "connected_on"}
+            {n: (n,) for n in RAPPORT_COLUMNS if n in FIELDS or n in ("connected_on", "stage")}
             | {"email": ("emails",), "phone": ("phones",)},
             tag_separators=";",
             sentinels=False,
@@ -430,7 +430,12 @@ class CsvImport:
         warnings += found
         phones, found = parse_phones(get("phone"))
         warnings += found
-        linkedin, website, found = parse_urls(get("linkedin_url"), get("website"))
+        own = self.format == "rapport"
+        if own:  # our own export: the website is whatever the owner typed
+            linkedin, _, found = parse_urls(get("linkedin_url"), [])
+            website = next(iter(map(clean_name, get("website"))), "")
+        else:
+            linkedin, website, found = parse_urls(get("linkedin_url"), get("website"))
         warnings += found
         dayfirst = self.dayfirst if self.fmt.dayfirst is None else self.fmt.dayfirst
         birthday = None
@@ -452,15 +457,16 @@ class CsvImport:
             emails=tuple(emails),
             phones=tuple(phones),
             company=next(iter(map(clean_name, get("company"))), ""),
-            title=parse_title(get("title")),
+            title=next(iter(map(clean_name, get("title"))), "") if own else parse_title(get("title")),
             location=self._location(values),
             website=website,
             birthday=birthday,
             notes="\n\n".join(fast_clean(n, NOTE_LIMIT) for n in get("notes")),
-            tags=tuple(parse_tags(get("tags"), self.fmt.tag_separators)),
+            tags=tuple(_own_tags(get("tags")) if own else parse_tags(get("tags"), self.fmt.tag_separators)),
             connected_on=connected,
             is_connection=self.fmt.is_connection or (self.format == "rapport" and bool(connected)),
             warnings=tuple(warnings),
+            stage=next(iter(map(clean_name, get("stage"))), ""),
         )
 
     def _location(self, values: list[str]) -> str:
@@ -477,6 +483,17 @@ class CsvImport:
 
 
 _NAMES = ("first_name", "last_name", "full_name")
+
+
+def _own_tags(values: list[str]) -> list[str]:
+    """Tags of a Rapport export: split on `;` only, none of Google's label rules."""
+    tags: list[str] = []
+    for cell in values:
+        for part in cell.split(";"):
+            tag = clean_name(part)
+            if tag and tag not in tags:
+                tags.append(tag)
+    return tags
 
 
 def parse_csv(

@@ -2,4 +2,6 @@
 
 from __future__ import annotations
 
-AREAS: tuple = ()
+from crm.commands import dedupe, export
+
+AREAS: tuple = (dedupe, export)

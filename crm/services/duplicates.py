@@ -12,8 +12,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
+from peewee import JOIN
+
 from crm.db import db, write
-from crm.models import DuplicateDismissal
+from crm.models import Company, Contact, ContactEmail, ContactPhone, DuplicateDismissal
 from importers.base import name_key
 
 # Blocks bigger than this are too generic to mean anything (a shared info@ address, "J Lee").
@@ -296,3 +298,55 @@ def dismiss(a: int, b: int) -> None:
 def count_dismissed() -> int:
     """How many pairs the owner has marked "not a duplicate"."""
     return DuplicateDismissal.select().count()
+
+
+@dataclass
+class PairView:
+    """A suggestion with both contacts loaded for the side-by-side screen."""
+
+    suggestion: Suggestion
+    a: Contact
+    b: Contact
+    lists: dict[int, dict[str, list[str]]]
+
+
+def suggestion_page(limit: int = 50) -> tuple[list[PairView], int]:
+    """The surest `limit` suggestions with their contacts (a constant number of queries), and the total."""
+    found = find_duplicates()
+    shown = found[:limit]
+    ids = {i for s in shown for i in (s.a, s.b)}
+    people = {
+        c.id: c
+        for c in Contact.select(Contact, Company)
+        .join(Company, JOIN.LEFT_OUTER)
+        .where(Contact.id.in_(list(ids)))
+    }
+    lists = lists_for(list(ids))
+    pairs = [PairView(s, people[s.a], people[s.b], lists) for s in shown]
+    return pairs, len(found)
+
+
+def lists_for(contact_ids: list[int]) -> dict[int, dict[str, list[str]]]:
+    """Emails, phones and tags per contact, for the merge screen."""
+    from crm.services.contacts import tags_for
+
+    out: dict[int, dict[str, list[str]]] = {
+        cid: {"emails": [], "phones": [], "tags": []} for cid in contact_ids
+    }
+    for cid, email in (
+        ContactEmail.select(ContactEmail.contact, ContactEmail.email)
+        .where(ContactEmail.contact.in_(contact_ids))
+        .order_by(ContactEmail.position)
+        .tuples()
+    ):
+        out[cid]["emails"].append(email)
+    for cid, phone in (
+        ContactPhone.select(ContactPhone.contact, ContactPhone.phone)
+        .where(ContactPhone.contact.in_(contact_ids))
+        .order_by(ContactPhone.position)
+        .tuples()
+    ):
+        out[cid]["phones"].append(phone)
+    for cid, tags in tags_for(contact_ids).items():
+        out[cid]["tags"] = tags
+    return out
