@@ -29,6 +29,8 @@ PAGES = [
     "/imports",
     "/settings",
     "/contacts/trash",
+    "/duplicates/",
+    "/duplicates/merge?keep=1&other=2",
 ]
 
 
