@@ -30,7 +30,7 @@ def test_merge_a_suggested_pair_and_undo_it(page, server, live_app):
     page.wait_for_url(f"**/contacts/{keep}?merged=1")
     assert page.locator("h1").inner_text() == "Robert Smith"
     assert "CTO" in page.locator(".contact-head .meta").inner_text()
-    details = page.locator(".details").inner_text()
+    details = page.locator("#contact-details").inner_text()
     assert "bob@acme.com" in details and "robert@acme.com" in details
     page.click(".notice >> text=Undo it from Duplicates")
     page.click(".dup-merges >> text=Undo")
