@@ -20,5 +20,16 @@ def register_blueprints(app: Flask) -> None:
         system,
     )
 
-    for module in (auth, system, pages, contacts, companies, stream, followups, settings, calendar, duplicates):
+    for module in (
+        auth,
+        system,
+        pages,
+        contacts,
+        companies,
+        stream,
+        followups,
+        settings,
+        calendar,
+        duplicates,
+    ):
         app.register_blueprint(module.bp)
