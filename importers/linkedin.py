@@ -112,6 +112,23 @@ def _excerpt(text: str) -> str:
     return excerpt(text)
 
 
+_MONTH = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
+          "oct": 10, "nov": 11, "dec": 12}  # fmt: skip
+
+
+def _fast_date(value: str) -> dt.date | None:
+    """Connected On as `17 Nov 2021` without regexes; anything else the general way."""
+    parts = value.split(" ")
+    if len(parts) == 3 and len(parts[2]) == 4 and parts[0].isdigit() and parts[2].isdigit():
+        month = _MONTH.get(parts[1].lower())
+        if month:
+            try:
+                return dt.date(int(parts[2]), month, int(parts[0]))
+            except ValueError:
+                return None
+    return parse_date(value)
+
+
 def _fast_datetime(value: str) -> dt.datetime | None:
     """The standard `YYYY-MM-DD HH:MM:SS UTC` without regexes; anything else the slow way."""
     if len(value) == 23 and value[19:] == " UTC" and value[4] == "-" and value[13] == ":":
@@ -288,7 +305,7 @@ class LinkedInExport:
                 elif part:
                     warnings.append(f"not an email address: {part[:200]}")
             raw_date = row.get("connectedon")
-            connected = parse_date(raw_date)
+            connected = _fast_date(raw_date)
             if raw_date and connected is None:
                 warnings.append(f"unreadable Connected On date: {raw_date[:64]}")
             if connected:

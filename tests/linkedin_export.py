@@ -95,8 +95,9 @@ def _network(connections: int, seed: int, snapshot: int):
     if snapshot == 1:
         return base, outsiders, changes
     people = list(base)
-    gone = people.pop()
-    changes["removed"].append(gone.url)
+    fresh_count = max(1, connections // 50)
+    for _ in range(fresh_count):  # as many leave as join, so a full network stays at the cap
+        changes["removed"].append(people.pop().url)
     step = max(5, connections // 10)
     for i in range(1, len(people), step):  # a new company every `step` people
         p = people[i]
@@ -109,7 +110,7 @@ def _network(connections: int, seed: int, snapshot: int):
         title = TITLES[(TITLES.index(p.title) + 2) % len(TITLES)]
         people[i] = replace(p, title=title)
         changes["promotions"].append({"url": p.url, "company": p.company, "to": title})
-    for p in _people(max(1, connections // 50), rng, "n"):
+    for p in _people(fresh_count, rng, "n"):
         fresh = replace(p, connected_on=(EXPORTED[2] - dt.timedelta(days=5)).date())
         people.append(fresh)
         changes["added"].append(fresh.url)
@@ -162,7 +163,7 @@ def build(connections: int = 50, messages: int = 400, snapshot: int = 1, seed: i
         kind = i % 50
         if kind == 7:
             rows.append(
-                ["2-sp%06d" % i, "Sponsored Conversation", "LinkedIn Member", "", owner, owner_url,
+                [f"2-sp{i:06d}", "Sponsored Conversation", "LinkedIn Member", "", owner, owner_url,
                  _stamp(when), "", '<p class="spinmail-quill-editor__spin-break">Try Premium</p>',
                  "INBOX", "", "No"]
             )  # fmt: skip

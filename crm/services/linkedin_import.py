@@ -11,12 +11,14 @@ import json
 import os
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from crm.db import db
 from crm.models import utcnow
 from crm.scoring import signal_defaults
 from crm.services.imports import Plan, Planner, Progress, Ref, Report, db_time, latest_run
-from importers.base import ActivityRecord, PersonRecord, Skipped, name_key
+from importers.base import ActivityRecord, PersonRecord, Skipped
+from importers.base import name_key as _slow_name_key
 from importers.linkedin import LinkedInExport, open_export
 
 SOURCE = "linkedin"
@@ -35,6 +37,10 @@ def planner(
             return _Planner(export, Report(SOURCE, file_name, file_hash), workdir, progress).run()
 
     return make
+
+
+# the same company and person names recur across connections and messages
+name_key = lru_cache(maxsize=1 << 17)(_slow_name_key)
 
 
 def _company_key(name: str) -> str:
@@ -197,7 +203,7 @@ class _Planner:
             ref = self.by_url.get(rec.linkedin_url)
             if ref is not None:
                 return ref
-        nkey = name_key(rec.first_name, rec.last_name)
+        nkey = name_key(rec.display_name)
         if not nkey:
             return None
         ref = self.by_name_company.get((nkey, _company_key(rec.company) if rec.company else ""))
@@ -328,9 +334,13 @@ class _Planner:
                 report.skip(Skipped(rec.file, rec.row, "duplicate of an earlier row"))
                 continue
             self.seen_keys.add(key)
-            if rec.people:
-                names = rec.names if len(rec.names) == len(rec.people) else ("",) * len(rec.people)
-                refs = [self._person(u, n) for u, n in zip(rec.people, names, strict=True)]
+            people = rec.people
+            if len(people) == 1:
+                ref = self.by_url.get(people[0])
+                refs = [ref if ref is not None else self._person(people[0], rec.names[0] if len(rec.names) == 1 else "")]
+            elif people:
+                names = rec.names if len(rec.names) == len(people) else ("",) * len(people)
+                refs = [self._person(u, n) for u, n in zip(people, names, strict=True)]
             else:
                 refs = [self._person("", n) for n in rec.names]
             if None in refs:

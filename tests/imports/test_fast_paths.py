@@ -54,3 +54,9 @@ def test_plain_body_fast_paths_match_general_code(text):
 def test_fast_datetime_matches_parse_datetime(when):
     text = when.strftime("%Y-%m-%d %H:%M:%S UTC")
     assert linkedin._fast_datetime(text) == textutil.parse_datetime(text)
+
+
+@given(st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2100, 1, 1)), st.booleans())
+def test_fast_date_matches_parse_date(day, padded):
+    text = day.strftime("%d %b %Y") if padded else f"{day.day} {day:%b %Y}"
+    assert linkedin._fast_date(text) == textutil.parse_date(text)
