@@ -66,9 +66,7 @@ def import_once(zip_path: str, db_path: str, file_name: str) -> dict:
     init_database(db_path)
     db.connect()
     start = time.perf_counter()
-    run, report = imports.commit(
-        linkedin_import.planner(zip_path, file_name, imports.file_sha256(zip_path))
-    )
+    run, report = imports.commit(linkedin_import.planner(zip_path, file_name, imports.file_sha256(zip_path)))
     seconds = time.perf_counter() - start
     db.close()
     summary = report.summary_json(run.id, False)

@@ -267,9 +267,7 @@ class LinkedInExport:
                 return url
         for row in self._rows("invitations"):
             out = _direction(row.get("direction")) == "out"
-            url = normalize_linkedin_url(
-                row.get("inviterprofileurl" if out else "inviteeprofileurl")
-            )
+            url = normalize_linkedin_url(row.get("inviterprofileurl" if out else "inviteeprofileurl"))
             if url:
                 return url
         return ""
@@ -464,8 +462,7 @@ class LinkedInExport:
             self._seen(when)
             yield ActivityRecord(
                 source=SOURCE,
-                source_key="linkedin:invitation:"
-                + _key(when.isoformat(), direction, url or name_key(name)),
+                source_key="linkedin:invitation:" + _key(when.isoformat(), direction, url or name_key(name)),
                 kind="invitation",
                 occurred_at=when,
                 file=file,

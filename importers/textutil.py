@@ -35,9 +35,7 @@ _PATTERNS = [
     # 2021-11-17 18:14:58 UTC, 2019-11-06T02:08:20, 2021/09/14 12:18:19 UTC
     re.compile(rf"(?P<y>\d{{4}})[-/](?P<m>\d{{1,2}})[-/](?P<d>\d{{1,2}})(?:[ T]+{_TIME}{_ZONE})?"),
     # 4/13/18, 2:52 AM (US order, 2- or 4-digit year)
-    re.compile(
-        rf"(?P<m>\d{{1,2}})/(?P<d>\d{{1,2}})/(?P<y>\d{{2}}|\d{{4}})(?:,?\s+{_TIME}{_ZONE})?"
-    ),
+    re.compile(rf"(?P<m>\d{{1,2}})/(?P<d>\d{{1,2}})/(?P<y>\d{{2}}|\d{{4}})(?:,?\s+{_TIME}{_ZONE})?"),
     # 17 Nov 2021
     re.compile(
         rf"(?P<d>\d{{1,2}})[ -](?P<mon>[A-Za-z]{{3,9}})\.?[ -](?P<y>\d{{4}})"
@@ -49,9 +47,7 @@ _PATTERNS = [
         rf"(?:,?\s+(?:at\s+)?{_TIME}{_ZONE})?"
     ),
     # Tue Sep 28 09:08:27 UTC 2021
-    re.compile(
-        rf"[A-Za-z]{{3}} (?P<mon>[A-Za-z]{{3}}) (?P<d>\d{{1,2}}) {_TIME}{_ZONE} (?P<y>\d{{4}})"
-    ),
+    re.compile(rf"[A-Za-z]{{3}} (?P<mon>[A-Za-z]{{3}}) (?P<d>\d{{1,2}}) {_TIME}{_ZONE} (?P<y>\d{{4}})"),
 ]
 
 

@@ -2,4 +2,6 @@
 
 from __future__ import annotations
 
-AREAS: tuple = ()
+from crm.commands import imports
+
+AREAS: tuple = (imports,)

@@ -337,7 +337,11 @@ class _Planner:
             people = rec.people
             if len(people) == 1:
                 ref = self.by_url.get(people[0])
-                refs = [ref if ref is not None else self._person(people[0], rec.names[0] if len(rec.names) == 1 else "")]
+                refs = [
+                    ref
+                    if ref is not None
+                    else self._person(people[0], rec.names[0] if len(rec.names) == 1 else "")
+                ]
             elif people:
                 names = rec.names if len(rec.names) == len(people) else ("",) * len(people)
                 refs = [self._person(u, n) for u, n in zip(people, names, strict=True)]

@@ -7,7 +7,7 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     """Attach every area's blueprint."""
-    from crm.views import auth, companies, contacts, pages, system
+    from crm.views import auth, companies, contacts, imports, pages, system
 
-    for module in (auth, system, pages, contacts, companies):
+    for module in (auth, system, pages, contacts, companies, imports):
         app.register_blueprint(module.bp)

@@ -12,7 +12,6 @@ SOON = {
     "today": ("Today", "A ranked, explained list of who to contact today."),
     "stream": ("Stream", "Every touch, message and signal, newest first."),
     "followups": ("Follow-ups", "Everything you promised to do, due and overdue."),
-    "imports": ("Import", "Bring in your LinkedIn export, address books and CSV files."),
     "settings": ("Settings", "Your goals, cadences and scoring weights."),
 }
 
@@ -36,11 +35,6 @@ def stream():
 @bp.get("/followups")
 def followups():
     return _soon("followups")
-
-
-@bp.get("/imports")
-def imports():
-    return _soon("imports")
 
 
 @bp.get("/settings")

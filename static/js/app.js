@@ -42,4 +42,10 @@
     toast("Not saved: the server could not be reached. Your text is still in the form.", true);
   });
   document.addEventListener("touch-logged", function () { toast("Saved."); });
+  // Forms that undo or remove a lot ask first (data-confirm holds the question).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var question = form && form.getAttribute && form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) event.preventDefault();
+  }, true);
 })();

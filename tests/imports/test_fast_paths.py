@@ -34,8 +34,10 @@ def test_simple_html_matches_beautifulsoup(body):
 def test_simple_html_takes_the_common_shapes():
     body = "<p>Hi Ann,</p><p>Loved your post on <b>pipeline</b> &amp; more.</p><br/>Bye"
     assert textutil._simple_html(body) is not None
-    assert textutil.html_to_text(body) == textutil._soup_text(body) == (
-        "Hi Ann,\nLoved your post on pipeline & more.\n\nBye"
+    assert (
+        textutil.html_to_text(body)
+        == textutil._soup_text(body)
+        == ("Hi Ann,\nLoved your post on pipeline & more.\n\nBye")
     )
     assert textutil._simple_html("<p>x<script>alert(1)</script></p>") is None
     assert textutil.html_to_text("<p>x<script>alert(1)</script></p>") == "x"
