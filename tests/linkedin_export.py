@@ -66,10 +66,12 @@ class Person:
         return f"{self.first} {self.last}"
 
 
-def _people(n: int, rng: random.Random, tag: str) -> list[Person]:
+def _people(n: int, rng: random.Random, tag: str, offset: int = 0) -> list[Person]:
+    """n people; names repeat only every 484 people (same name, different person)."""
     out = []
     for i in range(n):
-        first, last = FIRST[i % len(FIRST)], LAST[(i // len(FIRST)) % len(LAST)]
+        at = i + offset
+        first, last = FIRST[at % len(FIRST)], LAST[(at // len(FIRST)) % len(LAST)]
         slug = f"{first}-{last.split(',')[0]}-{tag}{i:05x}".lower().replace(" ", "-")
         days = rng.randrange(60, 3000)
         out.append(
@@ -90,7 +92,7 @@ def _network(connections: int, seed: int, snapshot: int):
     """Connections of the snapshot, outsiders, and what changed between the snapshots."""
     rng = random.Random(seed)
     base = _people(connections, rng, "c")
-    outsiders = _people(max(2, connections // 20), rng, "o")
+    outsiders = _people(max(2, connections // 20), rng, "o", offset=300)
     changes: dict[str, list] = {"job_changes": [], "promotions": [], "removed": [], "added": []}
     if snapshot == 1:
         return base, outsiders, changes
@@ -110,7 +112,7 @@ def _network(connections: int, seed: int, snapshot: int):
         title = TITLES[(TITLES.index(p.title) + 2) % len(TITLES)]
         people[i] = replace(p, title=title)
         changes["promotions"].append({"url": p.url, "company": p.company, "to": title})
-    for p in _people(fresh_count, rng, "n"):
+    for p in _people(fresh_count, rng, "n", offset=250):
         fresh = replace(p, connected_on=(EXPORTED[2] - dt.timedelta(days=5)).date())
         people.append(fresh)
         changes["added"].append(fresh.url)
