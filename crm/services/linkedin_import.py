@@ -209,8 +209,11 @@ class _Planner:
         ref = self.by_name_company.get((nkey, _company_key(rec.company) if rec.company else ""))
         if ref is None:
             return None
-        # a URL-less match must not take over a contact that has a different profile
-        url = self.rows[ref][1] if isinstance(ref, int) else None
+        # a name + company match never takes over a contact that has another profile URL
+        if isinstance(ref, Ref):
+            url = self.plan.created["contact"][ref.index]["linkedin_url"]
+        else:
+            url = self.rows[ref][1]
         if rec.linkedin_url and url and url != rec.linkedin_url:
             return None
         return ref

@@ -253,3 +253,16 @@ def test_big_first_import_marks_only_recent_connections_new(database):
     data, truth = build(30, 100, 2)  # snapshot 2 as a first import: only the fresh ones are recent
     _run, report = run_import(data, truth["zip_name"])
     assert report.signals["new_connection"] == len(truth["added"])
+
+
+def test_same_name_and_company_with_different_urls_are_two_people(database):
+    rows = (
+        "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+        "Sam,Lee,https://www.linkedin.com/in/sam-lee-1,,Acme,CEO,01 May 2020\n"
+        "Sam,Lee,https://www.linkedin.com/in/sam-lee-2,,Acme,CTO,02 May 2020\n"
+    )
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("Connections.csv", rows)
+    _run, report = run_import(buf.getvalue(), "x.zip")
+    assert report.contacts["created"] == 2 and not report.skipped
