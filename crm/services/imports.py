@@ -414,7 +414,7 @@ def undo(run_id: int) -> ImportRun:
                 f"undo the later import #{later.id} ({later.file_name}) first; it built on this one"
             )
         touched = _touched_ids(run_id)
-        db.execute_sql("DELETE FROM activity WHERE import_run_id = ?", (run_id,))
+        _delete_activities(run_id)
         changes = list(
             ImportChange.select(ImportChange.table, ImportChange.row_id, ImportChange.before)
             .where(ImportChange.run == run_id, ImportChange.action == "updated")
@@ -440,6 +440,25 @@ def undo(run_id: int) -> ImportRun:
         run.save()
     after_import([c for c in touched if isinstance(c, int)])
     return run
+
+
+def _delete_activities(run_id: int) -> None:
+    """Delete a run's activities; a big batch leaves the search index in one statement."""
+    count = db.execute_sql("SELECT count(*) FROM activity WHERE import_run_id = ?", (run_id,)).fetchone()[0]
+    found = db.execute_sql(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'activity_fts_delete'"
+    ).fetchone()
+    if count < FTS_BULK_MIN or not found:
+        db.execute_sql("DELETE FROM activity WHERE import_run_id = ?", (run_id,))
+        return
+    db.execute_sql('DROP TRIGGER "activity_fts_delete"')
+    db.execute_sql(
+        "INSERT INTO activity_fts (activity_fts, rowid, summary, body)"
+        " SELECT 'delete', id, summary, body FROM activity WHERE import_run_id = ?",
+        (run_id,),
+    )
+    db.execute_sql("DELETE FROM activity WHERE import_run_id = ?", (run_id,))
+    db.execute_sql(found[0])
 
 
 @dataclass

@@ -187,7 +187,5 @@ def test_cli_reads_an_extracted_folder_and_a_single_csv(app, tmp_path, exports):
             target.write_bytes(zf.read(info))
     result = json.loads(invoke(app, "import", "linkedin", str(folder), "--json").stdout)
     assert result["activities"]["created"] > truth["messages"]["real"]
-    single = json.loads(
-        invoke(app, "import", "linkedin", str(folder / "Connections.csv"), "--json").stdout
-    )
+    single = json.loads(invoke(app, "import", "linkedin", str(folder / "Connections.csv"), "--json").stdout)
     assert single["contacts"] == {"created": 0, "updated": 0, "unchanged": truth["connections"]}

@@ -228,7 +228,9 @@ def connections_csv(rows: str) -> bytes:
 
 def test_without_urls_identity_is_name_and_company_never_name_alone(database, db_path):
     data = connections_csv(
-        "Sam,Lee,,Acme,CEO,01 May 2020\nSam,Lee,,Globex,CTO,02 May 2020\nAna,Ruiz,ana@x.io,Acme,VP,03 May 2020\n"
+        "Sam,Lee,,Acme,CEO,01 May 2020\n"
+        "Sam,Lee,,Globex,CTO,02 May 2020\n"
+        "Ana,Ruiz,ana@x.io,Acme,VP,03 May 2020\n"
     )
     _run, report = run_import(data, "old.zip")
     assert report.contacts["created"] == 3
