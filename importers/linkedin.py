@@ -65,8 +65,18 @@ _SYSTEM = re.compile(
 _URL_SPLIT = re.compile(r"[,;\s]+")
 
 
-# the same few thousand URLs recur on every message row
-normalize_linkedin_url = lru_cache(maxsize=1 << 16)(_normalize_url)
+_CANONICAL = "https://www.linkedin.com/in/"
+_NOT_IN_SLUG = frozenset("/?#%<>\"' \t\\:@[]")
+
+
+@lru_cache(maxsize=1 << 16)  # the same few thousand URLs recur on every message row
+def normalize_linkedin_url(value: str) -> str:
+    """normalize_linkedin_url, with URLs already in canonical form returned as they are."""
+    if value.startswith(_CANONICAL):
+        slug = value[len(_CANONICAL) :]
+        if slug and slug.isprintable() and slug == slug.lower() and _NOT_IN_SLUG.isdisjoint(slug):
+            return value
+    return _normalize_url(value)
 
 
 def normalise_file_name(path: str) -> str:

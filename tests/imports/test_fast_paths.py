@@ -62,3 +62,14 @@ def test_fast_datetime_matches_parse_datetime(when):
 def test_fast_date_matches_parse_date(day, padded):
     text = day.strftime("%d %b %Y") if padded else f"{day.day} {day:%b %Y}"
     assert linkedin._fast_date(text) == textutil.parse_date(text)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.text(max_size=24), st.sampled_from(["https://www.linkedin.com/in/", "https://www.linkedin.com/in/a"])
+)
+def test_canonical_url_fast_path_matches_the_normaliser(slug, prefix):
+    from importers.base import normalize_linkedin_url
+
+    value = prefix + slug
+    assert linkedin.normalize_linkedin_url(value) == normalize_linkedin_url(value)
