@@ -151,6 +151,21 @@ class Spill:
             self.conn.executemany("INSERT INTO link VALUES (?,?,?)", self._links)
             self._links.clear()
 
+    def order(self) -> None:
+        """Number the planned activities by time: ids then grow with occurred_at and source
+        keys, so both indexes are appended to instead of written all over."""
+        self.flush()
+        self.conn.executescript(
+            "DROP TABLE IF EXISTS ord; CREATE TABLE ord (seq INTEGER PRIMARY KEY, n INTEGER);"
+            "INSERT INTO ord SELECT seq, row_number() OVER (ORDER BY occurred_at, source_key, seq)"
+            " FROM act;"
+        )
+
+    def numbers(self, seqs: list[int]) -> dict[int, int]:
+        """The time-ordered number of some planned activities."""
+        marks = ",".join("?" * len(seqs))
+        return dict(self.conn.execute(f"SELECT seq, n FROM ord WHERE seq IN ({marks})", seqs))
+
     def rows(self, sql: str) -> Iterable[list[tuple]]:
         self.flush()
         cursor = self.conn.execute(sql)
@@ -287,6 +302,10 @@ def _apply(plan: Plan, progress: Progress) -> ImportRun:
 
     changes: list[tuple] = []
 
+    plan.spill.order()
+    signal_acts = [r["activity_id"] for r in plan.signals if r.get("activity_id") is not None]
+    act_number = plan.spill.numbers(signal_acts) if signal_acts else {}
+
     def create_rows(table: str, rows: list[dict]) -> None:
         if not rows:
             return
@@ -301,7 +320,7 @@ def _apply(plan: Plan, progress: Progress) -> ImportRun:
                 if key == "import_run_id":
                     item.append(run.id)
                 elif key == "activity_id" and row.get(key) is not None:
-                    item.append(base["activity"] + row[key])
+                    item.append(base["activity"] + act_number[row[key]])
                 else:
                     item.append(resolve(row[key]))
             values.append(tuple(item))
@@ -326,7 +345,8 @@ def _apply(plan: Plan, progress: Progress) -> ImportRun:
             trigger = found[0]
             db.execute_sql('DROP TRIGGER "activity_fts_insert"')
     for batch in plan.spill.rows(
-        "SELECT seq, kind, occurred_at, direction, source, source_key, summary, body FROM act"
+        "SELECT o.n, a.kind, a.occurred_at, a.direction, a.source, a.source_key, a.summary, a.body"
+        " FROM act a JOIN ord o ON o.seq = a.seq ORDER BY o.n"
     ):
         cursor.executemany(
             "INSERT INTO activity (id, kind, occurred_at, direction, origin, source, source_key,"
@@ -345,7 +365,9 @@ def _apply(plan: Plan, progress: Progress) -> ImportRun:
         )
         db.execute_sql(trigger)
     contact_base = base["contact"]
-    for batch in plan.spill.rows("SELECT seq, contact, occurred_at FROM link"):
+    for batch in plan.spill.rows(
+        "SELECT o.n, l.contact, l.occurred_at FROM link l JOIN ord o ON o.seq = l.seq ORDER BY o.n"
+    ):
         cursor.executemany(
             "INSERT INTO activity_contact (activity_id, contact_id, occurred_at) VALUES (?, ?, ?)",
             [(act_base + s, c if c > 0 else contact_base - c, o) for s, c, o in batch],

@@ -73,3 +73,23 @@ def test_canonical_url_fast_path_matches_the_normaliser(slug, prefix):
 
     value = prefix + slug
     assert linkedin.normalize_linkedin_url(value) == normalize_linkedin_url(value)
+
+
+def test_fast_activity_records_are_complete_and_equal_to_normal_ones():
+    from importers.base import ActivityRecord
+
+    values = {f: None for f in linkedin._ACTIVITY_FIELDS} | {"source_key": "k", "people": ("a",)}
+    fast = linkedin._activity(values)
+    assert fast == ActivityRecord(**values) and hash(fast) == hash(ActivityRecord(**values))
+    assert set(vars(fast)) == linkedin._ACTIVITY_FIELDS
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    st.text(alphabet=st.sampled_from(list("ab é\u0301\u00a0&<p>\n\t🎉\x85 ")), max_size=30)
+    | st.text(max_size=30)
+)
+def test_message_content_fast_path_matches_the_general_code(raw):
+    content = textutil.clean_text(raw)
+    text = textutil.html_to_text(content)
+    assert linkedin._content(raw) == (content, text, textutil.excerpt(text))
