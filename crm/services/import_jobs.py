@@ -36,7 +36,7 @@ class Job:
     path: str
     data_dir: str
     state: str = "previewing"  # previewing, ready, committing, done, failed
-    phase: str = "Starting"
+    phase: str = "Opening the file"
     done: int = 0
     started: float = field(default_factory=time.monotonic)
     report: imports.Report | None = None
