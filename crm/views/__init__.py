@@ -7,7 +7,21 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     """Attach every area's blueprint."""
-    from crm.views import auth, calendar, companies, contacts, followups, pages, settings, stream, system
+    from crm.views import (
+        auth,
+        calendar,
+        companies,
+        contacts,
+        followups,
+        pages,
+        relationships,
+        settings,
+        stream,
+        system,
+        today,
+    )
 
-    for module in (auth, system, pages, contacts, companies, stream, followups, settings, calendar):
+    for module in (
+        auth, system, pages, today, contacts, relationships, companies, stream, followups, settings, calendar
+    ):  # fmt: skip
         app.register_blueprint(module.bp)

@@ -1,15 +1,15 @@
-"""Screens that later work fills in; until then each says what is coming."""
+"""The home page (Today) and screens that later work fills in; until then each says what is coming."""
 
 from __future__ import annotations
 
 from flask import Blueprint, render_template
 
 from crm.services.contacts import count_contacts
+from crm.views import today as today_views
 
 bp = Blueprint("pages", __name__)
 
 SOON = {
-    "today": ("Today", "A ranked, explained list of who to contact today."),
     "imports": ("Import", "Bring in your LinkedIn export, address books and CSV files."),
 }
 
@@ -21,8 +21,8 @@ def _soon(area: str):
 
 @bp.get("/")
 def today():
-    """The home page."""
-    return _soon("today")
+    """The home page: who to contact today, and why."""
+    return today_views.page()
 
 
 @bp.get("/imports")
