@@ -221,16 +221,24 @@ def _woken_rows(ids: list[int], now: dt.datetime, tz: ZoneInfo) -> list[Row]:
     return rows
 
 
-def board(tz: ZoneInfo, *, now: dt.datetime | None = None, extra: int = 0, goal: int | None = None) -> Board:
+def board(
+    tz: ZoneInfo,
+    *,
+    now: dt.datetime | None = None,
+    extra: int = 0,
+    goal: int | None = None,
+    fill: bool = False,
+) -> Board:
     """Today: the top contacts by score not yet done today, up to what is left of the goal.
 
     One indexed query ranks everyone (Contact.score on the (deleted_at, score) index); a
     constant handful more find who is done today and decorate the rows, whatever the size.
+    With `fill`, `goal` rows are listed whatever is already done (for the CLI).
     """
     now = _now(now)
     goal = goal or daily_goal()
     done, woken = _done_today(now, tz)
-    limit = max(goal - len(done), 0) + max(extra, 0)
+    limit = goal if fill else max(goal - len(done), 0) + max(extra, 0)
     rows: list[Row] = []
     more = False
     if limit > 0:
@@ -397,7 +405,7 @@ def ranked_as_of(tz: ZoneInfo, when: dt.datetime, limit: int) -> list[Ranked]:
 
 def ranked_now(tz: ZoneInfo, limit: int, *, now: dt.datetime | None = None) -> list[Ranked]:
     """Today's list as the page shows it (stored scores; done and snoozed people left out)."""
-    page = board(tz, now=now, goal=limit)
+    page = board(tz, now=now, goal=limit, fill=True)
     return [Ranked(r.contact_id, r.name, r.linkedin_url, r.score, r.reasons) for r in page.rows]
 
 
