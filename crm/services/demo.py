@@ -274,7 +274,7 @@ def _today_moments(people: list[Contact], now: dt.datetime) -> int:
         weight, half_life, label = scoring.signal_defaults(kind)
         when = now - dt.timedelta(days=days)
         activity = Activity.create(kind="signal", occurred_at=when, origin="system", source="signal",
-                                   summary=f"{label}: {note}"[:140], body=note)  # fmt: skip
+                                   summary=f"{label}: {note}"[:140], body=f"{label}: {note}")  # fmt: skip
         ActivityContact.create(activity=activity, contact=contact, occurred_at=when)
         Signal.create(contact=contact, kind=kind, weight=weight, half_life_days=half_life or 0,
                       observed_at=when, details={"note": note}, note=note, activity=activity)  # fmt: skip

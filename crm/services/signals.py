@@ -84,7 +84,7 @@ def record_signal(
             origin="system",
             source="signal",
             summary=f"{label}: {note}"[:140] if note else label,
-            body=note,
+            body=f"{label}: {note}" if note else "",
         )
         ActivityContact.create(activity=activity, contact=contact_id, occurred_at=when)
         signal = Signal.create(
