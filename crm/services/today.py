@@ -152,7 +152,8 @@ def _done_today(now: dt.datetime, tz: ZoneInfo) -> tuple[dict[int, Done], list[i
         done[cid] = Done(cid, "", what=what, at=_ts(at))
     woken = []
     for cid, snoozed_at, until in db.execute_sql(
-        "SELECT id, snoozed_at, snoozed_until FROM contact"
+        # Named, because without fresh statistics SQLite guesses most rows are snoozed and scans.
+        "SELECT id, snoozed_at, snoozed_until FROM contact INDEXED BY contact_snoozed_until"
         " WHERE snoozed_until IS NOT NULL AND deleted_at IS NULL",
     ):
         until = _ts(until)
