@@ -423,3 +423,12 @@ def test_cli_today_date_evaluates_as_of_that_day(app, database):
 def test_today_routes_need_login(anon, url):
     response = anon.get(url)
     assert response.status_code in (302, 303, 401)
+
+
+def test_editing_the_stage_rescores_at_once(client, database):
+    ann = make("Ann")
+    signals.record_signal(ann.id, "hiring")
+    form = {"csrf_token": token(client), "first_name": "Ann", "last_name": "Doe", "stage": "opportunity"}
+    assert client.post(f"/contacts/{ann.id}", data=form).status_code == 303
+    ann = Contact.get_by_id(ann.id)
+    assert ann.score == 19.5 and ann.score_reasons[-1]["code"] == "stage"
