@@ -432,3 +432,14 @@ def test_editing_the_stage_rescores_at_once(client, database):
     assert client.post(f"/contacts/{ann.id}", data=form).status_code == 303
     ann = Contact.get_by_id(ann.id)
     assert ann.score == 19.5 and ann.score_reasons[-1]["code"] == "stage"
+
+
+def test_the_navigation_counts_who_is_left_and_the_progress_fragment_updates_it(client, database):
+    ann, bob = make("Ann"), make("Bob")
+    overdue(ann)
+    overdue(bob, days=1)
+    badge = soup(client.get("/contacts/")).select_one("#nav-count-today")
+    assert badge.get_text() == "2"
+    post(client, f"/today/{ann.id}/touch", {"kind": "call"})
+    oob = soup(client.get("/today/progress", headers=HX)).select_one("#nav-count-today")
+    assert oob["hx-swap-oob"] == "true" and oob.get_text() == "1"

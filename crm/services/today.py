@@ -288,6 +288,23 @@ def _done_rows(done: dict[int, Done]) -> list[Done]:
     return sorted(alive, key=lambda d: d.at or dt.datetime.min.replace(tzinfo=dt.UTC), reverse=True)
 
 
+def left_today(tz: ZoneInfo, *, now: dt.datetime | None = None) -> int:
+    """How many people Today still lists before the goal is reached (for the navigation)."""
+    now = _now(now)
+    done, _ = _done_today(now, tz)
+    limit = daily_goal() - len(done)
+    if limit <= 0:
+        return 0
+    skip = sorted(done)
+    return db.execute_sql(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM contact c WHERE c.deleted_at IS NULL AND c.score > 0"
+        " AND (c.snoozed_until IS NULL OR c.snoozed_until <= ?)"
+        + (f" AND c.id NOT IN ({', '.join('?' * len(skip))})" if skip else "")
+        + " LIMIT ?)",
+        (_text(now), *skip, limit),
+    ).fetchone()[0]
+
+
 def progress(tz: ZoneInfo, *, now: dt.datetime | None = None) -> tuple[int, int]:
     """(done today, daily goal)."""
     done, _ = _done_today(_now(now), tz)

@@ -46,7 +46,8 @@ def page():
 def progress():
     """The goal progress line, refreshed after every row action."""
     done, goal = service.progress(owner_tz())
-    return render("today/_progress.html", "today/_progress.html", done=done, goal=goal)
+    left = service.left_today(owner_tz())
+    return render("today/_progress.html", "today/_progress.html", done=done, goal=goal, left=left, oob=True)
 
 
 def _contact(contact_id: int):
