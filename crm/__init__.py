@@ -16,6 +16,10 @@ htmx = HTMX()
 
 def create_app(overrides: dict | None = None) -> Flask:
     """Build the app from CRM_* settings (plus `overrides`); refuse a missing or stale database."""
+    if (overrides or {}).get("CHECK_SCHEMA", True):
+        # Fail closed before anything is written: a missing database must not leave behind a
+        # fresh data directory with a new secret key in it.
+        migrations.check(config_module.load(overrides, with_secret=False)["DATABASE"])
     settings = config_module.load(overrides)
     app = Flask(
         __name__,
@@ -26,8 +30,6 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config["CRM"] = settings
     app.config["TESTING"] = bool(settings.get("TESTING"))
     app.debug = False
-    if settings.get("CHECK_SCHEMA", True):
-        migrations.check(settings["DATABASE"])
     if settings.get("SERVER_LOCK", True):
         # Tells `crm restore` a server has this database open (released when the process exits).
         app.extensions["crm_server_lock"] = serverlock.hold_shared(settings["DATABASE"])

@@ -65,14 +65,14 @@ def fail(message: str) -> None:
     raise click.ClickException(message)
 
 
-@cli.command("run")
+@cli.command("run", with_appcontext=False)
 @click.option("--host", "-h", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", "-p", default=5000, show_default=True, help="Port to listen on.")
 @click.option("--debug/--no-debug", default=False, help="Reload on code changes (development).")
 @click.pass_context
 def run(ctx, host, port, debug):
     """Serve Rapport with the development server (use gunicorn in production)."""
-    settings = config_module.load()
+    settings = config_module.load(with_secret=False)
     try:
         migrations.check(settings["DATABASE"])
     except migrations.SchemaError as exc:

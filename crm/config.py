@@ -43,8 +43,12 @@ def _int(name: str, default: int) -> int:
         raise ConfigError(f"CRM_{name} must be a whole number, not {value!r}") from None
 
 
-def load(overrides: dict | None = None) -> dict:
-    """Effective settings: defaults, then CRM_* variables, then explicit overrides."""
+def load(overrides: dict | None = None, *, with_secret: bool = True) -> dict:
+    """Effective settings: defaults, then CRM_* variables, then explicit overrides.
+
+    with_secret=False skips the secret key, so the database can be checked before a
+    development key file (and its directory) would be created.
+    """
     overrides = dict(overrides or {})
     env = overrides.get("ENV") or _env("ENV", "development")
     data_dir = Path(overrides.get("DATA_DIR") or _env("DATA_DIR", "instance")).resolve()
@@ -70,6 +74,8 @@ def load(overrides: dict | None = None) -> dict:
         ) from None
     if not config["SESSION_COOKIE_SECURE"] and config["ENV"] == "production":
         raise ConfigError("CRM_SECURE_COOKIES=false is only for plain-http local development")
+    if not with_secret:
+        return config
     if "SECRET_KEY" not in config:
         config["SECRET_KEY"] = _secret_key(config)
     if config["SECRET_KEY"] in PLACEHOLDER_SECRETS or len(config["SECRET_KEY"]) < 16:

@@ -124,7 +124,11 @@ def init_app(app: Flask) -> None:
     def security_headers(response):
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)
-        if request.endpoint != "static":
+        if request.is_secure:
+            # Only over https (behind the proxy, X-Forwarded-Proto with CRM_PROXY_COUNT set).
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        # Only a served static file may be cached; pages, fragments and errors never are.
+        if request.endpoint != "static" or response.status_code >= 400:
             response.headers["Cache-Control"] = "no-store"
             response.vary.add("HX-Request")
         return response

@@ -94,16 +94,10 @@ def init_app(app: Flask) -> None:
 
         if isinstance(exc, security.CSRFError) or exc.code == 401:
             return _resubmit(exc)
-        # An untrusted Host (CRM_ALLOWED_HOSTS) leaves no URL adapter, so no page can be built.
-        if request_ctx.url_adapter is None:
-            # Never echo the untrusted Host back.
-            response = make_response("This server does not answer to that host name.\n", exc.code or 400)
-            response.mimetype = "text/plain"
-            return response
         if request.headers.get("HX-Request") and exc.code not in (404,):
             response = make_response(exc.description or exc.name, exc.code)
         else:
-            response = make_response(render_template("errors/error.html", error=exc), exc.code or 500)
+            response = _error_page(exc, exc.code or 500)
         if exc.code == 429 and getattr(exc, "retry_after", None):
             response.headers["Retry-After"] = str(exc.retry_after)
         return response
@@ -113,21 +107,54 @@ def init_app(app: Flask) -> None:
         if isinstance(exc, HTTPException):
             return http_error(exc)
         log.exception("Unhandled error on %s %s", request.method, request.path)
-        return make_response(render_template("errors/error.html", error=None), 500)
+        return _error_page(None, 500)
+
+
+def _error_page(error: HTTPException | None, status: int):
+    """The friendly error page; plain text when the page itself cannot be built.
+
+    A request for an untrusted host has no URL adapter (links cannot be built), and a broken
+    database can break the layout: the answer must still be an error with our headers.
+    """
+    if request.headers.get("HX-Request") and status >= 500:
+        return make_response("Something went wrong; nothing was saved. Try again.", status)
+    if request_ctx.url_adapter is not None:
+        try:
+            return make_response(render_template("errors/error.html", error=error), status)
+        except Exception:  # noqa: BLE001 — an error page must never fail itself
+            log.exception("Error page failed to render")
+    if request_ctx.url_adapter is None:
+        # Never echo the untrusted Host back.
+        text = "This server does not answer to that host name."
+    else:
+        text = f"{error.name}: {error.description}" if error else "Something went wrong."
+    response = make_response(text, status)
+    response.mimetype = "text/plain"
+    return response
 
 
 def _resubmit(exc: HTTPException):
     """A stale form or an ended session: show the user's text back so nothing typed is lost."""
     from crm import security
 
-    fields = security.pending_fields()
+    try:
+        fields = security.pending_fields()
+    except HTTPException as unreadable:
+        # A body too large (413) or malformed: answer that, there is no text to keep.
+        return _error_page(unreadable, unreadable.code or 400)
     if request.headers.get("HX-Request"):
         message = (
             "Not saved: your session has ended. Log in again in a new tab, then retry."
             if exc.code == 401
             else "Not saved: the page was out of date. Reload it and try again."
         )
-        return make_response(message, exc.code)
+        response = make_response(message, exc.code)
+        response.mimetype = "text/plain"
+        if exc.code == 400 and security.is_logged_in():
+            # The session is fine, only the page's token is stale: hand the page the current
+            # one so app.js can retry the same save once (nothing was saved by this request).
+            response.headers["X-CSRF-Token"] = security.csrf_token()
+        return response
     return make_response(
         render_template(
             "errors/resubmit.html",

@@ -12,7 +12,9 @@ def register_blueprints(app: Flask) -> None:
         calendar,
         companies,
         contacts,
+        duplicates,
         followups,
+        imports,
         pages,
         relationships,
         settings,
@@ -22,6 +24,18 @@ def register_blueprints(app: Flask) -> None:
     )
 
     for module in (
-        auth, system, pages, today, contacts, relationships, companies, stream, followups, settings, calendar
-    ):  # fmt: skip
+        auth,
+        system,
+        pages,
+        today,
+        contacts,
+        relationships,
+        companies,
+        stream,
+        followups,
+        settings,
+        calendar,
+        duplicates,
+        imports,
+    ):
         app.register_blueprint(module.bp)

@@ -43,6 +43,7 @@ def login():
         ), 401
     auth.clear_failures(client)
     security.log_in()
+    current_app.logger.info("Logged in from %s", client)
     if pending and resubmit_url:
         return render_template(
             "errors/resubmit.html",
@@ -57,4 +58,5 @@ def login():
 def logout():
     """Sign out (every copy of the session stops working)."""
     security.log_out()
+    current_app.logger.info("Logged out from %s (every session revoked)", request.remote_addr)
     return redirect(url_for("auth.login"), code=303)

@@ -29,14 +29,33 @@
     else el.click();
   });
 
+  // A stale page (its CSRF token replaced by a later login) gets the current token from the
+  // server's 400 answer; nothing was saved, so the same request is sent again, once.
+  function useToken(token) {
+    document.body.setAttribute("hx-headers", JSON.stringify({ "X-CSRF-Token": token }));
+    document.querySelectorAll('input[name="csrf_token"]').forEach(function (input) { input.value = token; });
+  }
+
   // htmx does not swap error responses: the user's text stays in the form; say why.
   document.addEventListener("htmx:responseError", function (event) {
     var xhr = event.detail.xhr;
+    var elt = event.detail.elt;
+    var fresh = xhr && xhr.status === 400 && xhr.getResponseHeader("X-CSRF-Token");
+    if (fresh && elt && !elt.rapportRetried && window.htmx) {
+      useToken(fresh);
+      elt.rapportRetried = true;
+      var config = event.detail.requestConfig || {};
+      window.htmx.ajax((config.verb || "post").toUpperCase(), config.path, { source: elt });
+      return;
+    }
     var text = (xhr && xhr.responseText) || "";
     if (!text || text.length > 300 || text.indexOf("<") !== -1) {
       text = "Not saved (error " + (xhr ? xhr.status : "?") + "). Your text is still in the form; try again.";
     }
     toast(text, true);
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (event.detail.successful && event.detail.elt) event.detail.elt.rapportRetried = false;
   });
   document.addEventListener("htmx:sendError", function () {
     toast("Not saved: the server could not be reached. Your text is still in the form.", true);
@@ -168,4 +187,10 @@
     var detail = event.detail || {};
     if (detail.message) toast(detail.message);
   });
+  // Forms that undo or remove a lot ask first (data-confirm holds the question).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var question = form && form.getAttribute && form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) event.preventDefault();
+  }, true);
 })();

@@ -1,0 +1,143 @@
+"""The real production server (gunicorn) on loopback, plus a small HTTP client that logs in.
+
+Used by the crash tests now and by the import chaos and upload tests later. The server runs in
+its own process group so a test can SIGKILL master and workers together.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parents[1]
+GUNICORN_CONF = ROOT / "crm" / "gunicorn_conf.py"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Gunicorn:
+    """gunicorn serving `crm:create_app()` on 127.0.0.1 with the given CRM_* environment.
+
+    crm/gunicorn_conf.py is used when the branch has it (the command-line bind wins), so the
+    tests exercise the settings production runs with.
+    """
+
+    def __init__(
+        self, env: dict[str, str], *, workers: int = 1, threads: int = 4, log_path: Path | None = None
+    ):
+        self.env = {**os.environ, **env}
+        self.workers = workers
+        self.threads = threads
+        self.log_path = log_path
+        self.proc: subprocess.Popen | None = None
+        self.port = 0
+
+    def command(self) -> list[str]:
+        cmd = [sys.executable, "-m", "gunicorn"]
+        if GUNICORN_CONF.exists():
+            cmd += ["-c", str(GUNICORN_CONF)]
+        cmd += [
+            "--bind", f"127.0.0.1:{self.port}",
+            "--workers", str(self.workers),
+            "--threads", str(self.threads),
+            "--graceful-timeout", "2",
+            "crm:create_app()",
+        ]  # fmt: skip
+        return cmd
+
+    def start(self, timeout: float = 20.0) -> Gunicorn:
+        self.port = free_port()
+        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            self.command(), cwd=ROOT, env=self.env, stdout=log, stderr=log, start_new_session=True
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {self.proc.returncode}; see {self.log_path}")
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+                conn.request("GET", "/healthz")
+                if conn.getresponse().status == 200:
+                    return self
+            except OSError:
+                time.sleep(0.05)
+        self.kill()
+        raise RuntimeError("gunicorn did not answer /healthz in time")
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group: master and workers die at once, nothing is flushed."""
+        if self.proc and self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+class Client:
+    """A tiny HTTP client with a cookie jar and the page's CSRF token (no redirects followed).
+
+    Not a browser: it sends the session cookie even when it is marked Secure, so a production
+    configuration can be driven over plain http on loopback.
+    """
+
+    def __init__(self, port: int, host: str = "127.0.0.1", timeout: float = 10.0):
+        self.port = port
+        self.host = host
+        self.timeout = timeout
+        self.cookies: dict[str, str] = {}
+        self.csrf = ""
+
+    def request(self, method: str, path: str, form: dict | None = None, headers: dict | None = None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
+        try:
+            all_headers = {"Host": self.host, **(headers or {})}
+            if self.cookies:
+                all_headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+            body = None
+            if form is not None:
+                body = urlencode(form)
+                all_headers["Content-Type"] = "application/x-www-form-urlencoded"
+            conn.request(method, path, body=body, headers=all_headers)
+            response = conn.getresponse()
+            data = response.read().decode("utf-8", "replace")
+            for header in response.msg.get_all("Set-Cookie") or []:
+                name, _, rest = header.partition("=")
+                self.cookies[name.strip()] = rest.split(";", 1)[0]
+            token = re.search(r'name="csrf_token" value="([^"]+)"', data)
+            if token:
+                self.csrf = token.group(1)
+            return response.status, dict(response.getheaders()), data
+        finally:
+            conn.close()
+
+    def log_in(self, password: str) -> None:
+        self.request("GET", "/login")
+        status, headers, _ = self.request("POST", "/login", {"password": password, "csrf_token": self.csrf})
+        if status != 303:
+            raise RuntimeError(f"login failed with {status}")
+        self.request("GET", headers["Location"])
+
+    def post(self, path: str, form: dict, headers: dict | None = None):
+        return self.request("POST", path, {**form, "csrf_token": self.csrf}, headers)
