@@ -7,6 +7,7 @@ from flask import Blueprint, request, url_for
 from crm.models import STAGE_LABELS, STAGES
 from crm.services import settings as service
 from crm.services import today as today_service
+from crm.services import weights as weights_service
 from crm.web import owner_tz, render, see_other
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
@@ -37,10 +38,10 @@ def _context(**extra) -> dict:
         "errors": {},
         "values": {},
         "daily_goal": today_service.daily_goal(),
-        "weight_groups": today_service.WEIGHT_GROUPS,
+        "weight_groups": weights_service.WEIGHT_GROUPS,
     }
     context.update(extra)
-    context["weights"] = today_service.weight_rows(context["values"], context["errors"])
+    context["weights"] = weights_service.weight_rows(context["values"], context["errors"])
     return context
 
 
@@ -104,10 +105,10 @@ def today():
     """The daily goal and the ranking weights (empty = default); 422 keeps what was typed."""
     form = request.form
     if form.get("reset"):
-        today_service.reset_weights()
+        weights_service.reset_weights()
         return see_other(url_for("settings.index", saved="weights") + "#today")
     try:
-        today_service.save_today_settings(form.get("daily_goal", ""), form)
+        weights_service.save_today_settings(form.get("daily_goal", ""), form)
     except today_service.TodayError as exc:
         return render("settings/index.html", status=422, **_context(errors=exc.errors, values=form))
     return see_other(url_for("settings.index", saved="today") + "#today")
