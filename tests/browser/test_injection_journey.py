@@ -29,11 +29,12 @@ DOM_CHECK = """
       const name = attr.name.toLowerCase();
       const value = attr.value.trim().toLowerCase();
       if (name.startsWith('on')) found.push(`${el.tagName} ${name}`);
-      if ((name.startsWith('hx-') || name.startsWith('data-hx-')) && value.includes('__xss')) found.push(name);
-      if (['href', 'src', 'action', 'formaction'].includes(name)
-          && (value.startsWith('javascript:') || value.startsWith('data:text'))) found.push(`${name}=${value}`);
-      if (name === 'href' && el.textContent.includes('LinkedIn') && !value.startsWith('https://www.linkedin.com/in/'))
-        found.push(`linkedin ${value}`);
+      const hx = name.startsWith('hx-') || name.startsWith('data-hx-');
+      if (hx && value.includes('__xss')) found.push(name);
+      const live = value.startsWith('javascript:') || value.startsWith('data:text');
+      if (['href', 'src', 'action', 'formaction'].includes(name) && live) found.push(`${name}=${value}`);
+      const profile = value.startsWith('https://www.linkedin.com/in/');
+      if (name === 'href' && el.textContent.includes('LinkedIn') && !profile) found.push(`linkedin ${value}`);
     }
     if (['SCRIPT', 'IFRAME', 'OBJECT', 'EMBED'].includes(el.tagName) && !el.src?.includes('/static/'))
       found.push(`element ${el.tagName}`);
