@@ -23,9 +23,18 @@ from importers.base import (
     normalize_phone,
 )
 from importers.base import name_key as _name_key
-from importers.formats import CsvImport, parse_csv
+from importers.formats import CsvImport, NeedsMapping, parse_csv
 from importers.vcard import VcardImport, is_company_card, parse_vcard
 
+# CLI format names and the importers.formats layouts each covers
+FAMILIES = {
+    "google": ("google", "google_legacy", "google_outlook"),
+    "outlook": ("outlook_desktop", "outlook_com", "outlook_de", "outlook_fr"),
+    "hubspot": ("hubspot",),
+    "salesforce": ("salesforce_report", "salesforce_api"),
+    "linkedin-connections": ("linkedin_connections",),
+    "rapport": ("rapport",),
+}
 WARNINGS_LISTED = 20
 CONFLICTS_KEPT = 500
 PROGRESS_EVERY = 5000
@@ -42,10 +51,35 @@ def read_bytes(data: bytes | str | os.PathLike, limit: int | None = None) -> byt
 def open_source(
     data: bytes, file_name: str, *, kind: str, format: str = "auto", mapping=None, dayfirst=False
 ) -> CsvImport | VcardImport:
-    """Parse a CSV (format/mapping as in importers.formats) or a vCard; may raise NeedsMapping."""
+    """Parse a CSV or a vCard; `format` is "auto", a CLI family name or an importers.formats name.
+
+    May raise NeedsMapping (unknown layout, no mapping) or ImportRejected.
+    """
     if kind == "vcard":
         return parse_vcard(data, file_name)
-    return parse_csv(data, file_name, format=format, mapping=mapping, dayfirst=dayfirst)
+    if mapping is not None or format not in FAMILIES:
+        return parse_csv(data, file_name, format=format, mapping=mapping, dayfirst=dayfirst)
+    family = FAMILIES[format]
+    try:
+        found = parse_csv(data, file_name, dayfirst=dayfirst)
+    except NeedsMapping:
+        found = None
+    if found is not None:
+        if found.format in family:
+            return found
+        raise ImportRejected(
+            f"This file does not look like a {format} export (its header is {found.format});"
+            " try the automatic format.",
+            file=file_name,
+        )
+    for name in family:  # no signature matched: the first layout whose columns fit
+        try:
+            return parse_csv(data, file_name, format=name, dayfirst=dayfirst)
+        except NeedsMapping:
+            raise
+        except ImportRejected:
+            continue
+    raise ImportRejected(f"This file does not look like a {format} export.", file=file_name)
 
 
 def planner(
