@@ -6,12 +6,13 @@ set fields are never overwritten, differing values are kept as conflicts for the
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections import Counter
 from pathlib import Path
 
-from crm.db import db
-from crm.models import STAGES, utcnow
+from crm.db import db, write
+from crm.models import STAGES, ColumnMapping, utcnow
 from crm.services import matching
 from crm.services.imports import Plan, Planner, Progress, Ref, Report, db_time
 from importers.base import (
@@ -23,6 +24,7 @@ from importers.base import (
     normalize_phone,
 )
 from importers.base import name_key as _name_key
+from importers.csvfile import header_key
 from importers.formats import CsvImport, NeedsMapping, parse_csv
 from importers.vcard import VcardImport, is_company_card, parse_vcard
 
@@ -102,6 +104,38 @@ def planner(
         return _Planner(source, report, progress).run()
 
     return make
+
+
+def header_hash(header: list[str]) -> str:
+    """The key a remembered mapping is stored under: the normalised column names."""
+    text = "\x1f".join(header_key(h) for h in header)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def remembered_mapping(header: list[str]) -> dict[str, str] | None:
+    """The mapping chosen last time for a file with this header, if any."""
+    found = ColumnMapping.get_or_none(ColumnMapping.header_key == header_hash(header))
+    if found is None:
+        return None
+    return {c: found.mapping.get(c, "ignore") for c in header}
+
+
+def remember_mapping(header: list[str], mapping: dict[str, str]) -> None:
+    """Keep a confirmed mapping for the next file with the same header."""
+    key = header_hash(header)
+    with write():
+        updated = (
+            ColumnMapping.update(mapping=mapping, updated_at=utcnow())
+            .where(ColumnMapping.header_key == key)
+            .execute()
+        )
+        if not updated:
+            ColumnMapping.create(header_key=key, mapping=mapping)
+
+
+def check_mapping(path: str | os.PathLike, file_name: str, mapping: dict[str, str]) -> None:
+    """ImportRejected when a mapping cannot be used (unknown field, nothing useful mapped)."""
+    parse_csv(read_bytes(path), file_name, mapping=mapping)
 
 
 def _dedupe_phones(phones) -> list[tuple[str, str]]:
