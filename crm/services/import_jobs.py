@@ -122,10 +122,15 @@ def current() -> Job | None:
 
 
 def _kind(path: str, file_name: str) -> str:
-    """Which flow a file takes, by content: LinkedIn ZIP or CSV, vCard, or any other CSV."""
+    """Which flow a file takes, by content: LinkedIn ZIP or CSV, vCard, or any other CSV.
+
+    A file named .zip is always an archive (a broken one is refused by the archive checks,
+    never read as a CSV).
+    """
     with open(path, "rb") as fh:
         head = fh.read(4096)
-    if head.startswith(b"PK\x03\x04") or normalise_file_name(file_name) in LINKEDIN_NAMES:
+    archive = head.startswith(b"PK\x03\x04") or file_name.lower().endswith(".zip")
+    if archive or normalise_file_name(file_name) in LINKEDIN_NAMES:
         return "linkedin"
     text = head.lstrip(b"\xef\xbb\xbf\xff\xfe \t\r\n").replace(b"\x00", b"").upper()
     if text.startswith(b"BEGIN:VCARD") or file_name.lower().endswith((".vcf", ".vcard")):
