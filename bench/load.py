@@ -232,6 +232,38 @@ def simulated_import(path: str, messages: int, burst: int, seconds: float, out) 
     )
 
 
+class SimulatedImport:
+    """The simulated import in its own process; `finish` waits for it and returns its figures."""
+
+    def __init__(self, args, path: Path):
+        self.args = args
+        self.results: multiprocessing.Queue = multiprocessing.Queue()
+        self.process = multiprocessing.Process(
+            target=simulated_import,
+            args=(str(path), args.messages, args.burst, args.seconds, self.results),
+            daemon=True,
+        )
+        self.process.start()
+
+    def finish(self) -> dict:
+        self.process.join(timeout=max(5.0, self.args.seconds))
+        if self.results.empty():
+            return {"kind": "simulated", "unfinished": True}
+        return self.results.get(timeout=5)
+
+
+class NoImport:
+    def finish(self) -> dict:
+        return {"kind": "none"}
+
+
+def start_import(args, path: Path):
+    """Start the concurrent import the run asks for."""
+    if not args.messages:
+        return NoImport()
+    return SimulatedImport(args, path)
+
+
 def process_memory(master_pid: int) -> dict[str, dict]:
     """VmHWM (peak) and VmRSS of the gunicorn master and each of its workers, in MB."""
     pids = [master_pid]
@@ -325,13 +357,7 @@ def _run(args, folder: Path) -> dict:
         con.close()
         random.Random(3).shuffle(open_followups)
         recorder = Recorder(args.requests)
-        results: multiprocessing.Queue = multiprocessing.Queue()
-        writer = multiprocessing.Process(
-            target=simulated_import,
-            args=(str(path), args.messages, args.burst, args.seconds, results),
-            daemon=True,
-        )
-        writer.start()
+        importer = start_import(args, path)
         started = time.monotonic()
         deadline = started + args.seconds
         users = [
@@ -347,10 +373,7 @@ def _run(args, folder: Path) -> dict:
         for user in users:
             user.join()
         elapsed = time.monotonic() - started
-        writer.join(timeout=max(5.0, args.seconds))
-        importer = (
-            results.get(timeout=5) if not results.empty() else {"kind": "simulated", "unfinished": True}
-        )
+        imported = importer.finish()
         memory = process_memory(server.proc.pid)
     finally:
         server.stop()
@@ -370,7 +393,7 @@ def _run(args, folder: Path) -> dict:
             "rps": round(total / elapsed, 1),
             "pages": {page: common.summary(times) for page, times in sorted(recorder.times.items())},
             "errors": recorder.errors,
-            "import": importer,
+            "import": imported,
             "memory_mb": memory,
             "writes": check_writes(path, recorder),
             "server_log": {
@@ -403,6 +426,8 @@ def render(report: dict) -> str:
             f"transactions of {imp.get('burst_rows')} rows): {imp.get('seconds')} s; write lock held "
             f"median {hold.get('median')} ms, max {hold.get('max')} ms per burst"
         )
+    elif imp.get("kind") == "none":
+        lines.append("Import: none (baseline run)")
     else:
         lines.append(f"Import: {json.dumps(imp)}")
     mem = ", ".join(f"{role} peak {m.get('VmHWM')} MB" for role, m in report["memory_mb"].items())
@@ -427,7 +452,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--think", type=float, default=0.5, help="mean think time between requests (s)")
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--requests", type=int, default=20_000, help="request budget for the whole run")
-    parser.add_argument("--messages", type=int, default=300_000, help="messages the import writes")
+    parser.add_argument("--messages", type=int, default=300_000, help="messages the import writes (0: none)")
     parser.add_argument("--burst", type=int, default=2_000, help="rows per simulated import transaction")
     parser.add_argument("--quick", action="store_true", help="small and short (smoke test)")
     parser.add_argument("--out", type=Path, default=suite.RESULTS)
