@@ -12,6 +12,7 @@ import datetime as dt
 import http.client
 import json
 import multiprocessing
+import os
 import random
 import re
 import secrets
@@ -41,6 +42,19 @@ MIX = (
     ("complete a follow-up", 5),
 )
 TOUCH_MARK = "load touch"
+
+
+class PinnedGunicorn(Gunicorn):
+    """The production server pinned to the given CPUs (`taskset`), like the 1 vCPU box."""
+
+    def __init__(self, env: dict[str, str], cpus: set[int] | None, **kwargs):
+        super().__init__(env, **kwargs)
+        self.cpus = cpus
+
+    def command(self) -> list[str]:
+        if not self.cpus or not shutil.which("taskset"):
+            return super().command()
+        return ["taskset", "-c", ",".join(map(str, sorted(self.cpus))), *super().command()]
 
 
 class KeepAliveClient:
@@ -187,9 +201,11 @@ def _user(port, cookies, csrf, contacts, followups, recorder, deadline, think, s
     client.close()
 
 
-def simulated_import(path: str, messages: int, burst: int, seconds: float, out) -> None:
+def simulated_import(path: str, messages: int, burst: int, seconds: float, out, cpus) -> None:
     """Heavy concurrent writes standing in for the import: `messages` activities, `burst` per write
     transaction (BEGIN IMMEDIATE, FTS triggers and links included), in a separate process."""
+    if cpus:
+        os.sched_setaffinity(0, cpus)
     con = sqlite3.connect(path, timeout=30, isolation_level=None)
     con.execute("PRAGMA busy_timeout=30000")
     con.execute("PRAGMA synchronous=full")
@@ -240,7 +256,7 @@ class SimulatedImport:
         self.results: multiprocessing.Queue = multiprocessing.Queue()
         self.process = multiprocessing.Process(
             target=simulated_import,
-            args=(str(path), args.messages, args.burst, args.seconds, self.results),
+            args=(str(path), args.messages, args.burst, args.seconds, self.results, args.server_cpus),
             daemon=True,
         )
         self.process.start()
@@ -347,11 +363,24 @@ def _run(args, folder: Path) -> dict:
         "CRM_DATABASE": str(path),
     }
     log_path = folder / "gunicorn.log"
-    server = Gunicorn(env, log_path=log_path).start()
+    server = PinnedGunicorn(env, args.server_cpus, log_path=log_path).start()
+    if args.client_cpus:
+        os.sched_setaffinity(0, args.client_cpus)
+    load_before = os.getloadavg()
     report: dict = {"started_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()}
     try:
         login = KeepAliveClient(server.port)
         login.log_in(PASSWORD)
+        for _ in range(3):  # warm-up: templates compiled and caches filled before the clock starts
+            for path in (
+                "/",
+                "/contacts/",
+                "/contacts/?q=pr",
+                "/contacts/1",
+                "/stream/",
+                "/stream/?q=pricing",
+            ):
+                login.request("GET", path)
         con = sqlite3.connect(path)
         open_followups = [r[0] for r in con.execute("SELECT id FROM follow_up WHERE done_at IS NULL")]
         con.close()
@@ -383,7 +412,10 @@ def _run(args, folder: Path) -> dict:
         {
             "machine": suite.machine(),
             "server": "gunicorn -c crm/gunicorn_conf.py (1 worker, 4 gthread threads), CRM_ENV=production, "
-            "127.0.0.1",
+            f"127.0.0.1, pinned to CPU {sorted(args.server_cpus or [])} with the import, "
+            f"client on CPU {sorted(args.client_cpus or [])}",
+            "loadavg_before": load_before,
+            "loadavg_after": os.getloadavg(),
             "client": f"{args.users} threads, http.client keep-alive, "
             f"think time uniform 0–{2 * args.think:g} s, "
             f"budget {args.requests} requests, cap {args.seconds:g} s",
@@ -438,6 +470,10 @@ def render(report: dict) -> str:
         f"{w['followups_completed']} follow-ups completed, {len(w['followups_lost'])} lost"
     )
     lines.append(f"Server log: {report['server_log']}")
+    lines.append(
+        f"Load average before/after (other work on the machine): {report['loadavg_before']} / "
+        f"{report['loadavg_after']}"
+    )
     lines.append(f"Errors: {len(report['errors'])}")
     for error in report["errors"][:50]:
         lines.append(f"  {error['page']}: {error['status']} after {error['ms']} ms: {error['body'][:160]}")
@@ -449,7 +485,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--contacts", type=int, default=30_000)
     parser.add_argument("--db", type=Path, help="serve a copy of this prebuilt database instead of building")
     parser.add_argument("--users", type=int, default=10)
-    parser.add_argument("--think", type=float, default=0.5, help="mean think time between requests (s)")
+    parser.add_argument("--think", type=float, default=1.0, help="mean think time between requests (s)")
+    parser.add_argument("--no-pin", action="store_true", help="do not pin server and client to CPUs")
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--requests", type=int, default=20_000, help="request budget for the whole run")
     parser.add_argument("--messages", type=int, default=300_000, help="messages the import writes (0: none)")
@@ -457,6 +494,9 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--quick", action="store_true", help="small and short (smoke test)")
     parser.add_argument("--out", type=Path, default=suite.RESULTS)
     args = parser.parse_args(argv)
+    two = (os.cpu_count() or 1) >= 2 and not args.no_pin
+    # Server and import share CPU 0 (the 1 vCPU box); the load generator gets CPU 1.
+    args.server_cpus, args.client_cpus = ({0}, {1}) if two else (None, None)
     if args.quick:
         args.contacts, args.seconds, args.messages, args.requests = 200, 5.0, 2_000, 300
     report = run(args)

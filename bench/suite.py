@@ -93,6 +93,7 @@ def machine() -> dict:
         "cpu_model": model,
         "memory_mb": mem,
         "commit": commit,
+        "loadavg": os.getloadavg(),
     }
 
 
@@ -142,7 +143,12 @@ def run(sizes=SIZES, runs: int = 30, out_dir: Path = RESULTS, log=print) -> tupl
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     report["seconds"] = round(time.perf_counter() - began, 1)
+    report["loadavg_after"] = os.getloadavg()
     log(table(report))
+    log(
+        f"load average before/after: {report['machine']['loadavg']} / {report['loadavg_after']} "
+        f"on {report['machine']['cpus']} CPUs (other work on the machine skews absolute times)"
+    )
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"bench-{started_at:%Y%m%d-%H%M%S}.json"
     path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
