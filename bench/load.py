@@ -372,7 +372,7 @@ def _run(args, folder: Path) -> dict:
         login = KeepAliveClient(server.port)
         login.log_in(PASSWORD)
         for _ in range(3):  # warm-up: templates compiled and caches filled before the clock starts
-            for path in (
+            for url in (
                 "/",
                 "/contacts/",
                 "/contacts/?q=pr",
@@ -380,7 +380,7 @@ def _run(args, folder: Path) -> dict:
                 "/stream/",
                 "/stream/?q=pricing",
             ):
-                login.request("GET", path)
+                login.request("GET", url)
         con = sqlite3.connect(path)
         open_followups = [r[0] for r in con.execute("SELECT id FROM follow_up WHERE done_at IS NULL")]
         con.close()
