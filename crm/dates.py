@@ -297,11 +297,15 @@ def _parse_absolute(text: str, today: date, dayfirst: bool) -> tuple[date, time 
     if text.isdigit():
         raise DateParseError(f"“{text}” on its own is ambiguous; add a month, like “dec {text}”.")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")
+        # Only dateutil's own warning (an unknown zone name such as "EST") means "not understood";
+        # turning every warning into an error would also catch unrelated ones raised meanwhile.
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", du_parser.UnknownTimezoneWarning)
             first = du_parser.parse(text, default=datetime(2000, 1, 1), dayfirst=dayfirst)
             second = du_parser.parse(text, default=datetime(2004, 2, 2, 1, 1), dayfirst=dayfirst)
-    except (ValueError, OverflowError, Warning) as err:
+        if any(issubclass(w.category, du_parser.UnknownTimezoneWarning) for w in caught):
+            raise ValueError("unknown time zone")
+    except (ValueError, OverflowError) as err:
         raise DateParseError(
             f"I don't understand “{text}”; try “tomorrow 9am”, “next fri”, “in 2 weeks”, "
             "“dec 1” or “2026-12-01”."

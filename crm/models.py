@@ -280,6 +280,17 @@ class Merge(BaseModel):
     undone_at = DateTimeField(null=True)
 
 
+class DuplicateDismissal(BaseModel):
+    """A pair of contacts the owner said are not the same person (contact_a < contact_b)."""
+
+    contact_a = ForeignKeyField(Contact, on_delete="CASCADE")
+    contact_b = ForeignKeyField(Contact, on_delete="CASCADE")
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("contact_a", "contact_b"), True),)
+
+
 class ColumnMapping(BaseModel):
     """A CSV column mapping the owner chose, remembered by the file's header."""
 
@@ -311,6 +322,7 @@ MODELS = (
     Reciprocity,
     ImportChange,
     Merge,
+    DuplicateDismissal,
     ColumnMapping,
     LoginAttempt,
 )

@@ -65,6 +65,7 @@ class PersonRecord:
     connected_on: dt.date | None = None
     is_connection: bool = False
     warnings: tuple[str, ...] = field(default=())
+    stage: str = ""  # only Rapport's own export carries it
 
     @property
     def display_name(self) -> str:
@@ -94,6 +95,7 @@ class ActivityRecord:
 
 
 LINKEDIN_HOSTS = ("linkedin.com", "www.linkedin.com")
+_CANONICAL = re.compile(r"https://www\.linkedin\.com/(?:in|pub|company|school)/[a-z0-9\-_.~]+")
 _SLUG_PATH = re.compile(r"^/(in|pub|company|school)/([^/?#]+)", re.IGNORECASE)
 
 
@@ -104,8 +106,10 @@ def normalize_linkedin_url(value: str) -> str:
     (country sites such as de.linkedin.com), trailing slash, query and fragment are dropped.
     """
     text = (value or "").strip()
-    if not text:
+    if not text or "linkedin" not in text.lower():  # cheap exit for every other website
         return ""
+    if _CANONICAL.fullmatch(text):  # already in canonical form (the usual case)
+        return text
     if "://" not in text:
         text = "https://" + text.lstrip("/")
     try:

@@ -19,6 +19,7 @@ MAX_COLUMNS = 1000
 HEADER_SCAN = 20
 DELIMITERS = (",", ";", "\t")
 SENTINELS = frozenset({"0/0/00", "0000-00-00", "0000-00-00 00:00:00", "unspecified", "n/a"})
+_SENTINEL_FIRST = frozenset(s[0] for s in SENTINELS) | frozenset(s[0].upper() for s in SENTINELS)
 
 # A few names any contact list is likely to use; formats.py passes its much larger set.
 BASIC_HEADERS = frozenset(
@@ -109,7 +110,13 @@ class CsvTable:
         csv.field_size_limit(MAX_FIELD)
         width = len(self.header)
         for number, raw in self._records():
-            values = [v.strip() for v in raw]
+            if sentinels:  # one pass: trim, and blank the sentinel words (cheap first-letter test)
+                values = [
+                    "" if v[:1] in _SENTINEL_FIRST and v.casefold() in SENTINELS else v
+                    for v in map(str.strip, raw)
+                ]
+            else:
+                values = [v.strip() for v in raw]
             if not any(values):
                 continue
             if len(values) > width:
@@ -123,8 +130,6 @@ class CsvTable:
                 values = values[:width]
             elif len(values) < width:
                 values.extend([""] * (width - len(values)))
-            if sentinels:
-                values = ["" if is_sentinel(v) else v for v in values]
             yield number, values
 
 

@@ -6,6 +6,7 @@ Each returns the parsed value plus warnings a person can read in the preview.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 
@@ -31,6 +32,7 @@ _MONTHS = (
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_DIGIT = re.compile(r"\d")
 _WEB = re.compile(r"^(https?://|www\.)", re.IGNORECASE)
 
 
@@ -46,6 +48,17 @@ def fast_clean(value: str, limit: int = NOTE_LIMIT) -> str:
 
 def clean_name(value: str) -> str:
     """A name-sized text field: cleaned, one line, at most 1 KiB."""
+    # Names, companies and titles repeat a lot within a file: short ones are memoised.
+    if len(value) <= 200:
+        return _clean_short(value)
+    return " ".join(fast_clean(value, NAME_LIMIT).split())
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _clean_short(value: str) -> str:
+    # Printable ASCII has no control characters and is already NFC: only whitespace to fold.
+    if value.isascii() and value.isprintable():
+        return " ".join(value.split())
     return " ".join(fast_clean(value, NAME_LIMIT).split())
 
 
@@ -73,6 +86,17 @@ def _describe(b: Birthday) -> str:
 
 def parse_birthday(value: str, *, dayfirst: bool = False) -> tuple[Birthday | None, list[str]]:
     """A Birthday from the common export spellings; ambiguous D/M is flagged."""
+    birthday, warnings = _parse_birthday_cached(value, dayfirst)
+    return birthday, list(warnings)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _parse_birthday_cached(value: str, dayfirst: bool) -> tuple[Birthday | None, tuple[str, ...]]:
+    birthday, warnings = _parse_birthday(value, dayfirst=dayfirst)
+    return birthday, tuple(warnings)
+
+
+def _parse_birthday(value: str, *, dayfirst: bool = False) -> tuple[Birthday | None, list[str]]:
     text = value.strip()
     if not text or set(text) <= set("0/-.: "):
         return None, []
@@ -133,9 +157,19 @@ def parse_date(value: str) -> dt.date | None:
     return dt.date(birthday.year, birthday.month, birthday.day)
 
 
+@functools.cache
+def _splitter(separators: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """(split pattern, quick test for any separator) for a separators regex."""
+    return re.compile(rf"\s*(?:{separators})\s*"), re.compile(separators)
+
+
 def split_values(value: str, separators: str = r":::|;") -> list[str]:
     """Parts of a multi-value cell, trimmed, blanks dropped."""
-    return [p.strip() for p in re.split(rf"\s*(?:{separators})\s*", value) if p.strip()]
+    pattern, probe = _splitter(separators)
+    if probe.search(value) is None:  # the usual single value
+        value = value.strip()
+        return [value] if value else []
+    return [p.strip() for p in pattern.split(value) if p.strip()]
 
 
 def parse_emails(values: list[str]) -> tuple[list[str], list[str]]:
@@ -164,7 +198,7 @@ def parse_phones(values: list[str]) -> tuple[list[str], list[str]]:
                     f"phone {phone!r} looks rewritten by Excel (scientific notation); "
                     "its last digits may be lost"
                 )
-            if not any(c.isdigit() for c in phone):
+            if _DIGIT.search(phone) is None:
                 warnings.append(f"phone {phone[:80]!r} has no digits; left out")
             elif phone not in phones:
                 phones.append(phone)
@@ -173,6 +207,17 @@ def parse_phones(values: list[str]) -> tuple[list[str], list[str]]:
 
 def parse_tags(values: list[str], separators: str = r":::|;") -> list[str]:
     """Tags from label cells, Google's `* ` marker stripped and its system labels dropped."""
+    if len(values) == 1 and len(values[0]) <= 200:  # label cells repeat: memoised
+        return list(_parse_tag_cell(values[0], separators))
+    return _parse_tags(values, separators)
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _parse_tag_cell(value: str, separators: str) -> tuple[str, ...]:
+    return tuple(_parse_tags([value], separators))
+
+
+def _parse_tags(values: list[str], separators: str) -> list[str]:
     tags: list[str] = []
     for cell in values:
         for part in split_values(cell, separators):

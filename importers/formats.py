@@ -144,7 +144,7 @@ FORMATS: dict[str, Format] = {
             "rapport",
             "rapport",
             (_sig("id", "full_name", "linkedin_url", "emails", "phones", "stage", "source"),),
-            {n: (n,) for n in RAPPORT_COLUMNS if n in FIELDS or n == "connected_on"}
+            {n: (n,) for n in RAPPORT_COLUMNS if n in FIELDS or n in ("connected_on", "stage")}
             | {"email": ("emails",), "phone": ("phones",)},
             tag_separators=";",
             sentinels=False,
@@ -409,38 +409,56 @@ class CsvImport:
 
     def records(self) -> Iterator[PersonRecord | Skipped]:
         """One PersonRecord per data row, or Skipped with the row number and reason."""
+        # Resolved once: only mapped columns are looked at, per field, in plan order.
+        columns = [
+            (name, tuple(i for i in indices if i >= 0))
+            for name, indices in self.plan.items()
+            if name != "location"
+        ]
+        unescape = self.fmt.unescape
         for row in self.table.rows(sentinels=self.fmt.sentinels):
             if isinstance(row, Skipped):
                 yield row
                 continue
             number, values = row
-            if self.fmt.unescape:
+            if unescape:
                 values = [unneutralize(v) for v in values]
             try:
-                yield self._record(number, values)
+                cells = {name: [v for i in indices if (v := values[i])] for name, indices in columns}
+                yield self._record(number, values, cells)
             except Exception as exc:  # a bad row must not stop the import of the others
                 yield Skipped(self.table.file, number, f"could not be read ({exc})")
 
-    def _record(self, number: int, values: list[str]) -> PersonRecord | Skipped:
-        def get(name: str) -> list[str]:
-            return [values[i] for i in self.plan.get(name, ()) if i >= 0 and values[i]]
-
+    def _record(
+        self, number: int, values: list[str], cells: dict[str, list[str]]
+    ) -> PersonRecord | Skipped:
+        get = cells.get
         warnings: list[str] = []
-        emails, found = parse_emails(get("email"))
+        emails, found = parse_emails(get("email", _NONE))
         warnings += found
-        phones, found = parse_phones(get("phone"))
+        phones, found = parse_phones(get("phone", _NONE))
         warnings += found
-        linkedin, website, found = parse_urls(get("linkedin_url"), get("website"))
+        own = self.format == "rapport"
+        if own:  # our own export: the website is whatever the owner typed
+            linkedin, _, found = parse_urls(get("linkedin_url", _NONE), [])
+            website = _first(get("website"))
+        else:
+            linkedin, website, found = parse_urls(get("linkedin_url", _NONE), get("website", _NONE))
         warnings += found
-        dayfirst = self.dayfirst if self.fmt.dayfirst is None else self.fmt.dayfirst
         birthday = None
-        for text in get("birthday")[:1]:
-            birthday, found = parse_birthday(text, dayfirst=dayfirst)
+        birthdays = get("birthday")
+        if birthdays:
+            dayfirst = self.dayfirst if self.fmt.dayfirst is None else self.fmt.dayfirst
+            birthday, found = parse_birthday(birthdays[0], dayfirst=dayfirst)
             warnings += found
-        connected = next((d for d in map(parse_date, get("connected_on")) if d), None)
-        first, last, full = (next(iter(map(clean_name, get(n))), "") for n in _NAMES)
+        connected = next((d for d in map(parse_date, get("connected_on", _NONE)) if d), None)
+        first, last, full = _first(get("first_name")), _first(get("last_name")), _first(get("full_name"))
         if not (first or last or full or emails or phones or linkedin):
             return Skipped(self.table.file, number, "no name, email, phone or LinkedIn URL")
+        tags = get("tags")
+        if tags:
+            tags = _own_tags(tags) if own else parse_tags(tags, self.fmt.tag_separators)
+        notes = get("notes")
         return PersonRecord(
             source=self.fmt.source,
             file=self.table.file,
@@ -451,16 +469,17 @@ class CsvImport:
             linkedin_url=linkedin,
             emails=tuple(emails),
             phones=tuple(phones),
-            company=next(iter(map(clean_name, get("company"))), ""),
-            title=parse_title(get("title")),
+            company=_first(get("company")),
+            title=_first(get("title")) if own else parse_title(get("title", _NONE)),
             location=self._location(values),
             website=website,
             birthday=birthday,
-            notes="\n\n".join(fast_clean(n, NOTE_LIMIT) for n in get("notes")),
-            tags=tuple(parse_tags(get("tags"), self.fmt.tag_separators)),
+            notes="\n\n".join(fast_clean(n, NOTE_LIMIT) for n in notes) if notes else "",
+            tags=tuple(tags) if tags else (),
             connected_on=connected,
-            is_connection=self.fmt.is_connection or (self.format == "rapport" and bool(connected)),
+            is_connection=self.fmt.is_connection or (own and bool(connected)),
             warnings=tuple(warnings),
+            stage=_first(get("stage")),
         )
 
     def _location(self, values: list[str]) -> str:
@@ -476,7 +495,23 @@ class CsvImport:
         return ", ".join(parts)
 
 
-_NAMES = ("first_name", "last_name", "full_name")
+_NONE: list[str] = []
+
+
+def _first(cells: list[str] | None) -> str:
+    """The first non-blank cell of a field, as a one-line name-sized text."""
+    return clean_name(cells[0]) if cells else ""
+
+
+def _own_tags(values: list[str]) -> list[str]:
+    """Tags of a Rapport export: split on `;` only, none of Google's label rules."""
+    tags: list[str] = []
+    for cell in values:
+        for part in cell.split(";"):
+            tag = clean_name(part)
+            if tag and tag not in tags:
+                tags.append(tag)
+    return tags
 
 
 def parse_csv(

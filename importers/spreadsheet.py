@@ -32,6 +32,7 @@ RAPPORT_COLUMNS = (
     "company",
     "title",
     "location",
+    "website",
     "birthday",
     "tags",
     "stage",

@@ -6,6 +6,7 @@ whose full_name and company are the ORG and whose warnings contain COMPANY_CARD.
 
 from __future__ import annotations
 
+import functools
 import quopri
 import re
 from collections.abc import Iterator
@@ -42,6 +43,8 @@ class Prop:
     name: str
     params: dict[str, list[str]]
     value: str
+    qp: bool = False  # quoted-printable
+    binary: bool = False  # base64 / b encoded (photos and the like)
 
     def types(self) -> set[str]:
         return {t.lower() for t in self.params.get("TYPE", [])}
@@ -83,7 +86,20 @@ def _parse_line(line: str) -> Prop | None:
             elif c == ":" and not quoted:
                 colon = i
                 break
-    head, value = line[:colon], line[colon + 1 :]
+    head = line[:colon]
+    parsed = _parse_head(head) if len(head) <= 300 else _parse_head.__wrapped__(head)
+    if parsed is None:
+        return None
+    group, name, params, qp, binary = parsed
+    return Prop(group, name, params, line[colon + 1 :], qp, binary)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_head(head: str) -> tuple[str, str, dict[str, list[str]], bool, bool] | None:
+    """Group, name, parameters and encoding flags of a property head (heads repeat: memoised).
+
+    The returned params dict is shared between properties and must not be changed.
+    """
     match = _NAME.match(head)
     if not match:
         return None
@@ -94,14 +110,16 @@ def _parse_line(line: str) -> Prop | None:
             key, val = "TYPE", key
         items = [v.strip().strip('"') for v in val.split(",") if v.strip()]
         params.setdefault(key.strip().upper(), []).extend(items)
-    return Prop((match[1] or "").lower(), match[2].upper(), params, value)
+    encodings = {e.upper() for e in params.get("ENCODING", [])}
+    qp = "QUOTED-PRINTABLE" in encodings or "QUOTED-PRINTABLE" in {
+        t.upper() for t in params.get("TYPE", [])
+    }
+    binary = (params.get("ENCODING") or [""])[0].upper() in ("B", "BASE64")
+    return (match[1] or "").lower(), match[2].upper(), params, qp, binary
 
 
 def _decode_value(prop: Prop) -> str:
-    encoding = {e.upper() for e in prop.params.get("ENCODING", [])}
-    if "QUOTED-PRINTABLE" in encoding or "QUOTED-PRINTABLE" in {
-        t.upper() for t in prop.params.get("TYPE", [])
-    }:
+    if prop.qp:
         raw = quopri.decodestring(prop.value.encode("utf-8", errors="replace"))
         charset = (prop.params.get("CHARSET") or ["utf-8"])[0]
         try:
@@ -192,7 +210,7 @@ def _card(
     birthday = None
     show_as = ""
     for prop in props:
-        if (prop.params.get("ENCODING") or [""])[0].upper() in ("B", "BASE64"):
+        if prop.binary:
             continue
         value = _decode_value(prop)
         name = prop.name

@@ -38,7 +38,7 @@ def test_adding_a_contact_saves_every_field_and_redirects_to_its_page(client, da
     assert service.tags_for([contact.id])[contact.id] == ["Customers", "London"]
     page = soup(client.get(f"/contacts/{contact.id}"))
     assert page.select_one("h1").get_text(strip=True) == "Ada Lovelace"
-    assert "10 December" in page.select_one(".details").get_text()
+    assert "10 December" in page.select_one("#contact-details").get_text()
 
 
 def test_invalid_contact_form_returns_422_with_input_kept_and_errors_by_the_fields(client, database):

@@ -94,7 +94,7 @@ def check(as_json):
 
 @click.group("export")
 def export():
-    """Export everything in a portable form (json; csv sits beside it)."""
+    """Export everything in a portable form: json (all data) or csv (contacts)."""
 
 
 @export.command("json")

@@ -19,6 +19,7 @@ from crm.models import (
     ContactPhone,
     ContactTag,
     FollowUp,
+    Merge,
     Tag,
     utcnow,
 )
@@ -287,10 +288,11 @@ def restore_contact(contact: Contact) -> None:
 
 
 def trash(limit: int = 200) -> list[Contact]:
-    """Contacts in the trash, most recently deleted first."""
+    """Contacts in the trash, most recently deleted first (merged-away contacts are not shown)."""
+    merged = Merge.select(Merge.merged_id).where(Merge.undone_at.is_null())
     return list(
         Contact.select()
-        .where(Contact.deleted_at.is_null(False))
+        .where(Contact.deleted_at.is_null(False), Contact.id.not_in(merged))
         .order_by(Contact.deleted_at.desc())
         .limit(limit)
     )

@@ -7,7 +7,29 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     """Attach every area's blueprint."""
-    from crm.views import auth, calendar, companies, contacts, followups, pages, settings, stream, system
+    from crm.views import (
+        auth,
+        calendar,
+        companies,
+        contacts,
+        duplicates,
+        followups,
+        pages,
+        settings,
+        stream,
+        system,
+    )
 
-    for module in (auth, system, pages, contacts, companies, stream, followups, settings, calendar):
+    for module in (
+        auth,
+        system,
+        pages,
+        contacts,
+        companies,
+        stream,
+        followups,
+        settings,
+        calendar,
+        duplicates,
+    ):
         app.register_blueprint(module.bp)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, abort, redirect, request, url_for
+from flask import Blueprint, abort, make_response, redirect, request, url_for
 
 from crm import dates, htmx
 from crm.forms import parse_contact
 from crm.models import STAGE_LABELS, STAGES, TOUCH_KINDS, utcnow
-from crm.services import activities, derived, followups, stream
+from crm.services import activities, csv_export, derived, followups, stream
 from crm.services import contacts as service
 from crm.views.stream import parse_touch_time
 from crm.web import owner_tz, render, see_other
@@ -58,6 +58,16 @@ def index():
         sorts=service.SORT_LABELS,
         any_contacts=page.total > 0 or service.count_contacts() > 0,
     )
+
+
+@bp.get("/export.csv")
+def export_csv():
+    """Every contact as Rapport's CSV, downloaded (never rendered: attachment + sandbox CSP)."""
+    response = make_response(csv_export.export_text().encode("utf-8"))
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{csv_export.file_name()}"'
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response
 
 
 @bp.get("/new")

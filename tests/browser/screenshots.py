@@ -31,6 +31,8 @@ PAGES = [
     "/contacts/trash",
     "/stream/new",
     "/stream/trash",
+    "/duplicates/",
+    "/duplicates/merge?keep=1&other=2",
 ]
 
 

@@ -55,4 +55,4 @@ def test_add_find_and_edit_a_contact_with_a_422_in_between(page, server):
     page.click("button:has-text('Save changes')")
     page.wait_for_url(re.compile(r"/contacts/\d+$"))
     assert "Rear Admiral" in page.inner_text(".contact-head")
-    assert "grace@navy.example" in page.inner_text(".details")
+    assert "grace@navy.example" in page.inner_text("#contact-details")

@@ -1,0 +1,352 @@
+"""Duplicate suggestions: pairs of contacts that look like one person, each with a reason.
+
+Candidates are blocked first (same email, phone, last name + first initial, company + start of
+the first name, same name tokens), so 30,000 contacts never need an all-pairs comparison.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+from collections import defaultdict
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+from peewee import JOIN
+
+from crm.db import db, write
+from crm.models import Company, Contact, ContactEmail, ContactPhone, DuplicateDismissal
+from importers.base import name_key
+
+# Blocks bigger than this are too generic to mean anything (a shared info@ address, "J Lee").
+MAX_BLOCK = 60
+# Letters NFKD does not take apart, so "Ødegaard" and "Odegaard" still meet.
+FOLD = str.maketrans({"ø": "o", "ł": "l", "đ": "d", "ß": "ss", "æ": "ae", "œ": "oe", "þ": "th"})
+_NICKNAMES = {
+    "robert": "bob bobby rob robbie bert",
+    "william": "bill billy will willy liam",
+    "james": "jim jimmy jamie",
+    "john": "jack johnny jon",
+    "michael": "mike mikey mick",
+    "david": "dave davy",
+    "daniel": "dan danny",
+    "thomas": "tom tommy",
+    "christopher": "chris kit",
+    "katherine": "kate katie kathy cathy catherine kathryn kat",
+    "elizabeth": "liz lizzie beth betty eliza libby",
+    "alexander": "alex sasha sandy",
+    "alexandra": "alex sasha lexi",
+    "samuel": "sam sammy",
+    "samantha": "sam sammy",
+    "joseph": "joe joey",
+    "matthew": "matt matty",
+    "nicholas": "nick nicky",
+    "anthony": "tony",
+    "steven": "steve stephen",
+    "edward": "ed eddie ted ned",
+    "andrew": "andy drew",
+    "benjamin": "ben benny",
+    "jennifer": "jen jenny",
+    "susan": "sue susie",
+    "patricia": "pat patty tricia",
+    "patrick": "pat paddy",
+    "margaret": "maggie meg peggy greta",
+    "richard": "rich rick ricky dick",
+    "charles": "charlie chuck chas",
+    "gregory": "greg",
+    "jonathan": "jon jonny",
+    "nathan": "nate",
+    "nathaniel": "nate nat",
+    "peter": "pete",
+    "ronald": "ron ronnie",
+    "timothy": "tim timmy",
+    "victoria": "vicky tori",
+    "zachary": "zach zack",
+    "kimberly": "kim",
+    "abigail": "abby",
+    "rebecca": "becky becca",
+    "deborah": "deb debbie",
+    "jessica": "jess jessie",
+    "joshua": "josh",
+    "frederick": "fred freddie",
+    "lawrence": "larry",
+    "leonard": "leo len lenny",
+    "francis": "frank",
+    "francisco": "paco pancho",
+    "jose": "pepe",
+    "alejandro": "alex",
+    "mohammed": "mohamed muhammad mohammad",
+    "dmitri": "dima dmitry",
+    "ivan": "vanya",
+    "nikolai": "kolya",
+    "aleksandr": "sasha",
+    "giuseppe": "beppe",
+    "johannes": "hans jo",
+    "wolfgang": "wolf",
+    "isabela": "isabel bela",
+    "valentina": "vale",
+    "gabriel": "gabe",
+    "raphael": "rafael rafa",
+}
+# Letters NFKD does not take apart, so "Ødegaard" and "Odegaard" still meet.
+FOLD = str.maketrans({"ø": "o", "ł": "l", "đ": "d", "ß": "ss", "æ": "ae", "œ": "oe", "þ": "th"})
+NICKNAMES = {nick: full for full, nicks in _NICKNAMES.items() for nick in nicks.split()}
+FREE_MAIL = frozenset(
+    "gmail.com googlemail.com yahoo.com yahoo.co.uk hotmail.com hotmail.co.uk outlook.com "
+    "live.com msn.com icloud.com me.com mac.com aol.com proton.me protonmail.com gmx.de gmx.net "
+    "web.de mail.com yandex.ru qq.com 163.com orange.fr free.fr t-online.de personal.example".split()
+)
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """Two contacts that may be one person (a < b), why, and how sure (lower rank = surer)."""
+
+    a: int
+    b: int
+    reason: str
+    rank: int
+
+    def as_json(self) -> dict:
+        return {"contact_ids": [self.a, self.b], "reason": self.reason}
+
+
+@dataclass
+class _Person:
+    id: int
+    full: str
+    display: str
+    first: str
+    last: str
+    canon: str
+    company: int | None
+    domains: frozenset[str]
+
+
+def canonical_first(first: str) -> str:
+    """A first-name key with nicknames resolved ("bob" -> "robert")."""
+    return NICKNAMES.get(first, first)
+
+
+def _load() -> tuple[list[_Person], dict[str, list[int]], dict[str, list[int]]]:
+    # Plain cursors: for 30,000 contacts peewee's row objects would cost more than the matching.
+    by_email: dict[str, list[int]] = defaultdict(list)
+    domains: dict[int, set[str]] = defaultdict(set)
+    for contact_id, email in db.execute_sql(
+        "SELECT e.contact_id, lower(e.email) FROM contact_email e"
+        " JOIN contact c ON c.id = e.contact_id WHERE c.deleted_at IS NULL"
+    ):
+        by_email[email].append(contact_id)
+        domain = email.rpartition("@")[2]
+        if domain not in FREE_MAIL:
+            domains[contact_id].add(domain)
+    by_phone: dict[str, list[int]] = defaultdict(list)
+    for contact_id, key in db.execute_sql(
+        "SELECT p.contact_id, p.phone_key FROM contact_phone p"
+        " JOIN contact c ON c.id = p.contact_id WHERE c.deleted_at IS NULL AND p.phone_key != ''"
+    ):
+        by_phone[key].append(contact_id)
+    people = []
+    keys: dict[str, str] = {}
+    empty: frozenset[str] = frozenset()
+    for cid, full, display, first, last, company in db.execute_sql(
+        "SELECT id, name_key, full_name, first_name, last_name, company_id FROM contact"
+        " WHERE deleted_at IS NULL"
+    ):
+        full = full.translate(FOLD)
+        tokens = full.split()
+        if not tokens:
+            continue
+        first_key = _key(first, keys) if first else tokens[0]
+        last_key = _key(last, keys) if last else (tokens[-1] if len(tokens) > 1 else "")
+        first_key = first_key.split()[0] if first_key else ""
+        shared = frozenset(domains[cid]) if cid in domains else empty
+        people.append(
+            _Person(cid, full, display, first_key, last_key, canonical_first(first_key), company, shared)
+        )
+    return people, by_email, by_phone
+
+
+def _key(text: str, cache: dict[str, str]) -> str:
+    found = cache.get(text)
+    if found is None:
+        found = cache[text] = name_key(text).translate(FOLD)
+    return found
+
+
+@functools.cache
+def _first_relation(a: str, b: str) -> str:
+    """How two first-name keys relate: same, nickname, initial, similar, or ""."""
+    if a == b:
+        return "same"
+    if canonical_first(a) == canonical_first(b):
+        return "nickname"
+    if (len(a) == 1 and b.startswith(a)) or (len(b) == 1 and a.startswith(b)):
+        return "initial"
+    if min(len(a), len(b)) >= 3 and SequenceMatcher(None, a, b).ratio() >= 0.8:
+        return "similar"
+    return ""
+
+
+def _context(a: _Person, b: _Person) -> tuple[str, int]:
+    """What else the two share: (phrase, strength 2 = company or domain, 1 = one lacks company)."""
+    if a.company and a.company == b.company:
+        return "at the same company", 2
+    shared = a.domains & b.domains
+    if shared:
+        return f"with the same email domain ({min(shared)})", 2
+    if not a.company and not b.company:
+        return "and neither has a company", 1
+    if not a.company or not b.company:
+        return "and one has no company", 1
+    return "", 0
+
+
+def _name_pair(a: _Person, b: _Person) -> tuple[str, int] | None:
+    """(reason, rank) for two people with the same last name and first initial, or None."""
+    context, strength = _context(a, b)
+    if strength == 0:
+        return None
+    relation = _first_relation(a.first, b.first)
+    exact = a.full == b.full or relation == "same"
+    if not relation or (strength == 1 and not exact):
+        return None
+    if a.full == b.full:
+        name = "Same name" if a.display == b.display else "Same name apart from accents or case"
+    elif relation == "same":
+        name = "Same first and last name"
+    elif relation == "nickname":
+        name = f"Similar names ({_first_word(a)} / {_first_word(b)})"
+    elif relation == "initial":
+        name = "Same last name and matching initial"
+    else:
+        name = "Similar names"
+    return f"{name} {context}", (3 if strength == 2 else 5) + (0 if exact else 1)
+
+
+def _first_word(p: _Person) -> str:
+    return p.display.split()[0] if p.display.split() else p.first
+
+
+def find_duplicates(limit: int | None = None) -> list[Suggestion]:
+    """Every suggested pair, surest first; pairs the owner dismissed are left out."""
+    people, by_email, by_phone = _load()
+    found: dict[tuple[int, int], tuple[int, str]] = {}
+
+    def offer(x: int, y: int, rank: int, reason: str) -> None:
+        key = (x, y) if x < y else (y, x)
+        if x != y and (key not in found or rank < found[key][0]):
+            found[key] = (rank, reason)
+
+    for email, ids in by_email.items():
+        if 1 < len(set(ids)) <= MAX_BLOCK:
+            for x, y in itertools.combinations(sorted(set(ids)), 2):
+                offer(x, y, 1, f"Same email address ({email})")
+    for key, ids in by_phone.items():
+        if 1 < len(set(ids)) <= MAX_BLOCK:
+            for x, y in itertools.combinations(sorted(set(ids)), 2):
+                offer(x, y, 2, f"Same phone number ({key})")
+
+    by_name: dict[tuple[str, str], list[_Person]] = defaultdict(list)
+    by_company: dict[tuple[int, str], list[_Person]] = defaultdict(list)
+    by_tokens: dict[str, list[_Person]] = defaultdict(list)
+    for p in people:
+        if p.last:
+            by_name[(p.last, p.canon[:1])].append(p)
+        if p.company and p.canon:
+            by_company[(p.company, p.canon[:3])].append(p)
+        by_tokens[" ".join(sorted(p.full.split()))].append(p)
+
+    for block in by_name.values():
+        if 1 < len(block) <= MAX_BLOCK * 5:
+            for a, b in itertools.combinations(block, 2):
+                judged = _name_pair(a, b)
+                if judged:
+                    offer(a.id, b.id, judged[1], judged[0])
+    for block in by_company.values():
+        if 1 < len(block) <= MAX_BLOCK:
+            for a, b in itertools.combinations(block, 2):
+                if a.last == b.last or not a.last or not b.last:
+                    continue
+                tokens_a, tokens_b = set(a.full.split()), set(b.full.split())
+                close = tokens_a < tokens_b or tokens_b < tokens_a
+                if close or SequenceMatcher(None, a.full, b.full).ratio() >= 0.88:
+                    offer(a.id, b.id, 4, "Similar names at the same company")
+    for block in by_tokens.values():
+        if 1 < len(block) <= MAX_BLOCK:
+            for a, b in itertools.combinations(block, 2):
+                if a.full != b.full and _context(a, b)[1] >= 1:
+                    offer(a.id, b.id, 4, "Same name with first and last swapped")
+
+    dismissed = set(
+        DuplicateDismissal.select(DuplicateDismissal.contact_a, DuplicateDismissal.contact_b).tuples()
+    )
+    out = [
+        Suggestion(x, y, reason, rank) for (x, y), (rank, reason) in found.items() if (x, y) not in dismissed
+    ]
+    out.sort(key=lambda s: (s.rank, s.a, s.b))
+    return out[:limit] if limit else out
+
+
+def dismiss(a: int, b: int) -> None:
+    """Remember that two contacts are not the same person, so the pair is not suggested again."""
+    low, high = min(a, b), max(a, b)
+    with write():
+        DuplicateDismissal.insert(contact_a=low, contact_b=high).on_conflict_ignore().execute()
+
+
+def count_dismissed() -> int:
+    """How many pairs the owner has marked "not a duplicate"."""
+    return DuplicateDismissal.select().count()
+
+
+@dataclass
+class PairView:
+    """A suggestion with both contacts loaded for the side-by-side screen."""
+
+    suggestion: Suggestion
+    a: Contact
+    b: Contact
+    lists: dict[int, dict[str, list[str]]]
+
+
+def suggestion_page(limit: int = 50) -> tuple[list[PairView], int]:
+    """The surest `limit` suggestions with their contacts (a constant number of queries), and the total."""
+    found = find_duplicates()
+    shown = found[:limit]
+    ids = {i for s in shown for i in (s.a, s.b)}
+    people = {
+        c.id: c
+        for c in Contact.select(Contact, Company)
+        .join(Company, JOIN.LEFT_OUTER)
+        .where(Contact.id.in_(list(ids)))
+    }
+    lists = lists_for(list(ids))
+    pairs = [PairView(s, people[s.a], people[s.b], lists) for s in shown]
+    return pairs, len(found)
+
+
+def lists_for(contact_ids: list[int]) -> dict[int, dict[str, list[str]]]:
+    """Emails, phones and tags per contact, for the merge screen."""
+    from crm.services.contacts import tags_for
+
+    out: dict[int, dict[str, list[str]]] = {
+        cid: {"emails": [], "phones": [], "tags": []} for cid in contact_ids
+    }
+    for cid, email in (
+        ContactEmail.select(ContactEmail.contact, ContactEmail.email)
+        .where(ContactEmail.contact.in_(contact_ids))
+        .order_by(ContactEmail.position)
+        .tuples()
+    ):
+        out[cid]["emails"].append(email)
+    for cid, phone in (
+        ContactPhone.select(ContactPhone.contact, ContactPhone.phone)
+        .where(ContactPhone.contact.in_(contact_ids))
+        .order_by(ContactPhone.position)
+        .tuples()
+    ):
+        out[cid]["phones"].append(phone)
+    for cid, tags in tags_for(contact_ids).items():
+        out[cid]["tags"] = tags
+    return out

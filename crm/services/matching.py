@@ -1,0 +1,284 @@
+"""Cross-source matching: which existing contact an imported person is, and what to update.
+
+A person matches on the LinkedIn URL, else an email, else a phone number; names never merge.
+Built for bulk use: `build_index()` loads every key once, `match()` is a few dict lookups.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from crm.models import Company, Contact, ContactEmail, ContactPhone, ContactTag, Tag, utcnow
+from importers.base import (
+    PersonRecord,
+    name_key,
+    normalize_email,
+    normalize_linkedin_url,
+    normalize_phone,
+)
+
+_CANONICAL_URL = re.compile(r"https://www\.linkedin\.com/in/[^/?#A-Z\s<>\"'\\%]+")
+# Scalar fields an import may fill in; the value in the database wins on a conflict.
+SCALARS = ("first_name", "last_name", "company", "title", "location", "website", "notes")
+
+
+@dataclass
+class MatchIndex:
+    """Every matching key of the existing contacts, each mapped to one contact id."""
+
+    by_url: dict[str, int] = field(default_factory=dict)
+    by_email: dict[str, int] = field(default_factory=dict)
+    by_phone: dict[str, int] = field(default_factory=dict)
+
+    def add(self, contact_id: int, record: PersonRecord) -> None:
+        """Register a contact created from `record`, so later rows of the same file match it."""
+        url = normalize_linkedin_url(record.linkedin_url)
+        if url:
+            self.by_url.setdefault(url, contact_id)
+        for email in record.emails:
+            key = normalize_email(email)
+            if key:
+                self.by_email.setdefault(key, contact_id)
+        for phone in record.phones:
+            key = normalize_phone(phone)
+            if key:
+                self.by_phone.setdefault(key, contact_id)
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A field both sides fill differently; the existing value is kept."""
+
+    field: str
+    existing: str
+    incoming: str
+
+
+@dataclass
+class Plan:
+    """What importing a record into an existing contact changes."""
+
+    contact_id: int
+    changes: dict[str, Any]
+    conflicts: list[Conflict]
+
+    @property
+    def unchanged(self) -> bool:
+        return not self.changes
+
+
+def build_index() -> MatchIndex:
+    """Load the LinkedIn URLs, emails and phones of every contact (three queries).
+
+    URLs include contacts in the trash, because the column is unique across them; emails and
+    phones come from live contacts only. When two contacts share a key the oldest wins.
+    """
+    index = MatchIndex()
+    rows = Contact.select(Contact.id, Contact.linkedin_url).where(Contact.linkedin_url.is_null(False))
+    for contact_id, url in rows.order_by(Contact.id.desc()).tuples():
+        index.by_url[url] = contact_id
+    alive = Contact.deleted_at.is_null()
+    emails = ContactEmail.select(ContactEmail.email, ContactEmail.contact).join(Contact).where(alive)
+    for email, contact_id in emails.order_by(ContactEmail.contact.desc()).tuples():
+        index.by_email[email.lower()] = contact_id
+    phones = ContactPhone.select(ContactPhone.phone_key, ContactPhone.contact).join(Contact)
+    for key, contact_id in phones.where(alive).order_by(ContactPhone.contact.desc()).tuples():
+        if key:
+            index.by_phone[key] = contact_id
+    return index
+
+
+def match(record: PersonRecord, index: MatchIndex) -> int | None:
+    """The existing contact id for a record (URL, then email, then phone), or None."""
+    return match_reason(record, index)[0]
+
+
+def match_reason(record: PersonRecord, index: MatchIndex) -> tuple[int | None, str]:
+    """(contact id or None, "linkedin_url" | "email" | "phone" | "")."""
+    url = record.linkedin_url
+    if url:
+        # Importers already normalise; normalise again only what does not look normalised.
+        if not _CANONICAL_URL.fullmatch(url):
+            url = normalize_linkedin_url(url)
+        found = index.by_url.get(url)
+        if found:
+            return found, "linkedin_url"
+    for email in record.emails:
+        found = index.by_email.get(email)
+        if found is None and email != email.strip().lower():
+            found = index.by_email.get(normalize_email(email))
+        if found:
+            return found, "email"
+    for phone in record.phones:
+        key = normalize_phone(phone)
+        if key and key in index.by_phone:
+            return index.by_phone[key], "phone"
+    return None, ""
+
+
+def match_all(records: Iterable[PersonRecord], index: MatchIndex) -> list[int | None]:
+    """match() for many records."""
+    return [match(r, index) for r in records]
+
+
+def load_rows(contact_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """Contacts as plain dicts for plan_update: scalars plus emails, phone keys and tags.
+
+    A constant number of queries however many ids (chunked under SQLite's variable limit).
+    """
+    ids = sorted(set(contact_ids))
+    out: dict[int, dict[str, Any]] = {}
+    for start in range(0, len(ids), 30000):
+        chunk = ids[start : start + 30000]
+        names = dict(
+            Company.select(Company.id, Company.name)
+            .join(Contact, on=(Contact.company == Company.id))
+            .where(Contact.id.in_(chunk))
+            .tuples()
+        )
+        for row in Contact.select().where(Contact.id.in_(chunk)).dicts():
+            row["company"] = names.get(row["company"], "")
+            row.update(emails=[], phone_keys=[], tags=[])
+            out[row["id"]] = row
+        for email, cid in (
+            ContactEmail.select(ContactEmail.email, ContactEmail.contact)
+            .where(ContactEmail.contact.in_(chunk))
+            .tuples()
+        ):
+            out[cid]["emails"].append(email)
+        for key, cid in (
+            ContactPhone.select(ContactPhone.phone_key, ContactPhone.contact)
+            .where(ContactPhone.contact.in_(chunk))
+            .tuples()
+        ):
+            out[cid]["phone_keys"].append(key)
+        tags = ContactTag.select(Tag.name, ContactTag.contact).join(Tag)
+        for name, cid in tags.where(ContactTag.contact.in_(chunk)).tuples():
+            out[cid]["tags"].append(name)
+    return out
+
+
+def _same(field_name: str, a: str, b: str) -> bool:
+    if field_name in ("first_name", "last_name", "company"):
+        return name_key(a) == name_key(b)
+    if field_name == "notes":
+        return b.strip() in a
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+def plan_update(row: Mapping[str, Any], record: PersonRecord) -> Plan:
+    """Changes and conflicts for importing `record` into the contact `row` (see load_rows).
+
+    Blanks never overwrite; a differing value keeps the existing one and is a Conflict;
+    new emails, phones and tags are added.
+    """
+    changes: dict[str, Any] = {}
+    conflicts: list[Conflict] = []
+    for name in SCALARS:
+        incoming = getattr(record, name) or ""
+        existing = row.get(name) or ""
+        if not incoming or _same(name, existing, incoming):
+            continue
+        if existing:
+            conflicts.append(Conflict(name, existing, incoming))
+        else:
+            changes[name] = incoming
+    url = normalize_linkedin_url(record.linkedin_url)
+    if url and url != row.get("linkedin_url"):
+        if row.get("linkedin_url"):
+            conflicts.append(Conflict("linkedin_url", row["linkedin_url"], url))
+        else:
+            changes["linkedin_url"] = url
+    _plan_birthday(row, record, changes, conflicts)
+    if record.connected_on and not row.get("connected_on"):
+        changes["connected_on"] = record.connected_on
+    if record.is_connection and not row.get("is_connection"):
+        changes["is_connection"] = True
+    have = {e.lower() for e in row.get("emails", ())}
+    emails = [e for e in dict.fromkeys(normalize_email(e) for e in record.emails) if e and e not in have]
+    if emails:
+        changes["add_emails"] = emails
+    keys = set(row.get("phone_keys", ()))
+    phones = []
+    for phone in record.phones:
+        key = normalize_phone(phone)
+        if key and key not in keys:
+            keys.add(key)
+            phones.append(phone)
+    if phones:
+        changes["add_phones"] = phones
+    tags = {t.casefold() for t in row.get("tags", ())}
+    new_tags = [t for t in dict.fromkeys(record.tags) if t.casefold() not in tags]
+    if new_tags:
+        changes["add_tags"] = new_tags
+    return Plan(row["id"], changes, conflicts)
+
+
+def _plan_birthday(row, record, changes, conflicts) -> None:
+    b = record.birthday
+    if b is None:
+        return
+    month, day, year = row.get("birthday_month"), row.get("birthday_day"), row.get("birthday_year")
+    if not month:
+        changes["birthday"] = (b.year, b.month, b.day)
+    elif (month, day) != (b.month, b.day) or (year and b.year and year != b.year):
+        existing = f"{year or '----'}-{month:02d}-{day:02d}"
+        incoming = f"{b.year or '----'}-{b.month:02d}-{b.day:02d}"
+        conflicts.append(Conflict("birthday", existing, incoming))
+    elif not year and b.year:
+        changes["birthday"] = (b.year, b.month, b.day)
+
+
+def apply_changes(contact_id: int, changes: Mapping[str, Any]) -> None:
+    """Write a Plan's changes to the contact (the caller owns the transaction)."""
+    from crm.services.contacts import company_for
+
+    contact = Contact.get_by_id(contact_id)
+    for name in ("first_name", "last_name", "title", "location", "website", "notes"):
+        if name in changes:
+            setattr(contact, name, changes[name])
+    if "first_name" in changes or "last_name" in changes:
+        contact.full_name = " ".join(p for p in (contact.first_name, contact.last_name) if p)
+        contact.name_key = name_key(contact.full_name)
+    if "company" in changes:
+        contact.company = company_for(changes["company"])
+    if "linkedin_url" in changes:
+        contact.linkedin_url = changes["linkedin_url"]
+    if "birthday" in changes:
+        year, month, day = changes["birthday"]
+        contact.birthday_year, contact.birthday_month, contact.birthday_day = year, month, day
+    if "connected_on" in changes:
+        contact.connected_on = changes["connected_on"]
+    if changes.get("is_connection"):
+        contact.is_connection = True
+    contact.updated_at = utcnow()
+    contact.save()
+    _add_lists(contact_id, changes)
+
+
+def _add_lists(contact_id: int, changes: Mapping[str, Any]) -> None:
+    position = defaultdict(int)
+    if changes.get("add_emails"):
+        position["e"] = ContactEmail.select().where(ContactEmail.contact == contact_id).count()
+        for email in changes["add_emails"]:
+            ContactEmail.create(contact=contact_id, email=email, position=position["e"])
+            position["e"] += 1
+    if changes.get("add_phones"):
+        position["p"] = ContactPhone.select().where(ContactPhone.contact == contact_id).count()
+        for phone in changes["add_phones"]:
+            ContactPhone.create(
+                contact=contact_id, phone=phone, phone_key=normalize_phone(phone), position=position["p"]
+            )
+            position["p"] += 1
+    for tag_name in changes.get("add_tags", ()):
+        tag, _ = Tag.get_or_create(name=tag_name)
+        ContactTag.get_or_create(contact=contact_id, tag=tag)
+
+
+def describe_conflicts(conflicts: Iterable[Conflict]) -> list[dict[str, str]]:
+    """Conflicts as JSON-ready dicts for the preview and the CLI."""
+    return [{"field": c.field, "existing": c.existing, "incoming": c.incoming} for c in conflicts]

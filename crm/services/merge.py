@@ -1,0 +1,289 @@
+"""Merging two contacts field by field, and undoing a merge exactly.
+
+The other contact is moved to the trash (not deleted) so its id, and every row that pointed
+at it, can be put back; the Merge row keeps a raw snapshot of both contacts and those rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from crm.db import db, write
+from crm.models import (
+    ActivityContact,
+    Contact,
+    ContactEmail,
+    ContactPhone,
+    ContactTag,
+    FollowUp,
+    Merge,
+    Reciprocity,
+    Signal,
+    utcnow,
+)
+
+# Scalar choices the owner makes, and the contact columns each one carries.
+FIELDS: dict[str, tuple[str, ...]] = {
+    "name": ("first_name", "last_name", "full_name", "name_key"),
+    "company": ("company_id",),
+    "title": ("title",),
+    "location": ("location",),
+    "website": ("website",),
+    "linkedin_url": ("linkedin_url",),
+    "birthday": ("birthday_year", "birthday_month", "birthday_day"),
+    "stage": ("stage",),
+    "notes": ("notes",),
+    "cadence_days": ("cadence_days",),
+    "connected_on": ("connected_on",),
+}
+LABELS = {
+    "name": "Name",
+    "company": "Company",
+    "title": "Title",
+    "location": "Location",
+    "website": "Website",
+    "linkedin_url": "LinkedIn profile",
+    "birthday": "Birthday",
+    "stage": "Stage",
+    "notes": "Notes",
+    "cadence_days": "Keep in touch every (days)",
+    "connected_on": "Connected on",
+}
+CHOICES = ("keep", "other", "both")  # "both" only for notes: the two texts joined
+# Rows that belong to a contact: (table, model, column that must stay unique per contact).
+MOVED = (
+    ("contact_email", ContactEmail, ContactEmail.email),
+    ("contact_phone", ContactPhone, ContactPhone.phone_key),
+    ("contact_tag", ContactTag, ContactTag.tag),
+    ("activity_contact", ActivityContact, ActivityContact.activity),
+    ("follow_up", FollowUp, None),
+    ("signal", Signal, None),
+    ("reciprocity", Reciprocity, None),
+)
+
+
+class MergeError(ValueError):
+    """A merge or undo we refuse, with a message fit to show."""
+
+
+@dataclass
+class FieldRow:
+    """One line of the merge screen."""
+
+    name: str
+    label: str
+    keep: str
+    other: str
+
+    @property
+    def conflict(self) -> bool:
+        return bool(self.keep and self.other and self.keep != self.other)
+
+
+def _load(contact_id: int) -> Contact:
+    contact = Contact.get_or_none(Contact.id == contact_id, Contact.deleted_at.is_null())
+    if contact is None:
+        raise MergeError(f"Contact {contact_id} does not exist or is in the trash.")
+    return contact
+
+
+def _display(contact: Contact, name: str) -> str:
+    if name == "name":
+        return contact.full_name
+    if name == "company":
+        return contact.company.name if contact.company_id else ""
+    if name == "birthday":
+        return contact.birthday_text
+    if name == "stage":
+        from crm.models import STAGE_LABELS
+
+        # "lead" is the default stage, so it never fights a real choice.
+        return "" if contact.stage == "lead" else STAGE_LABELS.get(contact.stage, contact.stage)
+    value = getattr(contact, name)
+    return "" if value is None else str(value)
+
+
+def compare(keep_id: int, other_id: int) -> tuple[Contact, Contact, list[FieldRow]]:
+    """Both contacts and one FieldRow per mergeable field, for the merge screen."""
+    if keep_id == other_id:
+        raise MergeError("Pick two different contacts to merge.")
+    keep, other = _load(keep_id), _load(other_id)
+    rows = [FieldRow(n, LABELS[n], _display(keep, n), _display(other, n)) for n in FIELDS]
+    return keep, other, rows
+
+
+def _raw_rows(table: str, column: str, ids: tuple[int, ...]) -> list[dict]:
+    marks = ",".join("?" * len(ids))
+    cursor = db.execute_sql(f'SELECT * FROM "{table}" WHERE "{column}" IN ({marks}) ORDER BY id', ids)  # noqa: S608
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def merge_contacts(keep_id: int, other_id: int, choices: Mapping[str, str] | None = None) -> Merge:
+    """Merge `other` into `keep`; on a conflict `keep`'s value wins unless choices says "other".
+
+    Emails, phones and tags are united; activities, follow-ups, signals and ledger entries move.
+    """
+    choices = dict(choices or {})
+    for name, choice in choices.items():
+        if name not in FIELDS or choice not in CHOICES or (choice == "both" and name != "notes"):
+            raise MergeError(f"Unknown choice {choice!r} for {name!r}.")
+    with write():
+        keep, other, rows = compare(keep_id, other_id)
+        ids = (keep.id, other.id)
+        snapshot = {
+            "contacts": _raw_rows("contact", "id", ids),
+            "rows": {table: _raw_rows(table, "contact_id", ids) for table, _m, _k in MOVED},
+        }
+        url = None
+        for row in rows:
+            take_other = (not row.keep and row.other) or (row.conflict and choices.get(row.name) == "other")
+            if row.name == "notes" and row.conflict and choices.get("notes") == "both":
+                keep.notes = f"{keep.notes}\n\n{other.notes}"
+            elif take_other:
+                for column in FIELDS[row.name]:
+                    setattr(keep, column, getattr(other, column))
+                if row.name == "linkedin_url":
+                    url = other.linkedin_url
+        _combine_flags(keep, other)
+        # linkedin_url is unique, even in the trash: the merged contact gives its URL up.
+        Contact.update(linkedin_url=None, deleted_at=utcnow(), updated_at=utcnow()).where(
+            Contact.id == other.id
+        ).execute()
+        if url:
+            keep.linkedin_url = url
+        keep.updated_at = utcnow()
+        keep.save()
+        _move_rows(keep.id, other.id)
+        return Merge.create(kept=keep.id, merged_id=other.id, snapshot=snapshot)
+
+
+def _combine_flags(keep: Contact, other: Contact) -> None:
+    keep.is_connection = keep.is_connection or other.is_connection
+    keep.connected = keep.connected or other.connected
+    keep.value_advocate = keep.value_advocate or other.value_advocate
+    keep.value_feedback = keep.value_feedback or other.value_feedback
+    keep.value_deal = max(keep.value_deal or 0, other.value_deal or 0)
+    keep.value_referrals = max(keep.value_referrals or 0, other.value_referrals or 0)
+    keep.score = max(keep.score or 0, other.score or 0)
+    keep.created_at = min(keep.created_at, other.created_at)
+    touches = [t for t in (keep.last_touch_at, other.last_touch_at) if t]
+    keep.last_touch_at = max(touches) if touches else None
+    if keep.next_touch_due is None:
+        keep.next_touch_due = other.next_touch_due
+
+
+def _move_rows(keep_id: int, other_id: int) -> None:
+    """Re-point every row of `other` at `keep`; a row `keep` already has is dropped instead."""
+    for _table, model, unique in MOVED:
+        if unique is not None:
+            taken = model.select(unique).where(model.contact == keep_id)
+            model.delete().where(model.contact == other_id, unique.in_(taken)).execute()
+        if model in (ContactEmail, ContactPhone):
+            start = model.select().where(model.contact == keep_id).count()
+            for offset, row in enumerate(
+                model.select().where(model.contact == other_id).order_by(model.position)
+            ):
+                model.update(contact=keep_id, position=start + offset).where(model.id == row.id).execute()
+        else:
+            model.update(contact=keep_id).where(model.contact == other_id).execute()
+
+
+def undo_merge(merge_id: int) -> Merge:
+    """Put both contacts and every moved or dropped row back exactly as they were."""
+    with write():
+        merge = Merge.get_or_none(Merge.id == merge_id)
+        if merge is None:
+            raise MergeError("That merge does not exist.")
+        if merge.undone_at:
+            raise MergeError("That merge was already undone.")
+        ids = (merge.kept_id, merge.merged_id)
+        later = Merge.select().where(
+            Merge.id > merge.id,
+            Merge.undone_at.is_null(),
+            Merge.kept.in_(ids) | Merge.merged_id.in_(ids),
+        )
+        if later.exists():
+            raise MergeError("One of these contacts was merged again later; undo that merge first.")
+        snapshot = merge.snapshot
+        Contact.update(linkedin_url=None).where(Contact.id.in_(ids)).execute()
+        for row in snapshot["contacts"]:
+            columns = [c for c in row if c != "id"]
+            assignments = ", ".join(f'"{c}" = ?' for c in columns)
+            db.execute_sql(
+                f'UPDATE "contact" SET {assignments} WHERE id = ?',  # noqa: S608
+                [row[c] for c in columns] + [row["id"]],
+            )
+        for table, rows in snapshot["rows"].items():
+            if table not in {t for t, _m, _k in MOVED}:
+                raise MergeError("The merge record is damaged.")
+            for row in rows:
+                columns = list(row)
+                names = ", ".join(f'"{c}"' for c in columns)
+                marks = ", ".join("?" * len(columns))
+                db.execute_sql(
+                    f'INSERT OR REPLACE INTO "{table}" ({names}) VALUES ({marks})',  # noqa: S608
+                    [row[c] for c in columns],
+                )
+        merge.undone_at = utcnow()
+        merge.save()
+        return merge
+
+
+def recent_merges(limit: int = 10) -> list[dict]:
+    """The latest merges with both names, newest first, for the undo list."""
+    merges = list(Merge.select().order_by(Merge.id.desc()).limit(limit))
+    names = dict(
+        Contact.select(Contact.id, Contact.full_name)
+        .where(Contact.id.in_([m.kept_id for m in merges] + [m.merged_id for m in merges]))
+        .tuples()
+    )
+    out = []
+    for m in merges:
+        merged_name = next(
+            (c["full_name"] for c in m.snapshot["contacts"] if c["id"] == m.merged_id),
+            names.get(m.merged_id, "?"),
+        )
+        out.append(
+            {
+                "id": m.id,
+                "kept_id": m.kept_id,
+                "kept_name": names.get(m.kept_id, "?"),
+                "merged_name": merged_name,
+                "created_at": m.created_at,
+                "undone_at": m.undone_at,
+            }
+        )
+    return out
+
+
+def get_merge(merge_id: int) -> dict | None:
+    """One merge as recent_merges shows it."""
+    merge = Merge.get_or_none(Merge.id == merge_id)
+    if merge is None:
+        return None
+    contacts = {c["id"]: c["full_name"] for c in merge.snapshot["contacts"]}
+    return {
+        "id": merge.id,
+        "kept_id": merge.kept_id,
+        "kept_name": contacts.get(merge.kept_id, "?"),
+        "merged_name": contacts.get(merge.merged_id, "?"),
+        "created_at": merge.created_at,
+        "undone_at": merge.undone_at,
+    }
+
+
+def moved_counts(contact_id: int) -> dict[str, int]:
+    """What a contact would bring along in a merge (activities, follow-ups...)."""
+    return {
+        "activities": ActivityContact.select().where(ActivityContact.contact == contact_id).count(),
+        "follow-ups": FollowUp.select().where(FollowUp.contact == contact_id).count(),
+        "signals": Signal.select().where(Signal.contact == contact_id).count(),
+        "ledger entries": Reciprocity.select().where(Reciprocity.contact == contact_id).count(),
+    }
+
+
+def merged_ids() -> list[int]:
+    """Contacts that were merged into another (and not undone): they stay out of the trash list."""
+    return [m for (m,) in Merge.select(Merge.merged_id).where(Merge.undone_at.is_null()).tuples()]

@@ -1,0 +1,107 @@
+"""Duplicates: suggested pairs side by side, a field-by-field merge screen, undo and dismiss."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, request, url_for
+
+from crm.services import duplicates as service
+from crm.services import merge as merging
+from crm.web import render, see_other
+
+bp = Blueprint("duplicates", __name__, url_prefix="/duplicates")
+
+
+def _id(value: str | None) -> int:
+    if not value or not value.isdigit():
+        abort(400, "Pick two contacts.")
+    return int(value)
+
+
+def _list_context() -> dict:
+    pairs, total = service.suggestion_page()
+    return {"pairs": pairs, "total": total, "merges": merging.recent_merges()}
+
+
+@bp.get("/")
+def index():
+    """Suggested pairs, surest first, with the recent merges that can be undone."""
+    return render(
+        "duplicates/index.html",
+        "duplicates/_list.html",
+        undone=request.args.get("undone", ""),
+        **_list_context(),
+    )
+
+
+@bp.post("/dismiss")
+def dismiss():
+    """ "Not a duplicate": the pair is never suggested again."""
+    service.dismiss(_id(request.form.get("a")), _id(request.form.get("b")))
+    response = render("duplicates/index.html", "duplicates/_list.html", undone="", **_list_context())
+    response.headers["HX-Trigger"] = "pair-dismissed"
+    return response
+
+
+def _merge_page(keep_id: int, other_id: int, choices: dict, error: str = "", status: int = 200):
+    try:
+        keep, other, rows = merging.compare(keep_id, other_id)
+    except merging.MergeError as exc:
+        abort(404, str(exc))
+    return render(
+        "duplicates/merge.html",
+        "duplicates/_merge_form.html",
+        status=status,
+        keep=keep,
+        other=other,
+        rows=rows,
+        choices=choices,
+        error=error,
+        lists=service.lists_for([keep.id, other.id]),
+        moving=merging.moved_counts(other.id),
+    )
+
+
+@bp.get("/merge")
+def merge_screen():
+    """Both contacts field by field; conflicting fields get a choice."""
+    return _merge_page(_id(request.args.get("keep")), _id(request.args.get("other")), {})
+
+
+@bp.post("/merge")
+def merge():
+    """Merge the other contact into the kept one, then show the result."""
+    keep_id, other_id = _id(request.form.get("keep")), _id(request.form.get("other"))
+    choices = {
+        name: request.form[f"choice-{name}"]
+        for name in merging.FIELDS
+        if request.form.get(f"choice-{name}") in merging.CHOICES
+    }
+    try:
+        merging.merge_contacts(keep_id, other_id, choices)
+    except merging.MergeError as exc:
+        return _merge_page(keep_id, other_id, choices, error=str(exc), status=422)
+    return see_other(url_for("contacts.show", contact_id=keep_id, merged=1))
+
+
+def _load_merge(merge_id: int) -> dict:
+    found = merging.get_merge(merge_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.get("/merges/<int:merge_id>/undo")
+def confirm_undo(merge_id: int):
+    """Ask before undoing a merge."""
+    return render("duplicates/undo.html", merge=_load_merge(merge_id), error="")
+
+
+@bp.post("/merges/<int:merge_id>/undo")
+def undo(merge_id: int):
+    """Split the merged contacts apart again, exactly as they were."""
+    found = _load_merge(merge_id)
+    try:
+        merging.undo_merge(merge_id)
+    except merging.MergeError as exc:
+        return render("duplicates/undo.html", status=409, merge=found, error=str(exc))
+    return see_other(url_for("duplicates.index", undone=merge_id))

@@ -1,0 +1,44 @@
+"""Journey: open Duplicates, merge a suggested pair picking a field from each, see the merged
+contact, undo the merge, and see both contacts back."""
+
+from __future__ import annotations
+
+import pytest
+
+from crm.db import db
+from tests.browser.conftest import log_in
+from tests.dedupe_helpers import person
+
+
+@pytest.mark.browser
+def test_merge_a_suggested_pair_and_undo_it(page, server, live_app):
+    with live_app.app_context():
+        db.connect(reuse_if_open=True)
+        keep = person("Bob", "Smith", company="Acme", emails=["bob@acme.com"], title="CTO")
+        other = person("Robert", "Smith", company="Acme", emails=["robert@acme.com"], title="VP Engineering")
+        db.close()
+    log_in(page, server)
+    page.goto(server.url + "/contacts/")
+    page.click(".page-head >> text=Duplicates")
+    pair = page.locator(f"#pair-{keep}-{other}")
+    assert "Similar names (Bob / Robert) at the same company" in pair.locator(".dup-reason").inner_text()
+    pair.locator("text=Compare and merge").click()
+    page.wait_for_url("**/duplicates/merge?*")
+    page.check("input[name=choice-name][value=other]")  # Robert's name
+    page.check("input[name=choice-title][value=keep]")  # Bob's title
+    page.click("button:has-text('Merge into Bob Smith')")
+    page.wait_for_url(f"**/contacts/{keep}?merged=1")
+    assert page.locator("h1").inner_text() == "Robert Smith"
+    assert "CTO" in page.locator(".contact-head .meta").inner_text()
+    details = page.locator("#contact-details").inner_text()
+    assert "bob@acme.com" in details and "robert@acme.com" in details
+    page.click(".notice >> text=Undo it from Duplicates")
+    page.click(".dup-merges >> text=Undo")
+    page.click("button:has-text('Undo the merge')")
+    page.wait_for_url("**/duplicates/?undone=*")
+    assert "both contacts are back" in page.locator(".notice").inner_text()
+    names = page.locator(f"#pair-{keep}-{other} .dup-side a.name").all_inner_texts()
+    assert names == ["Bob Smith", "Robert Smith"]
+    page.goto(server.url + f"/contacts/{other}")
+    assert page.locator("h1").inner_text() == "Robert Smith"
+    assert "VP Engineering" in page.locator(".contact-head .meta").inner_text()

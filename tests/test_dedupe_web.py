@@ -1,0 +1,165 @@
+"""Duplicates, merge, undo and the CSV download through the real app; the CLI through click."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from crm.cli import cli
+from crm.models import Contact, DuplicateDismissal, Merge
+from crm.services import activities
+from tests.conftest import soup, token
+from tests.dedupe_helpers import person
+
+
+@pytest.fixture
+def bobs(database):
+    keep = person("Bob", "Smith", company="Acme", emails=["bob@acme.com"], title="CTO")
+    other = person("Robert", "Smith", company="Acme", emails=["robert@acme.com"], title="VP Engineering")
+    activities.log_touch([other], "call", "Called Robert")
+    return keep, other
+
+
+def test_duplicates_page_shows_pairs_side_by_side_with_the_reason(client, bobs):
+    page = soup(client.get("/duplicates/"))
+    pair = page.select_one(f"#pair-{bobs[0]}-{bobs[1]}")
+    assert (
+        pair.select_one(".dup-reason").get_text(strip=True)
+        == "Similar names (Bob / Robert) at the same company"
+    )
+    assert [a.get_text() for a in pair.select(".dup-side a.name")] == ["Bob Smith", "Robert Smith"]
+    merge_link = pair.select_one("a.button.primary")["href"]
+    assert merge_link == f"/duplicates/merge?keep={bobs[0]}&other={bobs[1]}"
+
+
+def test_contacts_page_links_to_duplicates_and_export_but_the_nav_does_not(client, database):
+    page = soup(client.get("/contacts/"))
+    assert page.select_one(".page-head a[href='/duplicates/']").get_text() == "Duplicates"
+    assert page.select_one(".page-head a[href='/contacts/export.csv']") is not None
+    assert page.select_one(".mainnav a[href='/duplicates/']") is None
+
+
+def test_empty_state_tells_what_happens(client, database):
+    page = soup(client.get("/duplicates/"))
+    assert page.select_one(".card.empty h2").get_text() == "No duplicates found"
+    assert "same company" in page.select_one(".card.empty").get_text()
+
+
+def test_not_a_duplicate_removes_the_pair_for_good(client, bobs):
+    response = client.post(
+        "/duplicates/dismiss",
+        data={"a": bobs[1], "b": bobs[0]},
+        headers={"HX-Request": "true", "X-CSRF-Token": token(client)},
+    )
+    assert response.status_code == 200 and response.headers["HX-Trigger"] == "pair-dismissed"
+    fragment = soup(response)
+    assert fragment.select_one("#duplicate-list") and not fragment.select(".dup-pair")
+    assert DuplicateDismissal.select().count() == 1
+    assert not soup(client.get("/duplicates/")).select(".dup-pair")
+
+
+def test_merge_screen_offers_a_choice_only_where_the_fields_differ(client, bobs):
+    page = soup(client.get(f"/duplicates/merge?keep={bobs[0]}&other={bobs[1]}"))
+    radios = {r["name"] for r in page.select("input[type=radio]")}
+    assert radios == {"choice-name", "choice-title"}
+    assert page.select_one("input[name=choice-name][value=keep]").has_attr("checked")
+    assert "bob@acme.com" in page.get_text() and "robert@acme.com" in page.get_text()
+    assert "1 activities" in page.get_text()
+    assert client.get("/duplicates/merge?keep=1&other=999").status_code == 404
+    assert client.get("/duplicates/merge?keep=1").status_code == 400
+
+
+def test_merge_then_undo_through_the_pages(client, bobs):
+    keep, other = bobs
+    response = client.post(
+        "/duplicates/merge",
+        data={
+            "keep": keep,
+            "other": other,
+            "choice-name": "other",
+            "choice-title": "keep",
+            "csrf_token": token(client),
+        },
+    )
+    assert response.status_code == 303 and response.location.endswith(f"/contacts/{keep}?merged=1")
+    shown = soup(client.get(response.location))
+    assert shown.select_one("h1").get_text() == "Robert Smith"
+    assert "CTO" in shown.select_one(".meta").get_text()
+    assert "Called Robert" in shown.get_text() and "Undo it" in shown.select_one(".notice").get_text()
+    assert client.get(f"/contacts/{other}").status_code == 404
+    merge_id = Merge.get().id
+    listing = soup(client.get("/duplicates/"))
+    undo_link = listing.select_one(".dup-merges a[href$='/undo']")["href"]
+    assert undo_link == f"/duplicates/merges/{merge_id}/undo"
+    confirm = soup(client.get(undo_link))
+    assert confirm.select_one("main form button").get_text() == "Undo the merge"
+    assert Merge.get().undone_at is None  # GET never writes
+    done = client.post(undo_link, data={"csrf_token": token(client)})
+    assert done.status_code == 303 and done.location.endswith(f"?undone={merge_id}")
+    assert Contact.get_by_id(keep).full_name == "Bob Smith"
+    assert Contact.get_by_id(other).deleted_at is None
+    again = client.post(undo_link, data={"csrf_token": token(client)})
+    assert again.status_code == 409 and "already been undone" in again.get_data(as_text=True)
+
+
+def test_merge_with_htmx_redirects_and_errors_come_back_422(client, bobs):
+    headers = {"HX-Request": "true", "X-CSRF-Token": token(client)}
+    bad = client.post("/duplicates/merge", data={"keep": bobs[0], "other": bobs[0]}, headers=headers)
+    assert bad.status_code == 404
+    ok = client.post("/duplicates/merge", data={"keep": bobs[0], "other": bobs[1]}, headers=headers)
+    assert ok.headers["HX-Redirect"] == f"/contacts/{bobs[0]}?merged=1"
+    assert Contact.get_by_id(bobs[0]).full_name == "Bob Smith"
+
+
+def test_csv_download_is_an_attachment_with_a_sandbox(client, bobs):
+    response = client.get("/contacts/export.csv")
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"].startswith('attachment; filename="rapport-contacts-')
+    assert response.headers["Content-Security-Policy"].startswith("sandbox")
+    assert response.mimetype == "text/csv"
+    text = response.get_data(as_text=True)
+    assert text.startswith('\ufeff"id",')
+    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    assert [r["full_name"] for r in rows] == ["Bob Smith", "Robert Smith"]
+
+
+@pytest.fixture
+def run(app, monkeypatch):
+    monkeypatch.setenv("CRM_DATA_DIR", app.config["CRM"]["DATA_DIR"])
+    monkeypatch.setenv("CRM_DATABASE", app.config["CRM"]["DATABASE"])
+    runner = CliRunner()
+
+    def invoke(*args):
+        result = runner.invoke(cli, list(args), catch_exceptions=False)
+        return result
+
+    return invoke
+
+
+def test_cli_duplicates_merge_and_undo(run, bobs, tmp_path):
+    listed = run("duplicates", "--json")
+    assert json.loads(listed.output) == [
+        {"contact_ids": list(bobs), "reason": "Similar names (Bob / Robert) at the same company"}
+    ]
+    merged = run("merge", str(bobs[0]), str(bobs[1]), "--take-other", "title")
+    assert merged.exit_code == 0
+    merge_id = int(merged.output)
+    assert Contact.get_by_id(bobs[0]).title == "VP Engineering"
+    assert run("duplicates").output == "No duplicates found.\n"
+    undone = run("merge", "undo", str(merge_id))
+    assert undone.exit_code == 0 and "separate again" in undone.output
+    assert Contact.get_by_id(bobs[0]).title == "CTO"
+    assert run("merge", "undo", str(merge_id)).exit_code == 1
+    assert "Unknown field" in run("merge", "1", "2", "--take-other", "shoe").output
+    assert "merge KEEP_ID OTHER_ID [--take-other FIELD]... | undo MERGE_ID" in run("merge", "--help").output
+
+
+def test_cli_export_csv(run, bobs, tmp_path):
+    result = run("export", "csv", str(tmp_path / "out"))
+    assert result.exit_code == 0 and "Wrote 2 contacts" in result.output
+    data = (tmp_path / "out" / "contacts.csv").read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")

@@ -1,0 +1,65 @@
+"""Duplicate suggestions: each kind of evidence, with its reason; dismissed pairs stay away."""
+
+from __future__ import annotations
+
+from crm.models import Contact
+from crm.services import contacts, duplicates
+from tests.dedupe_helpers import person
+
+
+def reasons() -> dict[frozenset[int], str]:
+    return {frozenset((s.a, s.b)): s.reason for s in duplicates.find_duplicates()}
+
+
+def test_each_kind_of_evidence(database):
+    bob = person("Bob", "Smith", company="Acme")
+    robert = person("Robert", "Smith", company="ACME")
+    jose = person("José", "Ødegaard", company="Nimbus")
+    jose2 = person("jose", "odegaard")
+    ann = person("Ann", "Lee", emails=["ann@lee.example"])
+    ann2 = person("Annie", "Park", emails=["ANN@lee.example"])
+    kim = person("Kim", "Ray", phones=["+1 555 0100 200"])
+    kim2 = person("K", "Ray-Jones", phones=["+15550100200"])
+    r_init = person("R.", "Khan", company="Polaris")
+    raj = person("Raj", "Khan", company="Polaris")
+    dom1 = person("Sara", "Novak", company="Orbit", emails=["sara@orbit.io"])
+    dom2 = person("Sara", "Novak", company="Orbit Labs GmbH", emails=["s.novak@orbit.io"])
+    typo1 = person("Maria", "Gonzalez", company="Zenith")
+    typo2 = person("Maria", "Gonzales", company="Zenith")
+    found = reasons()
+    assert found[frozenset((bob, robert))] == "Similar names (Bob / Robert) at the same company"
+    assert found[frozenset((jose, jose2))] == "Same name apart from accents or case and one has no company"
+    assert found[frozenset((ann, ann2))] == "Same email address (ann@lee.example)"
+    assert found[frozenset((kim, kim2))] == "Same phone number (+15550100200)"
+    assert found[frozenset((r_init, raj))] == "Same last name and matching initial at the same company"
+    assert found[frozenset((dom1, dom2))] == "Same name with the same email domain (orbit.io)"
+    assert found[frozenset((typo1, typo2))] == "Similar names at the same company"
+    assert len(found) == 7
+
+
+def test_same_name_at_different_companies_is_not_suggested(database):
+    person("John", "Lee", company="Acme")
+    person("John", "Lee", company="Zenith")
+    person("Ann", "Smith", company="Acme")
+    person("Bob", "Smith", company="Acme")
+    assert reasons() == {}
+
+
+def test_dismissed_and_deleted_contacts_are_left_out(database):
+    a = person("Bob", "Smith", company="Acme")
+    b = person("Bob", "Smith", company="Acme")
+    c = person("Bob", "Smith")
+    assert len(reasons()) == 3
+    duplicates.dismiss(b, a)
+    duplicates.dismiss(a, b)
+    assert frozenset((a, b)) not in reasons() and duplicates.count_dismissed() == 1
+    contacts.delete_contact(Contact.get_by_id(c))
+    assert reasons() == {}
+
+
+def test_json_shape(database):
+    a = person("Bob", "Smith", emails=["b@x.com"])
+    b = person("Zed", "Other", emails=["b@x.com"])
+    assert [s.as_json() for s in duplicates.find_duplicates()] == [
+        {"contact_ids": [a, b], "reason": "Same email address (b@x.com)"}
+    ]

@@ -1,0 +1,151 @@
+"""Merging two contacts moves everything to the survivor; undo restores every row exactly."""
+
+from __future__ import annotations
+
+import pytest
+
+from crm.models import (
+    Activity,
+    ActivityContact,
+    Contact,
+    ContactEmail,
+    ContactPhone,
+    ContactTag,
+    FollowUp,
+    Merge,
+    Reciprocity,
+    Signal,
+)
+from crm.services import activities, contacts, merge
+from tests.dedupe_helpers import at, dump, person
+
+
+@pytest.fixture
+def pair(database):
+    """Bob and Robert Smith, each with history, sharing an email, a tag and an activity."""
+    keep = person(
+        "Bob",
+        "Smith",
+        company="Acme",
+        emails=["bob@acme.com", "shared@acme.com"],
+        phones=["+1 555 0100"],
+        tags=["client", "golf"],
+        linkedin_url="https://www.linkedin.com/in/bobsmith",
+        notes="Met at SaaStr.",
+    )
+    other = person(
+        "Robert",
+        "Smith",
+        company="Acme Inc",
+        emails=["shared@acme.com", "robert@home.example"],
+        phones=["+1 555 0100", "+44 20 7000 0000"],
+        tags=["golf", "vip"],
+        linkedin_url="https://www.linkedin.com/in/robert-smith",
+        title="VP Sales",
+        notes="Prefers calls.",
+        birthday=(1980, 4, 2),
+    )
+    both = activities.log_touch([keep, other], "meeting", "Lunch with both", occurred_at=at(1))
+    mine = activities.log_touch([other], "call", "Called Robert", occurred_at=at(2))
+    FollowUp.create(contact=other, title="Send deck", due_at=at(20))
+    Signal.create(contact=other, kind="job_change", weight=3, half_life_days=30, observed_at=at(3))
+    Reciprocity.create(contact=other, direction="gave", kind="introduction", note="to Ann")
+    return keep, other, both.id, mine.id
+
+
+def test_merge_moves_everything_and_unites_lists(pair):
+    keep, other, both, mine = pair
+    result = merge.merge_contacts(keep, other, {"name": "other", "title": "keep"})
+    survivor = Contact.get_by_id(keep)
+    assert survivor.full_name == "Robert Smith"
+    assert survivor.title == "VP Sales"  # blank on keep: the other's value fills it
+    assert survivor.company.name == "Acme"  # conflict, keep's value by default
+    assert survivor.linkedin_url == "https://www.linkedin.com/in/bobsmith"
+    assert (survivor.birthday_year, survivor.birthday_month, survivor.birthday_day) == (1980, 4, 2)
+    assert contacts.emails_of(survivor) == ["bob@acme.com", "shared@acme.com", "robert@home.example"]
+    assert [p.phone_key for p in survivor.phones.order_by(ContactPhone.position)] == [
+        "+15550100",
+        "+442070000000",
+    ]
+    assert contacts.tags_for([keep])[keep] == ["client", "golf", "vip"]
+    links = ActivityContact.select().where(ActivityContact.contact == keep)
+    assert sorted(link.activity_id for link in links) == sorted([both, mine])
+    for model in (FollowUp, Signal, Reciprocity):
+        assert model.select().where(model.contact == keep).count() == 1
+        assert model.select().where(model.contact == other).count() == 0
+    gone = Contact.get_by_id(other)
+    assert gone.deleted_at is not None and gone.linkedin_url is None
+    assert ContactEmail.select().where(ContactEmail.contact == other).count() == 0
+    assert Merge.get_by_id(result.id).merged_id == other
+    assert other not in [c.id for c in contacts.trash()]
+
+
+def test_the_other_linkedin_url_can_win(pair):
+    keep, other, *_ = pair
+    merge.merge_contacts(keep, other, {"linkedin_url": "other", "notes": "both"})
+    survivor = Contact.get_by_id(keep)
+    assert survivor.linkedin_url == "https://www.linkedin.com/in/robert-smith"
+    assert survivor.notes == "Met at SaaStr.\n\nPrefers calls."
+
+
+def test_undo_restores_every_row_exactly(pair):
+    keep, other, *_ = pair
+    before = dump()
+    done = merge.merge_contacts(keep, other, {"name": "other", "linkedin_url": "other", "company": "other"})
+    assert dump() != before
+    merge.undo_merge(done.id)
+    assert dump() == before
+    assert Merge.get_by_id(done.id).undone_at is not None
+    with pytest.raises(merge.MergeError, match="already undone"):
+        merge.undo_merge(done.id)
+
+
+def test_undo_keeps_what_was_added_after_the_merge(pair):
+    keep, other, *_ = pair
+    done = merge.merge_contacts(keep, other)
+    later = activities.log_touch([keep], "note", "After the merge", occurred_at=at(25))
+    merge.undo_merge(done.id)
+    assert ActivityContact.get(ActivityContact.activity == later.id).contact_id == keep
+    assert Contact.get_by_id(other).deleted_at is None
+
+
+def test_an_earlier_merge_cannot_be_undone_before_a_later_one(pair, database):
+    keep, other, *_ = pair
+    third = person("R.", "Smith", company="Acme")
+    first = merge.merge_contacts(keep, other)
+    second = merge.merge_contacts(keep, third)
+    with pytest.raises(merge.MergeError, match="undo that merge first"):
+        merge.undo_merge(first.id)
+    merge.undo_merge(second.id)
+    merge.undo_merge(first.id)
+    assert Contact.select().where(Contact.deleted_at.is_null()).count() == 3
+
+
+def test_refuses_bad_merges(pair):
+    keep, other, *_ = pair
+    with pytest.raises(merge.MergeError, match="two different"):
+        merge.merge_contacts(keep, keep)
+    with pytest.raises(merge.MergeError, match="does not exist"):
+        merge.merge_contacts(keep, 999)
+    with pytest.raises(merge.MergeError, match="Unknown choice"):
+        merge.merge_contacts(keep, other, {"name": "both"})
+    merge.merge_contacts(keep, other)
+    with pytest.raises(merge.MergeError, match="in the trash"):
+        merge.merge_contacts(keep, other)
+
+
+def test_compare_lists_conflicts(pair):
+    keep, other, *_ = pair
+    _k, _o, rows = merge.compare(keep, other)
+    by_name = {r.name: r for r in rows}
+    assert by_name["name"].conflict and by_name["name"].other == "Robert Smith"
+    assert not by_name["title"].conflict and by_name["title"].other == "VP Sales"
+    assert not by_name["stage"].conflict
+
+
+def test_shared_activity_is_not_duplicated(pair):
+    keep, other, both, _ = pair
+    merge.merge_contacts(keep, other)
+    assert ActivityContact.select().where(ActivityContact.activity == both).count() == 1
+    assert Activity.select().count() == 2
+    assert ContactTag.select().where(ContactTag.contact == keep).count() == 3
