@@ -183,6 +183,7 @@ def run(sizes=SIZES, runs: int = 30, out_dir: Path = RESULTS, log=print) -> tupl
             report["results"][str(contacts)] = run_size(contacts, runs, workdir)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+    report["ratios"] = ratios(report)
     report["seconds"] = round(time.perf_counter() - began, 1)
     report["loadavg_after"] = os.getloadavg()
     log(table(report))
@@ -201,6 +202,18 @@ def _main_figure(figures: dict | None) -> float | None:
     if not figures:
         return None
     return figures.get("median", figures.get("seconds", figures.get("ratio")))
+
+
+def ratios(report: dict) -> dict[str, float]:
+    """Each figure's largest size over its smallest (median, or seconds)."""
+    sizes = [str(s) for s in report["sizes"]]
+    out = {}
+    for name, _unit in ROWS:
+        first = _main_figure(report["results"].get(sizes[0], {}).get(name))
+        last = _main_figure(report["results"].get(sizes[-1], {}).get(name))
+        if first and last:
+            out[name] = round(last / first, 2)
+    return out
 
 
 def _cell(figures: dict | None) -> str:
