@@ -302,7 +302,7 @@ class WebImport:
                 raise RuntimeError(f"import job answered {status}: {re.sub(r'<[^>]+>', ' ', body)[:300]}")
             if done_marker in body:
                 return body
-            time.sleep(0.5)
+            time.sleep(0.25)
         raise TimeoutError(f"import did not reach {done_marker!r} in {self.args.import_timeout} s")
 
     def _run(self) -> None:
