@@ -150,15 +150,18 @@ def run_size(contacts: int, runs: int, workdir: Path) -> dict[str, dict]:
         imports_folder.mkdir()
         out.update(import_figures(contacts, imports_folder))
     started = time.perf_counter()
-    build(path, **sizes_for(contacts))
+    # History ends yesterday (as in bench_today), so nobody counts as done today on Today.
+    yesterday = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(days=1)
+    build(path, **sizes_for(contacts), now=yesterday)
     out["build database (bench/builder.py)"] = {"seconds": round(time.perf_counter() - started, 2)}
     app = bench_app(path, str(folder))
     label, seconds = rescore_seconds(app, folder, path)
     out["crm rescore"] = {"seconds": round(seconds, 2), "what": label}
     client, csrf = logged_in(app)
-    cases = {**bench_pages.cases(client, contacts), **bench_stream.cases(client, csrf, contacts)}
-    if "Today page" not in _missing():
-        cases["Today page"] = lambda: ok(client.get("/"))
+    # Today first: the touches logged below would count towards the daily goal and shorten it.
+    cases = {"Today page": lambda: ok(client.get("/"))} if "Today page" not in _missing() else {}
+    cases.update(bench_pages.cases(client, contacts))
+    cases.update(bench_stream.cases(client, csrf, contacts))
     for name, fn in cases.items():
         out[name] = measure(fn, runs)
     return out
