@@ -47,6 +47,7 @@ ROWS = (
     ("stream search (prefix pr*)", "ms"),
     ("log a touch", "ms"),
     ("crm rescore", "s"),
+    ("duplicate suggestions", "s"),
 )
 
 
@@ -122,6 +123,18 @@ def rescore_seconds(app, folder: Path, path: str) -> tuple[str, float]:
     return "a crm rescore process, first run", time.perf_counter() - started
 
 
+def duplicate_seconds(app) -> dict:
+    """One pass of the duplicate suggestions (bench/bench_duplicates.py) over this database."""
+    from bench import bench_duplicates
+    from crm.db import db
+
+    with app.app_context():
+        db.connect(reuse_if_open=True)
+        seconds, found = bench_duplicates.measure()
+        db.close()
+    return {"seconds": round(seconds, 4), "pairs": len(found)}
+
+
 def import_figures(contacts: int, folder: Path) -> dict[str, dict]:
     """The import benchmark at this size (connections = contacts, ten messages each), into an empty
     database as bench/bench_import.py does: each snapshot against its own floor."""
@@ -157,6 +170,7 @@ def run_size(contacts: int, runs: int, workdir: Path) -> dict[str, dict]:
     app = bench_app(path, str(folder))
     label, seconds = rescore_seconds(app, folder, path)
     out["crm rescore"] = {"seconds": round(seconds, 2), "what": label}
+    out["duplicate suggestions"] = duplicate_seconds(app)
     client, csrf = logged_in(app)
     # Today first: the touches logged below would count towards the daily goal and shorten it.
     cases = {"Today page": lambda: ok(client.get("/"))} if "Today page" not in _missing() else {}
@@ -233,7 +247,8 @@ def _cell(figures: dict | None) -> str:
         return f"{figures['ratio']:.2f}x"
     if "mb" in figures:
         return f"{figures['mb']:.0f}"
-    return f"{figures['seconds']:.2f}"
+    seconds = figures["seconds"]
+    return f"{seconds:.3f}" if seconds < 0.1 else f"{seconds:.2f}"
 
 
 def table(report: dict) -> str:
