@@ -169,7 +169,7 @@ def run_size(contacts: int, runs: int, workdir: Path) -> dict[str, dict]:
     out["build database (bench/builder.py)"] = {"seconds": round(time.perf_counter() - started, 2)}
     app = bench_app(path, str(folder))
     label, seconds = rescore_seconds(app, folder, path)
-    out["crm rescore"] = {"seconds": round(seconds, 2), "what": label}
+    out["crm rescore"] = {"seconds": round(seconds, 3), "what": label}
     out["duplicate suggestions"] = duplicate_seconds(app)
     client, csrf = logged_in(app)
     # Today first: the touches logged below would count towards the daily goal and shorten it.
