@@ -61,6 +61,7 @@ def _missing() -> dict[str, str]:
             "import / floor",
             "import peak RSS",
             "re-import (snapshot 2)",
+            "re-import / its floor",
         ):
             out[row] = f"{NA}: LinkedIn import (branch imports) not merged yet"
     if importlib.util.find_spec("bench.bench_today") is None:
@@ -287,5 +288,7 @@ def compare(old: dict, new: dict) -> str:
             if before is None or after is None:
                 continue
             delta = (after - before) / before * 100 if before else 0.0
-            lines.append(f"  {name:<36} {int(size):>7,}  {before:9.2f} → {after:9.2f}  {delta:+6.1f}%")
+            lines.append(f"  {name:<36} {int(size):>7,}  {before:9.4g} → {after:9.4g}  {delta:+6.1f}%")
+    if len(lines) == 1 or (len(lines) == 2 and lines[1].startswith("  note")):
+        lines.append(f"  nothing to compare: no figure at the same size (old sizes {old.get('sizes')})")
     return "\n".join(lines)
