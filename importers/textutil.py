@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 import warnings
 
@@ -34,9 +35,7 @@ _PATTERNS = [
     # 2021-11-17 18:14:58 UTC, 2019-11-06T02:08:20, 2021/09/14 12:18:19 UTC
     re.compile(rf"(?P<y>\d{{4}})[-/](?P<m>\d{{1,2}})[-/](?P<d>\d{{1,2}})(?:[ T]+{_TIME}{_ZONE})?"),
     # 4/13/18, 2:52 AM (US order, 2- or 4-digit year)
-    re.compile(
-        rf"(?P<m>\d{{1,2}})/(?P<d>\d{{1,2}})/(?P<y>\d{{2}}|\d{{4}})(?:,?\s+{_TIME}{_ZONE})?"
-    ),
+    re.compile(rf"(?P<m>\d{{1,2}})/(?P<d>\d{{1,2}})/(?P<y>\d{{2}}|\d{{4}})(?:,?\s+{_TIME}{_ZONE})?"),
     # 17 Nov 2021
     re.compile(
         rf"(?P<d>\d{{1,2}})[ -](?P<mon>[A-Za-z]{{3,9}})\.?[ -](?P<y>\d{{4}})"
@@ -48,9 +47,7 @@ _PATTERNS = [
         rf"(?:,?\s+(?:at\s+)?{_TIME}{_ZONE})?"
     ),
     # Tue Sep 28 09:08:27 UTC 2021
-    re.compile(
-        rf"[A-Za-z]{{3}} (?P<mon>[A-Za-z]{{3}}) (?P<d>\d{{1,2}}) {_TIME}{_ZONE} (?P<y>\d{{4}})"
-    ),
+    re.compile(rf"[A-Za-z]{{3}} (?P<mon>[A-Za-z]{{3}}) (?P<d>\d{{1,2}}) {_TIME}{_ZONE} (?P<y>\d{{4}})"),
 ]
 
 
@@ -111,11 +108,71 @@ _HTML_HINT = re.compile(
 _BLOCK_TAGS = ("p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre")
 
 
+_TAG = re.compile(
+    r"<(/?)([a-zA-Z][a-zA-Z0-9]{0,15})"
+    r"((?:\s+[a-zA-Z_:][-a-zA-Z0-9_:.]*(?:\s*=\s*(?:\"[^\"<>]*\"|'[^'<>]*'))?)*)\s*(/?)>"
+)
+_SILENT = frozenset(
+    ("b", "i", "u", "em", "strong", "span", "a", "font", "code", "small", "sup", "sub", "ul", "ol")
+)
+_BLOCKS = frozenset(_BLOCK_TAGS)
+_ODD_ENTITY = re.compile(r"&(?!(?:amp|lt|gt|quot|nbsp|#\d{1,5});)")
+
+
+def _simple_html(text: str) -> str | None:
+    """What BeautifulSoup's get_text gives for plain formatting markup, or None to ask it.
+
+    Only well-formed paragraphs, line breaks and inline emphasis qualify; anything else
+    (scripts, comments, images, unbalanced blocks, stray "<") goes to the real parser.
+    A property test checks this against BeautifulSoup.
+    """
+    if "&" in text and _ODD_ENTITY.search(text):
+        return None
+    out: list[str] = []
+    depth: dict[str, int] = {}
+    pos = 0
+    for match in _TAG.finditer(text):
+        chunk = text[pos : match.start()]
+        if "<" in chunk:
+            return None
+        out.append(chunk)
+        closing, name, _attrs, selfclose = match.groups()
+        name = name.lower()
+        if name == "br":
+            if closing:
+                return None
+            out.append("\n")
+        elif name in _BLOCKS:
+            if selfclose:
+                return None
+            count = depth.get(name, 0) + (-1 if closing else 1)
+            if count < 0:
+                return None
+            depth[name] = count
+            if closing:
+                out.append("\n")
+        elif name not in _SILENT or selfclose:
+            return None
+        pos = match.end()
+    tail = text[pos:]
+    if "<" in tail or any(depth.values()):
+        return None
+    out.append(tail)
+    return html.unescape("".join(out))
+
+
 def html_to_text(value: str) -> str:
     """Plain text from a message body that may be HTML; script and style content is dropped."""
     text = clean_text(value)
     if not text or not _HTML_HINT.search(text):
         return _tidy(text)
+    simple = _simple_html(text)
+    if simple is not None:
+        return _tidy(clean_text(simple.replace("\xa0", " ")))
+    return _soup_text(text)
+
+
+def _soup_text(text: str) -> str:
     from bs4 import BeautifulSoup  # imported late: most bodies are plain text
 
     with warnings.catch_warnings():

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from crm.commands import dedupe, export, ops, stream
+from crm.commands import dedupe, export, imports, ops, stream
 
-AREAS: tuple = (ops, export, stream, dedupe)
+AREAS: tuple = (ops, export, imports, stream, dedupe)

@@ -14,6 +14,7 @@ def register_blueprints(app: Flask) -> None:
         contacts,
         duplicates,
         followups,
+        imports,
         pages,
         settings,
         stream,
@@ -31,5 +32,6 @@ def register_blueprints(app: Flask) -> None:
         settings,
         calendar,
         duplicates,
+        imports,
     ):
         app.register_blueprint(module.bp)

@@ -10,7 +10,6 @@ bp = Blueprint("pages", __name__)
 
 SOON = {
     "today": ("Today", "A ranked, explained list of who to contact today."),
-    "imports": ("Import", "Bring in your LinkedIn export, address books and CSV files."),
 }
 
 
@@ -25,6 +24,3 @@ def today():
     return _soon("today")
 
 
-@bp.get("/imports")
-def imports():
-    return _soon("imports")

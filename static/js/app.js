@@ -110,4 +110,10 @@
     var input = radio.closest("form").querySelector("input[name=contact_q]");
     if (name && input) input.value = name.textContent;
   });
+  // Forms that undo or remove a lot ask first (data-confirm holds the question).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var question = form && form.getAttribute && form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) event.preventDefault();
+  }, true);
 })();

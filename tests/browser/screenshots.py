@@ -67,8 +67,43 @@ def main(out: str, extra: list[str]) -> None:
                 page.goto(live.url + url)
                 slug = url.strip("/").replace("/", "-").replace("?", "_") or "today"
                 page.screenshot(path=str(outdir / f"{name}-{slug}.png"), full_page=True)
+            import_screens(page, live, outdir, name, tmp)
             ctx.close()
         browser.close()
+
+
+def import_screens(page, live, outdir: Path, name: str, tmp: str) -> None:
+    """The import flow: progress while reading, the preview, and the history after commit."""
+    import time
+
+    from crm.services import linkedin_import
+    from tests.linkedin_export import build
+
+    data, truth = build(300, 3000, 2)
+    export = Path(tmp) / truth["zip_name"]
+    export.write_bytes(data)
+    real_flush = linkedin_import._Planner._flush
+
+    def slow(self, batch):
+        time.sleep(0.3)
+        return real_flush(self, batch)
+
+    linkedin_import._Planner._flush = slow
+    try:
+        page.goto(live.url + "/imports")
+        page.set_input_files("#f-file", str(export))
+        page.click("text=Upload and preview")
+        page.wait_for_selector(".progress-card")
+        page.screenshot(path=str(outdir / f"{name}-imports-progress.png"), full_page=True)
+        page.wait_for_selector(".confirm-card", timeout=60_000)
+        page.screenshot(path=str(outdir / f"{name}-imports-preview.png"), full_page=True)
+    finally:
+        linkedin_import._Planner._flush = real_flush
+    page.click("text=Import now")
+    page.wait_for_selector("text=Imported as", timeout=60_000)
+    page.screenshot(path=str(outdir / f"{name}-imports-done.png"), full_page=True)
+    page.goto(live.url + "/imports")
+    page.screenshot(path=str(outdir / f"{name}-imports-history.png"), full_page=True)
 
 
 if __name__ == "__main__":

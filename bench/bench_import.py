@@ -1,0 +1,136 @@
+"""LinkedIn import benchmark: the floor, a full import and a snapshot-2 re-import, in one run.
+
+The floor is the same two CSVs (Connections, messages) read by csv.reader straight into sqlite3
+with executemany in one transaction, no matching. Each step runs in its own process so its
+peak RSS (VmHWM) is its own. Prints numbers; asserts nothing about time.
+
+    python -m bench.bench_import [--connections 30000] [--messages 300000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def peak_rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def floor(zip_path: str, db_path: str) -> dict:
+    """csv.reader -> sqlite3 executemany, one transaction, the project's pragmas."""
+    import sqlite3
+
+    from crm.db import PRAGMAS
+
+    start = time.perf_counter()
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    for key, value in PRAGMAS.items():
+        conn.execute(f"PRAGMA {key}={value}")
+    conn.execute("BEGIN IMMEDIATE")
+    with zipfile.ZipFile(zip_path) as zf:
+        for name, skip in (("Connections.csv", 3), ("messages.csv", 0)):
+            with zf.open(name) as raw:
+                reader = csv.reader(io.TextIOWrapper(raw, encoding="utf-8-sig", newline=""))
+                for _ in range(skip):
+                    next(reader)
+                header = next(reader)
+                table = name.split(".")[0].lower()
+                cols = ", ".join(f"c{i}" for i in range(len(header)))
+                conn.execute(f"CREATE TABLE {table} ({cols})")
+                marks = ", ".join("?" * len(header))
+                conn.executemany(f"INSERT INTO {table} VALUES ({marks})", reader)
+    conn.execute("COMMIT")
+    conn.close()
+    return {"seconds": time.perf_counter() - start, "peak_rss_mb": peak_rss_mb()}
+
+
+def import_once(zip_path: str, db_path: str, file_name: str) -> dict:
+    """The real import (parse, match, HTML to text, activities, last touch) through the service."""
+    from crm.db import db, init_database
+    from crm.services import imports, linkedin_import
+
+    init_database(db_path)
+    db.connect()
+    start = time.perf_counter()
+    run, report = imports.commit(linkedin_import.planner(zip_path, file_name, imports.file_sha256(zip_path)))
+    seconds = time.perf_counter() - start
+    db.close()
+    summary = report.summary_json(run.id, False)
+    summary["skipped"] = len(summary["skipped"])
+    return {"seconds": seconds, "peak_rss_mb": peak_rss_mb(), "summary": summary}
+
+
+def _child(args: list[str]) -> dict:
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.bench_import", "--step", *args],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--connections", type=int, default=30_000)
+    parser.add_argument("--messages", type=int, default=300_000)
+    parser.add_argument("--step", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.step:
+        kind, *rest = args.step
+        result = floor(*rest) if kind == "floor" else import_once(*rest)
+        print(json.dumps(result))
+        return
+
+    from crm import migrations
+    from tests.linkedin_export import build
+
+    work = Path(tempfile.mkdtemp(prefix="rapport-bench-"))
+    zips = {}
+    for snapshot in (1, 2):
+        data, truth = build(args.connections, args.messages, snapshot)
+        zips[snapshot] = (work / truth["zip_name"], truth)
+        zips[snapshot][0].write_bytes(data)
+    s1, truth1 = zips[1]
+    s2, truth2 = zips[2]
+    print(f"export: {truth1['connections']:,} connections, {truth1['message_rows']:,} message rows "
+          f"({s1.stat().st_size / 1e6:.1f} MB zip); snapshot 2: {truth2['message_rows']:,} rows")  # fmt: skip
+    db_path = str(work / "rapport.sqlite3")
+    migrations.migrate(db_path)
+    floor1 = _child(["floor", str(s1), str(work / "floor1.sqlite3")])
+    floor2 = _child(["floor", str(s2), str(work / "floor2.sqlite3")])
+    first = _child(["import", str(s1), db_path, s1.name])
+    second = _child(["import", str(s2), db_path, s2.name])
+    again = _child(["import", str(s2), db_path, s2.name])
+    rows = [
+        ("floor, snapshot 1 (csv -> sqlite3)", floor1, floor1),
+        ("floor, snapshot 2 (csv -> sqlite3)", floor2, floor2),
+        ("import snapshot 1 (empty database)", first, floor1),
+        ("re-import: snapshot 2 on top", second, floor2),
+        ("re-import: snapshot 2 again", again, floor2),
+    ]
+    print(f"{'step':38} {'seconds':>8} {'x floor':>8} {'peak RSS':>9}")
+    for label, result, floor_result in rows:
+        ratio = result["seconds"] / floor_result["seconds"]
+        print(f"{label:38} {result['seconds']:8.2f} {ratio:8.2f} {result['peak_rss_mb']:6.0f} MB")
+    for label, result, _floor in rows[2:]:
+        print(label, json.dumps(result["summary"]))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,113 @@
+"""`crm import ...`: LinkedIn export import (preview with --dry-run), and undo of any import run."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import click
+from flask import current_app
+
+from crm.cli import fail, needs_db
+from importers.base import ImportRejected
+
+
+@click.group("import")
+def import_group():
+    """Import data from other tools (each import can be undone)."""
+
+
+def _progress(enabled: bool):
+    last = [0.0]
+
+    def report(phase: str, done: int) -> None:
+        now = time.monotonic()
+        if enabled and now - last[0] >= 1:
+            last[0] = now
+            click.echo(f"  {phase}… {done:,}", err=True)
+
+    return report
+
+
+def _summary(report, run_id, dry_run: bool) -> str:
+    c, a, s = report.contacts, report.activities, report.signals
+    head = "Dry run: nothing was written." if dry_run else f"Imported as run #{run_id}."
+    lines = [
+        head,
+        f"Contacts: {c['created']:,} new ({c['outsiders']:,} people you messaged who are not"
+        f" connections), {c['updated']:,} updated, {c['unchanged']:,} unchanged,"
+        f" {c['no_longer_connected']:,} no longer connected.",
+        f"Activities: {a['created']:,} new ({a['message']:,} messages, {a['invitation']:,}"
+        f" invitations), {a['unchanged']:,} already imported.",
+        f"Signals: {s['job_change']:,} job changes, {s['promotion']:,} promotions,"
+        f" {s['new_connection']:,} new connections.",
+    ]
+    for item in report.job_changes[:20]:
+        lines.append(f"  {item['name']}: moved from {item['from']} to {item['to']}")
+    for item in report.promotions[:20]:
+        lines.append(f"  {item['name']}: promoted from {item['from']} to {item['to']}")
+    if report.skipped:
+        by_reason = ", ".join(f"{n:,} {r}" for r, n in report.skipped_by_reason.most_common(8))
+        lines.append(f"Skipped {len(report.skipped):,} rows: {by_reason}.")
+    lines += [f"Note: {n}" for n in report.notices]
+    return "\n".join(lines)
+
+
+@import_group.command("linkedin")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (for scripts).")
+@needs_db
+def import_linkedin(path: Path, dry_run: bool, as_json: bool):
+    """Import a LinkedIn data export: the ZIP, the extracted folder, or one CSV from it."""
+    from crm.services import imports, linkedin_import
+
+    progress = _progress(not as_json)
+    try:
+        digest = imports.file_sha256(path)
+        planner = linkedin_import.planner(path, path.name, digest, current_app.config["CRM"]["DATA_DIR"])
+        if dry_run:
+            report, run_id = imports.preview(planner, progress), None
+        else:
+            run, report = imports.commit(planner, progress)
+            run_id = run.id
+    except ImportRejected as exc:
+        fail(str(exc).replace("\n", " "))
+    except OSError as exc:
+        fail(f"{path}: {exc.strerror or exc}")
+    if as_json:
+        click.echo(json.dumps(report.summary_json(run_id, dry_run), ensure_ascii=False))
+    else:
+        click.echo(_summary(report, run_id, dry_run))
+
+
+@import_group.command("undo")
+@click.argument("run_id", type=int)
+@needs_db
+def import_undo(run_id: int):
+    """Undo an import run: remove what it added and restore what it changed."""
+    from crm.services import imports
+
+    try:
+        run = imports.undo(run_id)
+    except ImportRejected as exc:
+        fail(str(exc))
+    click.echo(f"Undid import #{run.id} ({run.file_name}).")
+
+
+@import_group.command("list")
+@needs_db
+def import_list():
+    """List import runs, newest first."""
+    from crm.services import imports
+
+    for run in imports.history():
+        counts = run.counts.get("contacts", {})
+        click.echo(
+            f"#{run.id}  {run.started_at:%Y-%m-%d %H:%M}  {run.status:9}  {run.source:8}"
+            f"  {run.file_name}  contacts +{counts.get('created', 0)} ~{counts.get('updated', 0)}"
+        )
+
+
+COMMANDS = [import_group]

@@ -1,0 +1,524 @@
+"""The generic import flow: plan (a dry run that writes nothing), commit in one transaction, undo.
+
+A source-specific planner (linkedin_import.py; CSV and vCard later) fills a Plan. Commit writes
+it all in one BEGIN IMMEDIATE transaction and records ImportChange rows so undo is exact.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import sqlite3
+import tempfile
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from crm.db import db, write
+from crm.models import ImportChange, ImportRun, utcnow
+from importers.base import ImportRejected, Skipped
+
+Progress = Callable[[str, int], None]
+SKIPPED_KEPT = 500  # skipped rows stored with a run (the CLI prints them all)
+CHUNK = 5000
+FTS_BULK_MIN = 1000
+# Created rows are inserted in this order and deleted in the reverse one (foreign keys).
+TABLES = ("company", "tag", "contact", "contact_email", "contact_phone", "contact_tag", "signal")
+UPDATABLE = {
+    "company": {"name", "deleted_at"},
+    "contact": {
+        "first_name", "last_name", "full_name", "name_key", "linkedin_url", "company_id", "title",
+        "location", "website", "connected_on", "is_connection", "connected", "last_touch_at",
+        "updated_at", "source", "birthday_month", "birthday_day", "birthday_year", "notes",
+    },
+}  # fmt: skip
+
+
+def _no_progress(phase: str, done: int) -> None:
+    pass
+
+
+def db_time(value: dt.datetime | dt.date | None) -> str | None:
+    """A datetime or date as peewee stores it (naive UTC text)."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            return str(value)
+        if value.tzinfo is dt.UTC:
+            return value.isoformat(" ")[:-6]  # drops "+00:00"; the hot path of big imports
+        return str(value.astimezone(dt.UTC).replace(tzinfo=None))
+    return value.isoformat()
+
+
+class Ref(NamedTuple):
+    """A row this plan creates, before it has an id: resolved at commit."""
+
+    table: str
+    index: int
+
+
+ContactRef = int | Ref
+
+
+@dataclass
+class Report:
+    """What an import would do (preview) or did (commit), in plain counts and short lists."""
+
+    source: str
+    file_name: str
+    file_hash: str
+    contacts: Counter = field(default_factory=Counter)
+    activities: Counter = field(default_factory=Counter)
+    signals: Counter = field(default_factory=Counter)
+    rows: Counter = field(default_factory=Counter)
+    skipped: list[Skipped] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    job_changes: list[dict] = field(default_factory=list)
+    promotions: list[dict] = field(default_factory=list)
+    new_connections: list[str] = field(default_factory=list)
+    no_longer_connected: list[str] = field(default_factory=list)
+    observed_at: str = ""
+
+    def skip(self, item: Skipped) -> None:
+        """Count a skipped row (its reason is its category)."""
+        self.skipped.append(item)
+
+    @property
+    def skipped_by_reason(self) -> Counter:
+        return Counter(s.reason for s in self.skipped)
+
+    def counts(self) -> dict[str, Any]:
+        """Everything countable, for ImportRun.counts and the history list."""
+        return {
+            "contacts": {k: self.contacts[k] for k in ("created", "updated", "unchanged")}
+            | {k: v for k, v in self.contacts.items() if k not in ("created", "updated", "unchanged")},
+            "activities": dict(self.activities) | {"created": self.activities["created"]},
+            "signals": {k: self.signals[k] for k in ("job_change", "promotion", "new_connection")},
+            "rows": dict(self.rows),
+            "skipped": len(self.skipped),
+            "skipped_by_reason": dict(self.skipped_by_reason),
+        }
+
+    def summary_json(self, run_id: int | None, dry_run: bool) -> dict[str, Any]:
+        """The CLI's JSON object (issue 3 item 8), exactly."""
+        return {
+            "run_id": run_id,
+            "dry_run": dry_run,
+            "contacts": {k: self.contacts[k] for k in ("created", "updated", "unchanged")},
+            "activities": {"created": self.activities["created"]},
+            "signals": {k: self.signals[k] for k in ("job_change", "promotion", "new_connection")},
+            "skipped": [{"file": s.file, "row": s.row, "reason": s.reason} for s in self.skipped],
+        }
+
+
+class Spill:
+    """Planned activities on disk (a throwaway SQLite file), so 300k messages never sit in RAM."""
+
+    def __init__(self, directory: str | None = None):
+        fd, self.path = tempfile.mkstemp(prefix="rapport-plan-", suffix=".sqlite3", dir=directory)
+        os.close(fd)
+        self.conn = sqlite3.connect(self.path, check_same_thread=False)
+        self.conn.executescript(
+            "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+            "CREATE TABLE act (seq INTEGER PRIMARY KEY, kind, occurred_at, direction, source,"
+            " source_key, summary, body);"
+            "CREATE TABLE link (seq INTEGER, contact INTEGER, occurred_at);"
+        )
+        self.count = 0
+        self._acts: list[tuple] = []
+        self._links: list[tuple] = []
+
+    def add(self, kind, occurred_at, direction, source, key, summary, body, contacts) -> int:
+        """Queue one activity linked to contacts (ids, or -(index+1) for planned contacts)."""
+        self.count += 1
+        self._acts.append((self.count, kind, occurred_at, direction, source, key, summary, body))
+        for contact in contacts:
+            self._links.append((self.count, contact, occurred_at))
+        if len(self._acts) >= CHUNK:
+            self.flush()
+        return self.count
+
+    def flush(self) -> None:
+        if self._acts:
+            self.conn.executemany("INSERT INTO act VALUES (?,?,?,?,?,?,?,?)", self._acts)
+            self._acts.clear()
+        if self._links:
+            self.conn.executemany("INSERT INTO link VALUES (?,?,?)", self._links)
+            self._links.clear()
+
+    def order(self) -> None:
+        """Number the planned activities by time: ids then grow with occurred_at and source
+        keys, so both indexes are appended to instead of written all over."""
+        self.flush()
+        self.conn.executescript(
+            "DROP TABLE IF EXISTS ord; CREATE TABLE ord (seq INTEGER PRIMARY KEY, n INTEGER);"
+            "INSERT INTO ord SELECT seq, row_number() OVER (ORDER BY occurred_at, source_key, seq)"
+            " FROM act;"
+        )
+
+    def numbers(self, seqs: list[int]) -> dict[int, int]:
+        """The time-ordered number of some planned activities."""
+        marks = ",".join("?" * len(seqs))
+        return dict(self.conn.execute(f"SELECT seq, n FROM ord WHERE seq IN ({marks})", seqs))
+
+    def rows(self, sql: str) -> Iterable[list[tuple]]:
+        self.flush()
+        cursor = self.conn.execute(sql)
+        while batch := cursor.fetchmany(CHUNK):
+            yield batch
+
+    def close(self) -> None:
+        self.conn.close()
+        Path(self.path).unlink(missing_ok=True)
+
+
+class Plan:
+    """Everything one import would write; `report` says it in words and numbers."""
+
+    def __init__(self, report: Report, workdir: str | None = None):
+        self.report = report
+        self.fingerprint = fingerprint()
+        self.created: dict[str, list[dict]] = defaultdict(list)
+        self.updates: dict[tuple[str, int], tuple[dict, dict]] = {}
+        self.spill = Spill(workdir)
+        self.signals: list[dict] = []
+
+    def create(self, table: str, values: dict) -> Ref:
+        """Plan a new row; values may hold Refs to other planned rows."""
+        rows = self.created[table]
+        rows.append(values)
+        return Ref(table, len(rows) - 1)
+
+    def update(self, table: str, row_id: int, changes: dict, before: dict) -> None:
+        """Plan new values for an existing row (merged with earlier changes to it)."""
+        unknown = set(changes) - UPDATABLE[table]
+        if unknown:
+            raise ValueError(f"cannot update {table}.{', '.join(sorted(unknown))}")
+        old_changes, old_before = self.updates.get((table, row_id), ({}, {}))
+        merged_before = {**before, **old_before}
+        self.updates[(table, row_id)] = ({**old_changes, **changes}, merged_before)
+
+    def activity(self, kind, occurred_at, direction, source, key, summary, body, contacts) -> int:
+        """Plan an activity (stored in the spill file); returns its sequence number."""
+        links = [-(c.index + 1) if isinstance(c, Ref) else c for c in contacts]
+        return self.spill.add(kind, occurred_at, direction, source, key, summary, body, links)
+
+    def close(self) -> None:
+        """Drop the spill file."""
+        self.spill.close()
+
+
+def fingerprint() -> tuple:
+    """A cheap summary of the tables a plan reads; if it moves, the plan is redone."""
+    return tuple(
+        db.execute_sql(
+            "SELECT (SELECT count(*) || ':' || coalesce(max(id), 0) || ':' || coalesce(max(updated_at), '')"
+            " FROM contact), (SELECT count(*) || ':' || coalesce(max(id), 0) FROM activity),"
+            " (SELECT count(*) || ':' || coalesce(max(id), 0) FROM company),"
+            " (SELECT count(*) || ':' || coalesce(max(id), 0) FROM signal),"
+            " (SELECT count(*) || ':' || coalesce(max(id), 0) FROM contact_email)"
+        ).fetchone()
+    )
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """Hex SHA-256 of a file (or of every file under a folder, by relative name)."""
+    digest = hashlib.sha256()
+    root = Path(path)
+    files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
+    for item in files:
+        if root.is_dir():
+            digest.update(item.relative_to(root).as_posix().encode() + b"\0")
+        with open(item, "rb") as fh:
+            while chunk := fh.read(1 << 20):
+                digest.update(chunk)
+    return digest.hexdigest()
+
+
+Planner = Callable[[Progress], Plan]
+
+
+def preview(planner: Planner, progress: Progress = _no_progress) -> Report:
+    """Parse and match without writing anything; the report says what commit would do."""
+    plan = planner(progress)
+    plan.close()
+    return plan.report
+
+
+def commit(planner: Planner, progress: Progress = _no_progress, plan: Plan | None = None):
+    """Plan (outside the write lock), then write it all in one transaction; returns (run, report).
+
+    If the database changed since the plan was made, it is made again under the lock so it
+    never works from stale ids. Any error rolls everything back.
+    """
+    plan = plan or planner(progress)
+    try:
+        with write():
+            if fingerprint() != plan.fingerprint:
+                plan.close()
+                plan = planner(progress)
+            progress("writing", 0)
+            run = _apply(plan, progress)
+    finally:
+        plan.close()
+    after_import(_touched_ids(run.id))
+    return run, plan.report
+
+
+def _insert(table: str, columns: list[str], rows: list[tuple]) -> None:
+    names = ", ".join(f'"{c}"' for c in columns)
+    marks = ", ".join("?" for _ in columns)
+    cursor = db.cursor()
+    for at in range(0, len(rows), CHUNK):
+        cursor.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows[at : at + CHUNK])
+
+
+def _max_id(table: str) -> int:
+    return db.execute_sql(f'SELECT coalesce(max(id), 0) FROM "{table}"').fetchone()[0]
+
+
+def _apply(plan: Plan, progress: Progress) -> ImportRun:
+    report = plan.report
+    now = db_time(utcnow())
+    run = ImportRun.create(
+        source=report.source,
+        file_name=report.file_name[:255],
+        file_hash=report.file_hash,
+        status="running",
+        started_at=utcnow(),
+    )
+    base = {table: _max_id(table) for table in TABLES}
+    base["activity"] = _max_id("activity")
+
+    def resolve(value):
+        if isinstance(value, Ref):
+            return base[value.table] + value.index + 1
+        return value
+
+    changes: list[tuple] = []
+
+    plan.spill.order()
+    signal_acts = [r["activity_id"] for r in plan.signals if r.get("activity_id") is not None]
+    act_number = plan.spill.numbers(signal_acts) if signal_acts else {}
+
+    def create_rows(table: str, rows: list[dict]) -> None:
+        if not rows:
+            return
+        columns = ["id", *rows[0].keys()]
+        if table in ("contact", "signal"):
+            columns.append("import_run_id")
+        values = []
+        for index, row in enumerate(rows):
+            row_id = base[table] + index + 1
+            item = [row_id]
+            for key in columns[1:]:
+                if key == "import_run_id":
+                    item.append(run.id)
+                elif key == "activity_id" and row.get(key) is not None:
+                    item.append(base["activity"] + act_number[row[key]])
+                else:
+                    item.append(resolve(row[key]))
+            values.append(tuple(item))
+            changes.append((run.id, table, row_id, "created", None))
+        _insert(table, columns, values)
+        progress(f"Writing {table.replace('_', ' ')}s", len(values))
+
+    for table in TABLES[:-1]:
+        create_rows(table, plan.created.get(table, []))
+
+    act_base = base["activity"]
+    cursor = db.cursor()
+    written = 0
+    # The FTS trigger costs ~10x the insert itself when run per row; for a big batch drop it
+    # inside this transaction, index the new rows in one statement, and put it back.
+    trigger = None
+    if plan.spill.count >= FTS_BULK_MIN:
+        found = db.execute_sql(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'activity_fts_insert'"
+        ).fetchone()
+        if found:
+            trigger = found[0]
+            db.execute_sql('DROP TRIGGER "activity_fts_insert"')
+    for batch in plan.spill.rows(
+        "SELECT o.n, a.kind, a.occurred_at, a.direction, a.source, a.source_key, a.summary, a.body"
+        " FROM act a JOIN ord o ON o.seq = a.seq ORDER BY o.n"
+    ):
+        cursor.executemany(
+            "INSERT INTO activity (id, kind, occurred_at, direction, origin, source, source_key,"
+            " summary, body, import_run_id, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, 'imported', ?, ?, ?, ?, ?, ?, ?)",
+            [(act_base + r[0], *r[1:], run.id, now, now) for r in batch],
+        )
+        written += len(batch)
+        progress("writing activities", written)
+    if trigger:
+        progress("Indexing for search", written)
+        db.execute_sql(
+            "INSERT INTO activity_fts (rowid, summary, body)"
+            " SELECT id, summary, body FROM activity WHERE import_run_id = ?",
+            (run.id,),
+        )
+        db.execute_sql(trigger)
+    contact_base = base["contact"]
+    for batch in plan.spill.rows(
+        "SELECT o.n, l.contact, l.occurred_at FROM link l JOIN ord o ON o.seq = l.seq ORDER BY o.n"
+    ):
+        cursor.executemany(
+            "INSERT INTO activity_contact (activity_id, contact_id, occurred_at) VALUES (?, ?, ?)",
+            [(act_base + s, c if c > 0 else contact_base - c, o) for s, c, o in batch],
+        )
+
+    create_rows("signal", plan.signals)
+    by_columns: dict[tuple[str, tuple], list[tuple]] = defaultdict(list)
+    for (table, row_id), (new, before) in plan.updates.items():
+        cols = tuple(sorted(new))
+        by_columns[(table, cols)].append((*(resolve(new[c]) for c in cols), row_id))
+        changes.append((run.id, table, row_id, "updated", json.dumps(before, sort_keys=True)))
+    for (table, cols), rows in by_columns.items():
+        sets = ", ".join(f'"{c}" = ?' for c in cols)
+        cursor.executemany(f'UPDATE "{table}" SET {sets} WHERE id = ?', rows)
+
+    _insert("import_change", ["run_id", "table", "row_id", "action", "before"], changes)
+    run.status = "committed"
+    run.finished_at = utcnow()
+    run.counts = report.counts()
+    run.problems = [{"file": s.file, "row": s.row, "reason": s.reason} for s in report.skipped[:SKIPPED_KEPT]]
+    run.notices = report.notices
+    run.save()
+    return run
+
+
+def _touched_ids(run_id: int) -> list[int]:
+    rows = db.execute_sql(
+        "SELECT row_id FROM import_change WHERE run_id = ? AND \"table\" = 'contact'", (run_id,)
+    )
+    ids = {r[0] for r in rows}
+    ids.update(
+        r[0]
+        for r in db.execute_sql(
+            "SELECT DISTINCT ac.contact_id FROM activity_contact ac JOIN activity a"
+            " ON a.id = ac.activity_id WHERE a.import_run_id = ?",
+            (run_id,),
+        )
+    )
+    return sorted(ids)
+
+
+def after_import(contact_ids: list[int]) -> None:
+    """After an import commit or undo: recompute next due dates and scores of the people it touched.
+
+    In chunks, each its own short transaction, so the app's own saves get the lock in between.
+    """
+    from crm.services import derived
+
+    ids = sorted(set(contact_ids))
+    for start in range(0, len(ids), 2000):
+        derived.refresh_contacts(ids[start : start + 2000])
+
+
+def undo(run_id: int) -> ImportRun:
+    """Remove what a run created and restore what it changed, in one transaction."""
+    with write():
+        run = ImportRun.get_or_none(ImportRun.id == run_id)
+        if run is None:
+            raise ImportRejected(f"there is no import run {run_id}")
+        if run.status != "committed":
+            raise ImportRejected(f"import run {run_id} is {run.status}, so there is nothing to undo")
+        later = (
+            ImportRun.select()
+            .where(ImportRun.id > run_id, ImportRun.status == "committed")
+            .order_by(ImportRun.id)
+            .first()
+        )
+        if later is not None:
+            raise ImportRejected(
+                f"undo the later import #{later.id} ({later.file_name}) first; it built on this one"
+            )
+        touched = _touched_ids(run_id)
+        _delete_activities(run_id)
+        changes = list(
+            ImportChange.select(ImportChange.table, ImportChange.row_id, ImportChange.before)
+            .where(ImportChange.run == run_id, ImportChange.action == "updated")
+            .tuples()
+        )
+        for table, row_id, before in changes:
+            if table not in UPDATABLE:
+                continue
+            cols = [c for c in before if c in UPDATABLE[table]]
+            if cols:
+                sets = ", ".join(f'"{c}" = ?' for c in cols)
+                db.execute_sql(
+                    f'UPDATE "{table}" SET {sets} WHERE id = ?', [*(before[c] for c in cols), row_id]
+                )
+        for table in reversed(TABLES):
+            db.execute_sql(
+                f'DELETE FROM "{table}" WHERE id IN (SELECT row_id FROM import_change'
+                " WHERE run_id = ? AND \"table\" = ? AND action = 'created')",
+                (run_id, table),
+            )
+        run.status = "undone"
+        run.undone_at = utcnow()
+        run.save()
+    after_import([c for c in touched if isinstance(c, int)])
+    return run
+
+
+def _delete_activities(run_id: int) -> None:
+    """Delete a run's activities; a big batch leaves the search index in one statement."""
+    count = db.execute_sql("SELECT count(*) FROM activity WHERE import_run_id = ?", (run_id,)).fetchone()[0]
+    found = db.execute_sql(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'activity_fts_delete'"
+    ).fetchone()
+    if count < FTS_BULK_MIN or not found:
+        db.execute_sql("DELETE FROM activity WHERE import_run_id = ?", (run_id,))
+        return
+    db.execute_sql('DROP TRIGGER "activity_fts_delete"')
+    db.execute_sql(
+        "INSERT INTO activity_fts (activity_fts, rowid, summary, body)"
+        " SELECT 'delete', id, summary, body FROM activity WHERE import_run_id = ?",
+        (run_id,),
+    )
+    db.execute_sql("DELETE FROM activity WHERE import_run_id = ?", (run_id,))
+    db.execute_sql(found[0])
+
+
+@dataclass
+class RunSummary:
+    id: int
+    source: str
+    file_name: str
+    status: str
+    started_at: dt.datetime
+    undone_at: dt.datetime | None
+    counts: dict
+    problems: list
+    notices: list
+    can_undo: bool
+
+
+def history(limit: int = 50) -> list[RunSummary]:
+    """Import runs, newest first; only the latest committed run can be undone."""
+    runs = list(ImportRun.select().order_by(ImportRun.id.desc()).limit(limit))
+    latest = next((r.id for r in runs if r.status == "committed"), None)
+    return [
+        RunSummary(
+            r.id, r.source, r.file_name, r.status, r.started_at, r.undone_at, r.counts or {},
+            r.problems or [], r.notices or [], r.id == latest,
+        )
+        for r in runs
+    ]  # fmt: skip
+
+
+def latest_run(source: str) -> ImportRun | None:
+    """The newest committed run of a source (None before the first import)."""
+    return (
+        ImportRun.select()
+        .where(ImportRun.source == source, ImportRun.status == "committed")
+        .order_by(ImportRun.id.desc())
+        .first()
+    )

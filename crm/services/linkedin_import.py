@@ -1,0 +1,445 @@
+"""Plan a LinkedIn export against the database: who is new, who changed jobs, which messages are new.
+
+Identity is the normalised profile URL; without one, exact name plus company (never name alone).
+Everything is read up front into dicts and checked in batches, so no row costs its own query.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+from crm.db import db
+from crm.models import utcnow
+from crm.scoring import signal_defaults
+from crm.services.imports import Plan, Planner, Progress, Ref, Report, db_time, latest_run
+from importers.base import ActivityRecord, PersonRecord, Skipped
+from importers.base import name_key as _slow_name_key
+from importers.linkedin import LinkedInExport, open_export
+
+SOURCE = "linkedin"
+NEW_CONNECTION_DAYS = 14  # on a first import, only this recent a connection is "new"
+IN_BATCH = 900
+PROGRESS_EVERY = 5000
+
+
+def planner(
+    data: bytes | str | os.PathLike, file_name: str, file_hash: str, workdir: str | None = None
+) -> Planner:
+    """A planner for the generic flow: opens the export and plans it against the database."""
+
+    def make(progress: Progress) -> Plan:
+        with open_export(data, file_name) as export:
+            return _Planner(export, Report(SOURCE, file_name, file_hash), workdir, progress).run()
+
+    return make
+
+
+# the same company and person names recur across connections and messages
+name_key = lru_cache(maxsize=1 << 17)(_slow_name_key)
+
+
+def _company_key(name: str) -> str:
+    return name_key(name) or name.strip().lower()
+
+
+def _slug_name(url: str) -> str:
+    slug = url.rstrip("/").rsplit("/", 1)[-1]
+    parts = [p for p in slug.split("-") if p and not re.fullmatch(r"[0-9a-f]{5,}|\d+", p)]
+    return " ".join(p.capitalize() for p in parts) or slug
+
+
+def _role(title: str, company: str) -> str:
+    if title and company:
+        return f"{title} at {company}"
+    return title or company or "an unknown role"
+
+
+class _Planner:
+    def __init__(self, export: LinkedInExport, report: Report, workdir, progress: Progress):
+        self.export = export
+        self.report = report
+        self.progress = progress
+        self.plan = Plan(report, workdir)
+        self.now = db_time(utcnow())
+        self.first_import = latest_run(SOURCE) is None
+        self.companies: dict[str, int | Ref] = {}
+        self.company_names: dict[int | Ref, str] = {}
+        for cid, key, name in db.execute_sql("SELECT id, name_key, name FROM company"):
+            self.companies[key] = cid
+            self.company_names[cid] = name
+        self.rows: dict[int, tuple] = {}
+        self.by_url: dict[str, int | Ref] = {}
+        self.by_name_company: dict[tuple[str, str], int | Ref] = {}
+        self.by_name: dict[str, list[int | Ref]] = {}
+        self.names: dict[int | Ref, str] = {}
+        self.touch: dict[int | Ref, str] = {}
+        sql = (
+            "SELECT c.id, c.linkedin_url, c.name_key, co.name_key, c.company_id, c.title,"
+            " c.first_name, c.last_name, c.is_connection, c.connected, c.connected_on,"
+            " c.last_touch_at, c.updated_at, c.full_name FROM contact c"
+            " LEFT JOIN company co ON co.id = c.company_id ORDER BY c.id"
+        )
+        for row in db.execute_sql(sql):
+            self.rows[row[0]] = row
+            self._index(row[0], row[1], row[2], row[3] or "", row[13])
+        self.emails = set(db.execute_sql("SELECT contact_id, email FROM contact_email"))
+        self.events: list[tuple] = []
+        self.seen_keys: set[str] = set()
+
+    def _index(self, ref, url, nkey, ckey, full_name) -> None:
+        if url:
+            self.by_url.setdefault(url, ref)
+        self.by_name_company.setdefault((nkey, ckey), ref)
+        self.by_name.setdefault(nkey, []).append(ref)
+        self.names[ref] = full_name
+
+    def run(self) -> Plan:
+        """Plan connections, then every dated file, then signals and last touch."""
+        try:
+            self._connections()
+            for label, gen in (
+                ("messages", self.export.messages),
+                ("invitations", self.export.invitations),
+                ("endorsements", self.export.endorsements),
+                ("recommendations", self.export.recommendations),
+            ):
+                self._activities(label, gen())
+            self._signals()
+            self._last_touch()
+            self._notices()
+        except BaseException:
+            self.plan.close()
+            raise
+        return self.plan
+
+    # -- people --------------------------------------------------------------------------
+
+    def _company(self, name: str) -> int | Ref | None:
+        if not name:
+            return None
+        key = _company_key(name)
+        ref = self.companies.get(key)
+        if ref is None:
+            ref = self.plan.create(
+                "company",
+                {"name": name, "name_key": key, "website": "", "notes": "",
+                 "created_at": self.now, "deleted_at": None},
+            )  # fmt: skip
+            self.companies[key] = ref
+            self.company_names[ref] = name
+        return ref
+
+    def _new_contact(self, first, last, url, company, title, connected_on, connection, website=""):
+        full = " ".join(p for p in (first, last) if p) or (_slug_name(url) if url else "")
+        nkey = name_key(full)
+        ref = self.plan.create(
+            "contact",
+            {
+                "first_name": first, "last_name": last, "full_name": full, "name_key": nkey,
+                "linkedin_url": url or None, "company_id": self._company(company), "title": title,
+                "location": "", "website": website, "birthday_month": None, "birthday_day": None,
+                "birthday_year": None, "notes": "", "stage": "lead", "source": SOURCE,
+                "connected_on": db_time(connected_on), "is_connection": int(connection),
+                "connected": int(connection), "cadence_days": None, "value_deal": 0,
+                "value_referrals": 0, "value_advocate": 0, "value_feedback": 0,
+                "created_at": self.now, "updated_at": self.now, "deleted_at": None,
+                "last_touch_at": None, "next_touch_due": None, "snoozed_until": None, "score": 0,
+                "score_reasons": "[]", "score_updated_at": None,
+            },
+        )  # fmt: skip
+        self._index(ref, url, nkey, _company_key(company) if company else "", full)
+        self.report.contacts["created"] += 1
+        return ref
+
+    def _connections(self) -> None:
+        seen: dict[int | Ref, int] = {}
+        read = 0
+        for rec in self.export.connections():
+            read += 1
+            if isinstance(rec, Skipped):
+                self.report.skip(rec)
+                continue
+            ref = self._match(rec)
+            if ref in seen:
+                self.report.skip(Skipped(rec.file, rec.row, f"same person as row {seen[ref]}"))
+                continue
+            if ref is None:
+                ref = self._new_contact(
+                    rec.first_name, rec.last_name, rec.linkedin_url, rec.company, rec.title,
+                    rec.connected_on, True, rec.website,
+                )  # fmt: skip
+                if not self.first_import or self._recent(rec.connected_on):
+                    self.events.append(("new_connection", ref, rec, None))
+            else:
+                self._update_connection(ref, rec)
+            seen[ref] = rec.row
+            for position, email in enumerate(rec.emails):
+                cid = ref if isinstance(ref, int) else None
+                if cid is None or (cid, email) not in self.emails:
+                    self.plan.create(
+                        "contact_email",
+                        {"contact_id": ref, "email": email, "label": "", "position": position},
+                    )
+                    self.emails.add((ref, email))
+            if read % PROGRESS_EVERY == 0:
+                self.progress("Reading connections", read)
+        self.report.rows["connections"] = read
+        if "connections" in self.export.files_found and seen:
+            self._gone(seen)
+
+    def _recent(self, connected_on: dt.date | None) -> bool:
+        if connected_on is None:
+            return False
+        latest = self.export.exported_at_hint or dt.date.today()
+        return (latest - connected_on).days <= NEW_CONNECTION_DAYS
+
+    def _match(self, rec: PersonRecord) -> int | Ref | None:
+        if rec.linkedin_url:
+            ref = self.by_url.get(rec.linkedin_url)
+            if ref is not None:
+                return ref
+        nkey = name_key(rec.display_name)
+        if not nkey:
+            return None
+        ref = self.by_name_company.get((nkey, _company_key(rec.company) if rec.company else ""))
+        if ref is None:
+            return None
+        # a name + company match never takes over a contact that has another profile URL
+        if isinstance(ref, Ref):
+            url = self.plan.created["contact"][ref.index]["linkedin_url"]
+        else:
+            url = self.rows[ref][1]
+        if rec.linkedin_url and url and url != rec.linkedin_url:
+            return None
+        return ref
+
+    def _update_connection(self, ref, rec: PersonRecord) -> None:
+        if isinstance(ref, Ref):  # a planned outsider seen again cannot happen before messages
+            return
+        (cid, url, _nk, old_ckey, company_id, title, first, last, is_conn, connected,
+         connected_on, _lt, updated_at, _full) = self.rows[ref]  # fmt: skip
+        old_ckey = old_ckey or ""
+        changes: dict = {}
+        before: dict = {}
+
+        def change(column, new, old):
+            changes[column], before[column] = new, old
+
+        new_ckey = _company_key(rec.company) if rec.company else ""
+        old_company = self.company_names.get(company_id, "") if company_id else ""
+        if new_ckey and new_ckey != old_ckey:
+            change("company_id", self._company(rec.company), company_id)
+            if old_ckey:
+                self.events.append(
+                    ("job_change", ref, rec, (_role(title, old_company), _role(rec.title, rec.company)))
+                )
+        if rec.title and rec.title != title:
+            change("title", rec.title, title)
+            if title and new_ckey == old_ckey and old_ckey:
+                self.events.append(("promotion", ref, rec, (title, rec.title, rec.company)))
+        if not is_conn:
+            change("is_connection", 1, is_conn)
+        if not connected:
+            change("connected", 1, connected)
+            if not self.first_import or self._recent(rec.connected_on):
+                self.events.append(("new_connection", ref, rec, None))
+        new_on = db_time(rec.connected_on)
+        if new_on and new_on != connected_on:
+            change("connected_on", new_on, connected_on)
+        if rec.linkedin_url and not url:
+            change("linkedin_url", rec.linkedin_url, url)
+        if not first and not last and (rec.first_name or rec.last_name):
+            full = " ".join(p for p in (rec.first_name, rec.last_name) if p)
+            change("first_name", rec.first_name, first)
+            change("last_name", rec.last_name, last)
+            before["full_name"], before["name_key"] = _full, _nk
+            changes["full_name"], changes["name_key"] = full, name_key(full)
+        if changes:
+            change("updated_at", self.now, updated_at)
+            self.plan.update("contact", cid, changes, before)
+            self.report.contacts["updated"] += 1
+        else:
+            self.report.contacts["unchanged"] += 1
+
+    def _gone(self, seen: dict) -> None:
+        for cid, row in self.rows.items():
+            if row[9] and cid not in seen:  # connected before, missing from this export
+                self.plan.update(
+                    "contact", cid, {"connected": 0, "updated_at": self.now},
+                    {"connected": row[9], "updated_at": row[12]},
+                )  # fmt: skip
+                self.report.contacts["updated"] += 1
+                self.report.contacts["no_longer_connected"] += 1
+                if len(self.report.no_longer_connected) < 200:
+                    self.report.no_longer_connected.append(row[13])
+
+    def _person(self, url: str, name: str) -> int | Ref:
+        """The contact for a message participant, created as an outsider when unknown."""
+        if url:
+            ref = self.by_url.get(url)
+            if ref is None:
+                first, _, last = (name or _slug_name(url)).partition(" ")
+                ref = self._new_contact(first, last, url, "", "", None, False)
+                self.report.contacts["outsiders"] += 1
+            return ref
+        key = name_key(name)
+        refs = self.by_name.get(key, [])
+        if len(refs) > 1:
+            return None  # two people share this name; never guess
+        if refs:
+            return refs[0]
+        first, _, last = name.partition(" ")
+        ref = self._new_contact(first, last, "", "", "", None, False)
+        self.report.contacts["outsiders"] += 1
+        return ref
+
+    # -- messages, invitations, endorsements, recommendations -----------------------------
+
+    def _activities(self, label: str, records: Iterable) -> None:
+        batch: list[ActivityRecord] = []
+        read = 0
+        for rec in records:
+            read += 1
+            if isinstance(rec, Skipped):
+                self.report.skip(rec)
+            else:
+                batch.append(rec)
+                if len(batch) >= IN_BATCH:
+                    self._flush(batch)
+                    batch = []
+            if read % PROGRESS_EVERY == 0:
+                self.progress(f"Reading {label}", read)
+        self._flush(batch)
+        if read:
+            self.report.rows[label] = read
+
+    def _flush(self, batch: list[ActivityRecord]) -> None:
+        if not batch:
+            return
+        keys = [r.source_key for r in batch]
+        marks = ",".join("?" * len(keys))
+        present = {
+            k
+            for (k,) in db.execute_sql(f"SELECT source_key FROM activity WHERE source_key IN ({marks})", keys)
+        }
+        report, plan, touch = self.report, self.plan, self.touch
+        for rec in batch:
+            key = rec.source_key
+            if key in present:
+                report.activities["unchanged"] += 1
+                continue
+            if key in self.seen_keys:
+                report.skip(Skipped(rec.file, rec.row, "duplicate of an earlier row"))
+                continue
+            self.seen_keys.add(key)
+            people = rec.people
+            if len(people) == 1:
+                ref = self.by_url.get(people[0])
+                refs = [
+                    ref
+                    if ref is not None
+                    else self._person(people[0], rec.names[0] if len(rec.names) == 1 else "")
+                ]
+            elif people:
+                names = rec.names if len(rec.names) == len(people) else ("",) * len(people)
+                refs = [self._person(u, n) for u, n in zip(people, names, strict=True)]
+            else:
+                refs = [self._person("", n) for n in rec.names]
+            if None in refs:
+                report.skip(Skipped(rec.file, rec.row, "two contacts share this name; not linked"))
+                continue
+            when = db_time(rec.occurred_at)
+            plan.activity(rec.kind, when, rec.direction, SOURCE, key, rec.summary, rec.text, refs)
+            report.activities["created"] += 1
+            report.activities[rec.kind] += 1
+            if rec.kind == "message":
+                for ref in refs:
+                    if when > touch.get(ref, ""):
+                        touch[ref] = when
+
+    # -- signals and last touch ------------------------------------------------------------
+
+    def _observed(self) -> dt.datetime:
+        if self.export.exported_at_hint:
+            return dt.datetime.combine(self.export.exported_at_hint, dt.time())
+        if self.export.latest_seen_at:
+            return self.export.latest_seen_at.astimezone(dt.UTC).replace(tzinfo=None)
+        return utcnow()
+
+    def _signals(self) -> None:
+        observed = self._observed()
+        self.report.observed_at = db_time(observed)
+        day = observed.date().isoformat()
+        for kind, ref, rec, detail in self.events:
+            who = rec.linkedin_url or name_key(rec.first_name, rec.last_name)
+            name = rec.display_name or _slug_name(rec.linkedin_url)
+            when = observed
+            seq = None
+            if kind == "job_change":
+                old, new = detail
+                summary = f"Moved from {old} to {new}"
+                details = {"from": old, "to": new, "company": rec.company, "title": rec.title}
+                self.report.job_changes.append({"name": name, "from": old, "to": new})
+            elif kind == "promotion":
+                old, new, company = detail
+                summary = f"Promoted from {old} to {new} at {company}"
+                details = {"from": old, "to": new, "company": company}
+                self.report.promotions.append({"name": name, "from": old, "to": new, "company": company})
+            else:
+                if rec.connected_on:
+                    when = min(observed, dt.datetime.combine(rec.connected_on, dt.time()))
+                summary = "New connection"
+                details = {"company": rec.company, "title": rec.title}
+                if len(self.report.new_connections) < 200:
+                    self.report.new_connections.append(name)
+            key = f"linkedin:{kind}:{who}:{day}"
+            if kind != "new_connection":
+                seq = self.plan.activity("job_change", db_time(when), None, SOURCE, key, summary, "", [ref])
+                self.report.activities["created"] += 1
+                self.report.activities["job_change"] += 1
+            weight, half_life, _label = signal_defaults(kind)
+            self.plan.signals.append(
+                {
+                    "contact_id": ref, "kind": kind, "weight": weight,
+                    "half_life_days": half_life or 0, "observed_at": db_time(when),
+                    "details": json.dumps(details, ensure_ascii=False, sort_keys=True),
+                    "note": "", "dismissed_at": None, "source_key": key, "activity_id": seq,
+                    "created_at": self.now,
+                },
+            )  # fmt: skip
+            self.report.signals[kind] += 1
+
+    def _last_touch(self) -> None:
+        contacts = self.plan.created.get("contact", [])
+        for ref, when in self.touch.items():
+            if isinstance(ref, Ref):
+                contacts[ref.index]["last_touch_at"] = when
+                continue
+            row = self.rows[ref]
+            old = row[11]
+            if old is None or when > old:
+                self.plan.update("contact", ref, {"last_touch_at": when}, {"last_touch_at": old})
+
+    def _notices(self) -> None:
+        found = self.export.files_found
+        if "connections" not in found:
+            self.report.notices.append(
+                "No Connections.csv in this upload, so nobody was marked as no longer connected."
+            )
+        if "messages" in found and not self.export.owner_url:
+            self.report.notices.append(
+                "Could not tell which profile is yours; message directions were guessed from names."
+            )
+        for key, value in sorted(self.export.counts.items()):
+            if key.endswith(".blank") and value:
+                self.report.rows[key] = value
+        if self.first_import:
+            self.report.notices.append(
+                f"First LinkedIn import: only connections made in the last {NEW_CONNECTION_DAYS}"
+                " days count as new connections."
+            )

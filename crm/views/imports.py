@@ -1,0 +1,107 @@
+"""Import page: upload, preview, commit with progress, history with undo."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, request, url_for
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from crm.services import import_jobs
+from crm.services import imports as service
+from crm.web import render, see_other
+from importers.base import ImportRejected
+
+bp = Blueprint("imports", __name__, url_prefix="/imports")
+SKIPPED_SHOWN = 50
+
+
+def _index(status: int = 200, error: str = "", message: str = ""):
+    limit = current_app.config["CRM"]["MAX_UPLOAD_MB"]
+    return render(
+        "imports/index.html",
+        status=status,
+        error=error,
+        message=message,
+        limit_mb=limit,
+        job=import_jobs.current(),
+        runs=service.history(),
+    )
+
+
+@bp.get("")
+def index():
+    """Upload form, the import in progress (if any) and the history."""
+    undone = request.args.get("undone", "")
+    return _index(message=f"Import #{undone} was undone." if undone.isdigit() else "")
+
+
+@bp.post("")
+def upload():
+    """Store the upload and start its preview in the background."""
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return _index(422, "Choose a file to import: your LinkedIn export ZIP or a CSV from it.")
+    name = upload.filename.replace("\\", "/").rsplit("/", 1)[-1][:200]
+    if not name.lower().endswith(import_jobs.ACCEPTED):
+        return _index(422, f"{name} is not a .zip or .csv file.")
+    try:
+        job = import_jobs.start(upload.stream, name, current_app.config["CRM"]["DATA_DIR"])
+    except import_jobs.Busy as exc:
+        return _index(409, str(exc))
+    return see_other(url_for("imports.job", job_id=job.id))
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(exc):
+    """The upload limit, said in plain words (raised before the body is read)."""
+    limit = current_app.config["CRM"]["MAX_UPLOAD_MB"]
+    return _index(
+        413,
+        f"That file is larger than the upload limit of {limit} MB. Upload the LinkedIn ZIP as it "
+        "came (not unpacked), or ask whoever runs Rapport to raise CRM_MAX_UPLOAD_MB.",
+    )
+
+
+def _job_or_404(job_id: str):
+    job = import_jobs.get(job_id)
+    if job is None:
+        abort(404)
+    return job
+
+
+@bp.get("/jobs/<job_id>")
+def job(job_id: str):
+    """The preview, or the progress of a running import."""
+    return render("imports/job.html", job=_job_or_404(job_id), shown=SKIPPED_SHOWN)
+
+
+@bp.get("/jobs/<job_id>/status")
+def status(job_id: str):
+    """The job fragment, polled every second while it runs."""
+    return render("imports/_job.html", job=_job_or_404(job_id), shown=SKIPPED_SHOWN)
+
+
+@bp.post("/jobs/<job_id>/commit")
+def commit(job_id: str):
+    """Write the previewed import."""
+    try:
+        import_jobs.commit(job_id)
+    except ImportRejected as exc:
+        return _index(409, str(exc))
+    return see_other(url_for("imports.job", job_id=job_id))
+
+
+@bp.post("/jobs/<job_id>/cancel")
+def cancel(job_id: str):
+    """Drop a previewed import without writing anything."""
+    import_jobs.cancel(job_id)
+    return see_other(url_for("imports.index"))
+
+
+@bp.post("/runs/<int:run_id>/undo")
+def undo(run_id: int):
+    """Undo one import run."""
+    try:
+        service.undo(run_id)
+    except ImportRejected as exc:
+        return _index(409, str(exc))
+    return see_other(url_for("imports.index", undone=run_id))

@@ -1,0 +1,51 @@
+"""Helpers for import tests: exports from the builder, a row-level dump of the database."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+
+import pytest
+
+from tests.linkedin_export import build
+
+TABLES_COMPARED = (
+    "company", "contact", "contact_email", "contact_phone", "tag", "contact_tag", "activity",
+    "activity_contact", "follow_up", "signal",
+)  # fmt: skip
+
+
+def dump(path: str) -> dict:
+    """Every row of every data table (import bookkeeping excluded), plus FTS search results."""
+    conn = sqlite3.connect(path)
+    try:
+        out = {t: conn.execute(f'SELECT * FROM "{t}" ORDER BY id').fetchall() for t in TABLES_COMPARED}
+        for word in ("pricing", "deck", "pipeline", "moved", "merci"):
+            out[f"fts:{word}"] = conn.execute(
+                "SELECT rowid FROM activity_fts WHERE activity_fts MATCH ? ORDER BY rowid", (word,)
+            ).fetchall()
+        return out
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def db_path(app):
+    return app.config["CRM"]["DATABASE"]
+
+
+@pytest.fixture(scope="session")
+def exports():
+    """Snapshot 1 and 2 of a small network: {snapshot: (bytes, truth)}."""
+    return {n: build(60, 500, n) for n in (1, 2)}
+
+
+def wait_for(client, url: str, until=("ready", "done", "failed"), timeout: float = 30):
+    """Poll a job page's status fragment until it stops running; returns the last response."""
+    deadline = time.monotonic() + timeout
+    while True:
+        response = client.get(url, headers={"HX-Request": "true"})
+        html = response.get_data(as_text=True)
+        if 'hx-trigger="every 1s"' not in html or time.monotonic() > deadline:
+            return response
+        time.sleep(0.05)

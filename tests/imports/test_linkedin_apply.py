@@ -1,0 +1,270 @@
+"""Applying LinkedIn exports to a real database: counts, signals, re-import, undo, failure."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import zipfile
+
+import pytest
+
+from crm.models import Activity, Contact, ImportChange, ImportRun, Signal
+from crm.services import imports, linkedin_import
+from importers.base import ImportRejected
+from tests.imports.conftest import dump
+from tests.linkedin_export import build
+
+
+def run_import(data: bytes, name: str, dry_run: bool = False):
+    planner = linkedin_import.planner(data, name, "test-hash")
+    if dry_run:
+        return None, imports.preview(planner)
+    return imports.commit(planner)
+
+
+def test_counts_equal_what_the_builder_wrote(database, exports):
+    data, truth = exports[1]
+    run, report = run_import(data, truth["zip_name"])
+    outsiders = len(truth["outsiders_messaged"])
+    assert report.contacts["created"] == truth["connections"] + outsiders
+    assert report.contacts["outsiders"] == outsiders
+    assert report.activities["message"] == truth["messages"]["real"]
+    assert report.activities["invitation"] == truth["invitations"]
+    assert report.activities["endorsement"] == truth["endorsements"]
+    assert report.activities["recommendation"] == truth["recommendations"]
+    reasons = report.skipped_by_reason
+    for kind in ("draft", "sponsored", "system"):
+        assert reasons[kind] == truth["messages"][kind]
+    # P4: every message row is accounted for
+    assert report.rows["messages"] == truth["message_rows"]
+    assert report.activities["message"] + sum(reasons.values()) == truth["message_rows"]
+    assert Contact.select().where(Contact.is_connection == True).count() == truth["connections"]  # noqa: E712
+    assert Contact.select().where(Contact.is_connection == False).count() == outsiders  # noqa: E712
+    assert Activity.select().where(Activity.kind == "message").count() == truth["messages"]["real"]
+    assert run.status == "committed" and run.counts["contacts"]["created"] == report.contacts["created"]
+
+
+def test_last_touch_is_the_latest_real_message_either_way(database, exports):
+    data, truth = exports[1]
+    run_import(data, truth["zip_name"])
+    got = {
+        c.linkedin_url: c.last_touch_at.isoformat()
+        for c in Contact.select().where(Contact.last_touch_at.is_null(False))
+    }
+    assert got == truth["last_touch"]
+
+
+def test_messages_link_people_direction_and_plain_text(database, exports):
+    data, truth = exports[1]
+    run_import(data, truth["zip_name"])
+    html = Activity.select().where(Activity.body.contains("pipeline hygiene")).first()
+    assert html is not None and "<" not in html.body and "&amp;" not in html.body
+    assert "pipeline hygiene & more" in html.body
+    directions = {a.direction for a in Activity.select().where(Activity.kind == "message")}
+    assert directions == {"in", "out"}
+    group = Activity.get(Activity.summary == "Kick-off at 10?")
+    assert len(group.contact_links) == 2
+    outsider = Contact.get(Contact.linkedin_url == truth["outsiders_messaged"][0])
+    assert (outsider.is_connection, outsider.connected, outsider.source) == (False, False, "linkedin")
+
+
+def test_snapshot_two_signals_the_right_people(database, exports):
+    run_import(*exports[1][0:1], exports[1][1]["zip_name"])
+    data, truth = exports[2]
+    run, report = run_import(data, truth["zip_name"])
+
+    def urls(kind):
+        return {s.contact.linkedin_url for s in Signal.select().where(Signal.kind == kind)}
+
+    assert urls("job_change") == {c["url"] for c in truth["job_changes"]}
+    assert urls("promotion") == {c["url"] for c in truth["promotions"]}
+    assert urls("new_connection") == set(truth["added"])
+    for url in truth["removed"]:
+        gone = Contact.get(Contact.linkedin_url == url)
+        assert gone.connected is False and gone.is_connection is True and gone.deleted_at is None
+    change = truth["job_changes"][0]
+    person = Contact.get(Contact.linkedin_url == change["url"])
+    assert (person.company.name, person.title) == (change["to"][1], change["to"][0])
+    signal = Signal.get(Signal.contact == person, Signal.kind == "job_change")
+    assert signal.observed_at == dt.datetime(2026, 9, 1)
+    old, new = change["from"], change["to"]
+    assert signal.activity.summary == f"Moved from {old[0]} at {old[1]} to {new[0]} at {new[1]}"
+    assert report.contacts["created"] == len(truth["added"])
+    assert report.contacts["no_longer_connected"] == len(truth["removed"])
+    assert {p["name"] for p in report.promotions}  # listed by name for the preview
+
+
+def test_reimport_changes_nothing(database, db_path, exports):
+    data, truth = exports[1]
+    run_import(data, truth["zip_name"])
+    before = dump(db_path)
+    run, report = run_import(data, truth["zip_name"])
+    assert dump(db_path) == before
+    summary = report.summary_json(run.id, False)
+    assert summary["contacts"] == {"created": 0, "updated": 0, "unchanged": truth["connections"]}
+    assert summary["activities"] == {"created": 0}
+    assert summary["signals"] == {"job_change": 0, "promotion": 0, "new_connection": 0}
+    # the same for snapshot 2 imported twice
+    run_import(exports[2][0], exports[2][1]["zip_name"])
+    after_two = dump(db_path)
+    _run, again = run_import(exports[2][0], exports[2][1]["zip_name"])
+    assert dump(db_path) == after_two and again.activities["created"] == 0
+
+
+@pytest.mark.parametrize("bulk_fts", [False, True], ids=["fts-trigger", "fts-bulk"])
+def test_undo_restores_exactly(database, db_path, exports, monkeypatch, bulk_fts):
+    if bulk_fts:
+        monkeypatch.setattr(imports, "FTS_BULK_MIN", 1)
+    empty = dump(db_path)
+    first, _ = run_import(exports[1][0], exports[1][1]["zip_name"])
+    after_first = dump(db_path)
+    second, _ = run_import(exports[2][0], exports[2][1]["zip_name"])
+    assert dump(db_path) != after_first
+    with pytest.raises(ImportRejected, match="undo the later import"):
+        imports.undo(first.id)
+    imports.undo(second.id)
+    assert dump(db_path) == after_first
+    imports.undo(first.id)
+    assert dump(db_path) == empty
+    assert [r.status for r in ImportRun.select().order_by(ImportRun.id)] == ["undone", "undone"]
+    with pytest.raises(ImportRejected, match="undone"):
+        imports.undo(first.id)
+
+
+def test_undo_keeps_what_the_user_did_to_other_contacts(database, db_path, exports):
+    run_import(exports[1][0], exports[1][1]["zip_name"])
+    from crm.services.activities import log_touch
+
+    person = Contact.select().where(Contact.is_connection == True).first()  # noqa: E712
+    log_touch([person.id], "note", "Met for coffee", occurred_at=dt.datetime(2026, 8, 1))
+    before = dump(db_path)
+    second, _ = run_import(exports[2][0], exports[2][1]["zip_name"])
+    imports.undo(second.id)
+    assert dump(db_path) == before
+
+
+@pytest.mark.parametrize("bulk_fts", [False, True], ids=["fts-trigger", "fts-bulk"])
+@pytest.mark.parametrize("step", ["contact", "activities", "links", "signal", "import_change", "finish"])
+def test_failure_midway_leaves_the_database_unchanged(
+    database, db_path, exports, monkeypatch, step, bulk_fts
+):
+    monkeypatch.setattr(imports, "FTS_BULK_MIN", 1 if bulk_fts else 10**9)
+    run_import(exports[1][0], exports[1][1]["zip_name"])
+    before = dump(db_path)
+    runs = ImportRun.select().count()
+
+    class Boom(RuntimeError):
+        pass
+
+    real_insert, real_rows, real_save = imports._insert, imports.Spill.rows, ImportRun.save
+    calls = []
+
+    def failing_insert(table, columns, rows):
+        if table == step:
+            raise Boom(table)
+        return real_insert(table, columns, rows)
+
+    def failing_rows(self, sql):
+        calls.append(sql)
+        for i, batch in enumerate(real_rows(self, sql)):
+            yield batch
+            if i == 0 and step == ("activities", "links")[len(calls) - 1 if len(calls) < 3 else 0]:
+                raise Boom(step)
+
+    def failing_save(self, *args, **kwargs):
+        if self.status == "committed":
+            raise Boom("finish")
+        return real_save(self, *args, **kwargs)
+
+    monkeypatch.setattr(imports, "_insert", failing_insert)
+    monkeypatch.setattr(imports.Spill, "rows", failing_rows)
+    monkeypatch.setattr(ImportRun, "save", failing_save)
+    monkeypatch.setattr(imports, "CHUNK", 50)  # several batches, so the failure is mid-stream
+    with pytest.raises(Boom):
+        run_import(exports[2][0], exports[2][1]["zip_name"])
+    monkeypatch.setattr(imports, "_insert", real_insert)
+    monkeypatch.setattr(imports.Spill, "rows", real_rows)
+    monkeypatch.setattr(ImportRun, "save", real_save)
+    assert dump(db_path) == before
+    assert ImportRun.select().count() == runs
+    assert ImportChange.select().where(ImportChange.run > runs).count() == 0
+    trigger = imports.db.execute_sql(
+        "SELECT count(*) FROM sqlite_master WHERE name = 'activity_fts_insert'"
+    ).fetchone()
+    assert trigger == (1,)
+
+
+def test_dry_run_writes_nothing(database, db_path, exports):
+    before = dump(db_path)
+    _run, report = run_import(exports[1][0], exports[1][1]["zip_name"], dry_run=True)
+    assert report.contacts["created"] > 0 and dump(db_path) == before
+    assert ImportRun.select().count() == 0
+
+
+def test_plan_is_redone_when_the_database_changed(database, exports):
+    data, truth = exports[1]
+    planner = linkedin_import.planner(data, truth["zip_name"], "h")
+    plan = planner(lambda *_: None)
+    from crm.forms import ContactInput  # noqa: F401 - a contact added between preview and commit
+    from crm.services.contacts import company_for
+
+    with imports.write():
+        company_for("Brand New Co")
+    run, report = imports.commit(planner, plan=plan)
+    assert run.status == "committed"
+    assert Contact.select().count() == report.contacts["created"]
+
+
+def connections_csv(rows: str) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr(
+            "Connections.csv",
+            "First Name,Last Name,Email Address,Company,Position,Connected On\n" + rows,
+        )
+    return buf.getvalue()
+
+
+def test_without_urls_identity_is_name_and_company_never_name_alone(database, db_path):
+    data = connections_csv(
+        "Sam,Lee,,Acme,CEO,01 May 2020\n"
+        "Sam,Lee,,Globex,CTO,02 May 2020\n"
+        "Ana,Ruiz,ana@x.io,Acme,VP,03 May 2020\n"
+    )
+    _run, report = run_import(data, "old.zip")
+    assert report.contacts["created"] == 3
+    assert Contact.select().where(Contact.full_name == "Sam Lee").count() == 2
+    before = dump(db_path)
+    _run, again = run_import(data, "old.zip")
+    assert again.contacts["unchanged"] == 3 and dump(db_path) == before
+    assert Contact.get(Contact.full_name == "Ana Ruiz").emails[0].email == "ana@x.io"
+
+
+def test_run_records_file_hash_counts_and_problems(database, exports):
+    data, truth = exports[1]
+    run, report = imports.commit(linkedin_import.planner(data, truth["zip_name"], "abc123"))
+    stored = ImportRun.get_by_id(run.id)
+    assert (stored.file_name, stored.file_hash, stored.source) == (truth["zip_name"], "abc123", "linkedin")
+    assert stored.counts["signals"] == {"job_change": 0, "promotion": 0, "new_connection": 0}
+    assert stored.problems[0].keys() == {"file", "row", "reason"}
+    assert json.dumps(stored.counts)
+
+
+def test_big_first_import_marks_only_recent_connections_new(database):
+    data, truth = build(30, 100, 2)  # snapshot 2 as a first import: only the fresh ones are recent
+    _run, report = run_import(data, truth["zip_name"])
+    assert report.signals["new_connection"] == len(truth["added"])
+
+
+def test_same_name_and_company_with_different_urls_are_two_people(database):
+    rows = (
+        "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+        "Sam,Lee,https://www.linkedin.com/in/sam-lee-1,,Acme,CEO,01 May 2020\n"
+        "Sam,Lee,https://www.linkedin.com/in/sam-lee-2,,Acme,CTO,02 May 2020\n"
+    )
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("Connections.csv", rows)
+    _run, report = run_import(buf.getvalue(), "x.zip")
+    assert report.contacts["created"] == 2 and not report.skipped
