@@ -20,6 +20,14 @@ def dump(path: str) -> dict:
     conn = sqlite3.connect(path)
     try:
         out = {t: conn.execute(f'SELECT * FROM "{t}" ORDER BY id').fetchall() for t in TABLES_COMPARED}
+        # The score is a cache recomputed from the data and the current time after every
+        # import and undo (it decays by the second); the data it derives from is compared.
+        columns = [row[1] for row in conn.execute('PRAGMA table_info("contact")')]
+        cached = {columns.index(c) for c in ("score", "score_reasons", "score_updated_at")}
+        if "contact" in out:
+            out["contact"] = [
+                tuple(v for i, v in enumerate(row) if i not in cached) for row in out["contact"]
+            ]
         for word in ("pricing", "deck", "pipeline", "moved", "merci"):
             out[f"fts:{word}"] = conn.execute(
                 "SELECT rowid FROM activity_fts WHERE activity_fts MATCH ? ORDER BY rowid", (word,)
