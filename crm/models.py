@@ -138,11 +138,14 @@ class Contact(BaseModel):
     # Denormalised for the Today page and lists (kept current by the services).
     last_touch_at = DateTimeField(null=True, index=True)
     next_touch_due = DateField(null=True, index=True)
-    snoozed_until = DateTimeField(null=True)
+    snoozed_until = DateTimeField(null=True, index=True)
+    snoozed_at = DateTimeField(null=True)
     score = FloatField(default=0, index=True)
     score_reasons = JSONField(default=list)
     score_updated_at = DateTimeField(null=True)
     import_run = ForeignKeyField(ImportRun, null=True, on_delete="SET NULL")
+    # The pre-call brief: what the owner wants from the next conversation.
+    brief_goal = TextField(default="")
 
     class Meta:
         indexes = ((("deleted_at", "score"), False), (("company", "deleted_at"), False))

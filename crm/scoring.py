@@ -436,12 +436,24 @@ def _local_date(dt: datetime, tz: ZoneInfo) -> date:
     return to_local(dt, tz).date()
 
 
+def _fresh_days(weight: float, half_life: float, floor: float) -> float:
+    """Age in days after which a signal of this weight has faded below the floor (plus a day)."""
+    if weight <= 0:
+        return -1.0
+    if floor <= 0:
+        return math.inf
+    return half_life * math.log2(max(weight / floor, 1.0)) + 1
+
+
 def _signal_reasons(
     facts: ContactFacts, now: datetime, today: date, tz: ZoneInfo, w: Weights
 ) -> list[Reason]:
     """Decayed stored signals, strongest one per kind (a newer job change supersedes)."""
     signals = list(facts.signals)
-    if facts.connected_on is not None:
+    # Skip building the connection signal when it has long faded (most contacts, every rescore).
+    if facts.connected_on is not None and (today - facts.connected_on).days <= _fresh_days(
+        w.new_connection, NEW_CONNECTION_HALF_LIFE_DAYS, w.min_signal_points
+    ):
         signals.append(SignalFact("new_connection", start_of_local_day(facts.connected_on, tz)))
     best: dict[str, Reason] = {}
     for signal in signals:

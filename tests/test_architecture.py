@@ -70,3 +70,15 @@ def test_code_has_no_markup_escapes_or_debug():
         text = path.read_text()
         for banned in ("Markup(", "render_template_string", "extractall(", "debug=True"):
             assert banned not in text, f"{banned} in {path}"
+
+
+def test_stylesheet_blocks_are_all_closed():
+    # A lost "}" at a merge silently moves every later rule into a media query.
+    css = (ROOT / "static" / "css" / "app.css").read_text()
+    depth = 0
+    for number, line in enumerate(css.splitlines(), 1):
+        depth += line.count("{") - line.count("}")
+        assert depth >= 0, f"app.css line {number}: unmatched }}"
+        if line.startswith("/*"):
+            assert depth == 0, f"app.css line {number}: a section starts inside an open block"
+    assert depth == 0

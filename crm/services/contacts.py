@@ -23,6 +23,7 @@ from crm.models import (
     Tag,
     utcnow,
 )
+from crm.services import derived
 from importers.base import name_key, normalize_phone
 
 PER_PAGE = 50
@@ -205,6 +206,7 @@ def create_contact(data: ContactInput, *, source: str = "manual") -> Contact:
         _apply(contact, data)
         contact.save()
         _set_lists(contact, data)
+        derived.refresh_contacts([contact.id])
     return contact
 
 
@@ -215,6 +217,8 @@ def update_contact(contact: Contact, data: ContactInput) -> Contact:
         _apply(contact, data)
         contact.save()
         _set_lists(contact, data)
+        # Stage, cadence, tags and birthday all weigh in the score.
+        derived.refresh_contacts([contact.id])
     return contact
 
 
@@ -285,6 +289,7 @@ def restore_contact(contact: Contact) -> None:
     with write():
         contact.deleted_at = None
         contact.save()
+        derived.refresh_contacts([contact.id])
 
 
 def trash(limit: int = 200) -> list[Contact]:

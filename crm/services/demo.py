@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+from crm import scoring
 from crm.db import write
 from crm.models import (
     Activity,
@@ -14,6 +15,7 @@ from crm.models import (
     ContactPhone,
     ContactTag,
     FollowUp,
+    Reciprocity,
     Signal,
     Tag,
     set_setting,
@@ -223,5 +225,64 @@ def load_demo(seed: int = 7, now: dt.datetime | None = None) -> dict[str, int]:
                 },
             )
             counts["signals"] += 1
+        counts["signals"] += _today_moments(people, now)
     derived.refresh_all(now=now.replace(tzinfo=dt.UTC))
     return counts
+
+
+def _today_moments(people: list[Contact], now: dt.datetime) -> int:
+    """What makes a first look at Today rich: every kind of reason, value and a lopsided ledger."""
+    waiting = people[2]
+    when = now - dt.timedelta(days=2, hours=3)
+    activity = Activity.create(
+        kind="message", occurred_at=when, direction="in", origin="imported", source="demo",
+        summary="Could you send pricing for 25 seats? Our renewal is in June.",
+        body="Could you send pricing for 25 seats? Our renewal is in June.",
+    )  # fmt: skip
+    ActivityContact.create(activity=activity, contact=waiting, occurred_at=when)
+    tomorrow = (now + dt.timedelta(days=1)).date()
+    Contact.update(birthday_month=tomorrow.month, birthday_day=tomorrow.day).where(
+        Contact.id == people[7].id
+    ).execute()
+    Contact.update(connected_on=(now - dt.timedelta(days=2)).date()).where(
+        Contact.id == people[20].id
+    ).execute()
+    Contact.update(value_deal=48000, value_advocate=True, stage="customer").where(
+        Contact.id == people[0].id
+    ).execute()
+    Contact.update(value_referrals=2, value_feedback=True).where(Contact.id == people[5].id).execute()
+    for direction, kind, note, days in (
+        ("gave", "introduction", "Intro to Priya at Helix about churn", 40),
+        ("gave", "referral", "Referred a friend who needed analytics", 12),
+        ("asked", "favour", "Asked for a reference call", 5),
+    ):
+        Reciprocity.create(contact=people[0], direction=direction, kind=kind, note=note,
+                           occurred_at=now - dt.timedelta(days=days))  # fmt: skip
+    for kind, note, days in (
+        ("introduction", "Asked for an intro to their CFO", 60),
+        ("favour", "Asked to review our pricing page", 30),
+        ("referral", "Asked for a referral to Globex", 9),
+    ):
+        Reciprocity.create(contact=people[8], direction="asked", kind=kind, note=note,
+                           occurred_at=now - dt.timedelta(days=days))  # fmt: skip
+    recorded = 0
+    for contact, kind, note, days in (
+        (people[10], "funding_round", "Series B, $30M led by Polaris", 3),
+        (people[13], "pricing_request", "Asked for pricing after the webinar", 1),
+        (people[16], "event_met", "Met at SaaStr, keen on the analytics add-on", 4),
+    ):
+        weight, half_life, label = scoring.signal_defaults(kind)
+        when = now - dt.timedelta(days=days)
+        activity = Activity.create(kind="signal", occurred_at=when, origin="system", source="signal",
+                                   summary=f"{label}: {note}"[:140], body=f"{label}: {note}")  # fmt: skip
+        ActivityContact.create(activity=activity, contact=contact, occurred_at=when)
+        Signal.create(contact=contact, kind=kind, weight=weight, half_life_days=half_life or 0,
+                      observed_at=when, details={"note": note}, note=note, activity=activity)  # fmt: skip
+        recorded += 1
+    promoted = people[15]
+    Signal.create(
+        contact=promoted, kind="promotion", weight=scoring.PROMOTION_WEIGHT,
+        half_life_days=scoring.PROMOTION_HALF_LIFE_DAYS, observed_at=now - dt.timedelta(days=6),
+        details={"from": "Director of Sales", "to": promoted.title, "company": promoted.company.name},
+    )  # fmt: skip
+    return recorded + 1

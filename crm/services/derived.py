@@ -57,7 +57,11 @@ def _ts(value) -> dt.datetime | None:
     if value is None:
         return None
     if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
+        # Parsing the offset in C is several times cheaper than .replace(tzinfo=...) afterwards.
+        try:
+            return dt.datetime.fromisoformat(value + "+00:00")
+        except ValueError:
+            value = dt.datetime.fromisoformat(value)
     return value.replace(tzinfo=dt.UTC)
 
 
@@ -67,19 +71,41 @@ def _day(value) -> dt.date | None:
     return dt.date.fromisoformat(value[:10])
 
 
+def default_weights() -> scoring.Weights:
+    """The weights before the owner tunes anything (scoring's, with the 2x going-quiet rule)."""
+    return scoring.Weights.from_overrides({"going_quiet_factor": GOING_QUIET_FACTOR})
+
+
 def weights() -> scoring.Weights:
     """The scoring weights with the owner's overrides and the issue's 2x going-quiet rule."""
-    overrides = {"going_quiet_factor": GOING_QUIET_FACTOR}
+    overrides: dict = {"going_quiet_factor": GOING_QUIET_FACTOR}
     overrides.update(get_setting("score_weights", {}) or {})
     return scoring.Weights.from_overrides(overrides)
 
 
-def _facts(where: str, params: tuple, now: dt.datetime) -> dict[int, dict]:
-    """Every score input for the contacts matching `where` ({col} stands for the contact id column)."""
+def _facts(where: str, params: tuple, now: dt.datetime, as_of: bool = False) -> dict[int, dict]:
+    """Every score input for the contacts matching `where` ({col} stands for the contact id column).
+
+    With `as_of`, only what had happened by `now` counts (for `crm today --date`): later
+    touches, signals, ledger entries and follow-ups are left out, and later completions or
+    dismissals are undone.
+    """
+    stamp = now.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
+    when = {"act": "", "fu": "", "sig": "s.dismissed_at IS NULL", "rec": ""}
+    extra: tuple = ()
+    if as_of:
+        when = {
+            "act": "AND ac.occurred_at <= ?",
+            "fu": "AND f.created_at <= ? AND (f.done_at IS NULL OR f.done_at > ?)",
+            "sig": "s.observed_at <= ? AND (s.dismissed_at IS NULL OR s.dismissed_at > ?)",
+            "rec": "AND r.occurred_at <= ?",
+        }
+        extra = (stamp,)
     rows = db.execute_sql(
         f"""SELECT c.id, c.full_name, co.name, c.title, c.stage, c.created_at, c.connected_on,
                    c.cadence_days, c.birthday_month, c.birthday_day, c.value_deal,
-                   c.value_referrals, c.value_advocate, c.value_feedback, c.snoozed_until
+                   c.value_referrals, c.value_advocate, c.value_feedback, c.snoozed_until,
+                   c.score, c.score_reasons, c.last_touch_at, c.next_touch_due
             FROM contact c LEFT JOIN company co ON co.id = c.company_id
             WHERE c.deleted_at IS NULL AND {where.format(col="c.id")}""",
         params,
@@ -90,13 +116,11 @@ def _facts(where: str, params: tuple, now: dt.datetime) -> dict[int, dict]:
             "name": r[1], "company": r[2] or "", "title": r[3], "stage": r[4],
             "created_at": _ts(r[5]), "connected_on": _day(r[6]), "own_cadence": r[7],
             "birthday": (r[8], r[9]) if r[8] and r[9] else None,
-            "value": scoring.ValueFacts(
-                deal_value=r[10] or 0.0, referrals_given=r[11] or 0,
-                is_advocate=bool(r[12]), gives_feedback=bool(r[13]),
-            ),
+            "value": (r[10] or 0.0, r[11] or 0, bool(r[12]), bool(r[13])),
             "snoozed_until": _ts(r[14]), "tag_cadence": None, "last": None, "last_in": None,
-            "last_out": None, "window": 0, "first_in_window": None, "followups": [],
+            "last_out": None, "window": 0, "span_days": 0.0, "followups": [],
             "signals": [], "gave": 0, "asked": 0,
+            "stored": (r[15], r[16], r[17], r[18], r[14]),
         }  # fmt: skip
     if not out:
         return out
@@ -109,51 +133,61 @@ def _facts(where: str, params: tuple, now: dt.datetime) -> dict[int, dict]:
     ):
         if cid in out:
             out[cid]["tag_cadence"] = days
-    touches = f"""SELECT ac.contact_id AS cid, ac.occurred_at AS at, a.direction AS dir,
-                         a.kind AS kind
-                  FROM activity_contact ac JOIN activity a ON a.id = ac.activity_id
-                  WHERE a.deleted_at IS NULL AND a.kind IN ({_KINDS_SQL})
-                        AND {where.format(col="ac.contact_id")}"""
-    for cid, last, last_in, last_out, window, first in db.execute_sql(
-        f"""WITH t AS ({touches}),
-            agg AS (SELECT cid, MAX(at) AS last,
-                           MAX(CASE WHEN dir = 'in' THEN at END) AS last_in,
-                           MAX(CASE WHEN dir = 'out' OR (dir IS NULL AND kind != 'note')
-                               THEN at END) AS last_out
-                    FROM t GROUP BY cid)
-            SELECT agg.cid, agg.last, agg.last_in, agg.last_out, COUNT(*), MIN(t.at)
-            FROM agg JOIN t ON t.cid = agg.cid
-                 AND t.at >= datetime(agg.last, '-{QUIET_WINDOW_DAYS} days')
+    # One pass for the latest touches, then only the half year before the last one for the habit;
+    # both walk the (contact_id, occurred_at) index and never leave SQLite with per-touch rows.
+    touch = f"""JOIN activity {{a}} ON {{a}}.id = {{ac}}.activity_id
+                WHERE {{a}}.deleted_at IS NULL AND {{a}}.kind IN ({_KINDS_SQL})"""
+    for cid, last, last_in, last_out, window, span in db.execute_sql(
+        f"""WITH agg AS MATERIALIZED (
+                SELECT ac.contact_id AS cid, MAX(ac.occurred_at) AS last,
+                       MAX(CASE WHEN a.direction = 'in' THEN ac.occurred_at END) AS last_in,
+                       MAX(CASE WHEN a.direction = 'out' OR (a.direction IS NULL AND a.kind != 'note')
+                           THEN ac.occurred_at END) AS last_out
+                FROM activity_contact ac {touch.format(a="a", ac="ac")}
+                     AND {where.format(col="ac.contact_id")} {when["act"]}
+                GROUP BY ac.contact_id)
+            SELECT agg.cid, agg.last, agg.last_in, agg.last_out, COUNT(*),
+                   julianday(agg.last) - julianday(MIN(w.occurred_at))
+            FROM agg JOIN activity_contact w ON w.contact_id = agg.cid
+                 AND w.occurred_at >= datetime(agg.last, '-{QUIET_WINDOW_DAYS} days')
+                 AND w.occurred_at <= agg.last
+            {touch.format(a="wa", ac="w")}
             GROUP BY agg.cid""",
-        params,
+        params + extra,
     ):
         if cid in out:
             item = out[cid]
             item.update(last=_ts(last), last_in=_ts(last_in), last_out=_ts(last_out))
-            item.update(window=window, first_in_window=_ts(first))
+            item.update(window=window, span_days=span or 0.0)
     for cid, title, due_at, all_day in db.execute_sql(
         f"""SELECT f.contact_id, f.title, f.due_at, f.all_day FROM follow_up f
-            WHERE f.done_at IS NULL AND f.deleted_at IS NULL
-                  AND {where.format(col="f.contact_id")}""",
-        params,
+            WHERE f.deleted_at IS NULL AND {where.format(col="f.contact_id")}
+                  {when["fu"] or "AND f.done_at IS NULL"}""",
+        params + extra * 2,
     ):
         if cid in out:
             out[cid]["followups"].append(scoring.FollowUpFact(title, _ts(due_at), bool(all_day)))
     for cid, kind, weight, half_life, observed, details in db.execute_sql(
         f"""SELECT s.contact_id, s.kind, s.weight, s.half_life_days, s.observed_at, s.details
             FROM signal s
-            WHERE s.dismissed_at IS NULL AND {where.format(col="s.contact_id")}""",
-        params,
+            WHERE {when["sig"]} AND {where.format(col="s.contact_id")}""",
+        extra * 2 + params,
     ):
-        if cid in out and kind in scoring.SIGNAL_KINDS:
+        spec = scoring.SIGNAL_KINDS.get(kind)
+        if cid in out and spec is not None:
+            # A stored weight or half-life equal to the kind's default follows the owner's tuning.
+            if weight == spec.default_weight:
+                weight = None
+            if half_life == spec.half_life_days:
+                half_life = None
             out[cid]["signals"].append(
                 scoring.SignalFact(kind, _ts(observed), weight, half_life, json.loads(details or "{}"))
             )
     for cid, direction, count in db.execute_sql(
         f"""SELECT r.contact_id, r.direction, COUNT(*) FROM reciprocity r
-            WHERE {where.format(col="r.contact_id")}
+            WHERE {where.format(col="r.contact_id")} {when["rec"]}
             GROUP BY r.contact_id, r.direction""",
-        params,
+        params + extra,
     ):
         if cid in out and direction in ("gave", "asked"):
             out[cid][direction] = count
@@ -181,9 +215,9 @@ def _clock_start(item: dict, tz: ZoneInfo) -> dt.datetime | None:
 
 
 def _usual_gap(item: dict) -> float | None:
-    if item["window"] < 2 or item["last"] is None or item["first_in_window"] is None:
+    if item["window"] < 2 or item["last"] is None:
         return None
-    span = (item["last"] - item["first_in_window"]).total_seconds() / 86400
+    span = item["span_days"]
     return span / (item["window"] - 1) if span > 0 else None
 
 
@@ -222,15 +256,30 @@ def _score(item: dict, cadence: int | None, start, now: dt.datetime, tz, w) -> s
         touches_in_window=item["window"], usual_gap_days=_usual_gap(item),
         birthday=item["birthday"], followups=tuple(item["followups"]),
         signals=tuple(item["signals"]),
-        value=scoring.ValueFacts(**{**item["value"].__dict__, "gave": item["gave"], "asked": item["asked"]}),
+        value=scoring.ValueFacts(*item["value"], gave=item["gave"], asked=item["asked"]),
         snoozed_until=item["snoozed_until"],
     )  # fmt: skip
     return scoring.score(facts, now, tz, w)
 
 
+def _reasons_json(result: scoring.Score) -> str:
+    """The reasons as stored: [{code, points, text}] (keys sorted, like JSONField writes them)."""
+    if not result.reasons:
+        return "[]"
+    return json.dumps(
+        [{"code": r.code, "points": round(r.points, 1), "text": r.text} for r in result.reasons],
+        ensure_ascii=False,
+    )
+
+
+def _naive_text(value: dt.datetime | None) -> str | None:
+    return None if value is None else value.replace(tzinfo=None).isoformat(" ")
+
+
 def _refresh(where: str, params: tuple, now: dt.datetime, tz: ZoneInfo, stages, w) -> int:
+    """Recompute and write only the contacts whose derived fields changed; returns how many read."""
     items = _facts(where, params, now)
-    stamp = now.replace(tzinfo=None)
+    stamp = _naive_text(now)
     rows = []
     for cid, item in items.items():
         cadence, _ = effective_cadence(item, stages)
@@ -239,24 +288,39 @@ def _refresh(where: str, params: tuple, now: dt.datetime, tz: ZoneInfo, stages, 
         if cadence and start is not None:
             next_due = start.astimezone(tz).date() + dt.timedelta(days=cadence)
         result = _score(item, cadence, start, now, tz, w)
-        reasons = [{"code": r.code, "text": r.text, "points": round(r.points, 1)} for r in result.reasons]
-        last = item["last"].replace(tzinfo=None).isoformat(" ") if item["last"] else None
-        rows.append(
-            (
-                last,
-                next_due.isoformat() if next_due else None,
-                result.value,
-                json.dumps(reasons, ensure_ascii=False, sort_keys=True),
-                stamp.isoformat(" "),
-                cid,
-            )
+        snoozed = item["snoozed_until"]
+        if snoozed is not None and snoozed <= now:
+            snoozed = None  # an ended snooze is forgotten, so Today finds the contact again
+        new = (
+            result.value,
+            _reasons_json(result),
+            _naive_text(item["last"]),
+            next_due.isoformat() if next_due else None,
+            _naive_text(snoozed),
         )
-    db.cursor().executemany(
-        "UPDATE contact SET last_touch_at = ?, next_touch_due = ?, score = ?, score_reasons = ?,"
-        " score_updated_at = ? WHERE id = ?",
-        rows,
-    )
-    return len(rows)
+        old = item["stored"]
+        if (
+            new[0] == old[0]
+            and new[1] == old[1]
+            and _same_time(new[2], old[2])
+            and new[3] == old[3]
+            and _same_time(new[4], old[4])
+        ):
+            continue
+        rows.append((new[2], new[3], new[0], new[1], stamp, new[4], cid))
+    if rows:
+        db.cursor().executemany(
+            "UPDATE contact SET last_touch_at = ?, next_touch_due = ?, score = ?, score_reasons = ?,"
+            " score_updated_at = ?, snoozed_until = ? WHERE id = ?",
+            rows,
+        )
+    return len(items)
+
+
+def _same_time(new: str | None, old) -> bool:
+    if new is None or old is None:
+        return new is None and old is None
+    return new == old or dt.datetime.fromisoformat(str(old)) == dt.datetime.fromisoformat(new)
 
 
 def _context(now: dt.datetime | None, tz: ZoneInfo | None):
@@ -292,6 +356,39 @@ def refresh_all(now: dt.datetime | None = None, tz: ZoneInfo | None = None) -> i
         with write():
             done += _refresh("{col} BETWEEN ? AND ?", (start, start + BATCH - 1), now, tz, stages, w)
     return done
+
+
+def score_in_memory(
+    contact_ids: Iterable[int] | None,
+    now: dt.datetime | None = None,
+    tz: ZoneInfo | None = None,
+    *,
+    as_of: bool = False,
+) -> dict[int, tuple[dict, scoring.Score]]:
+    """Score contacts (all when None) at `now` without writing: {id: (facts, score)}.
+
+    With `as_of`, facts are cut at `now` too, so a past or future day is evaluated as it was
+    (or will be) then; the stored scores are left alone.
+    """
+    now, tz, stages, w = _context(now, tz)
+    out: dict[int, tuple[dict, scoring.Score]] = {}
+    if contact_ids is None:
+        low, high = db.execute_sql("SELECT MIN(id), MAX(id) FROM contact").fetchone()
+        batches = (
+            [] if low is None
+            else [("{col} BETWEEN ? AND ?", (s, s + BATCH - 1)) for s in range(low, high + 1, BATCH)]
+        )  # fmt: skip
+    else:
+        ids = sorted({int(i) for i in contact_ids})
+        batches = [
+            ("{col} IN (" + ", ".join("?" * len(ids[i : i + 500])) + ")", tuple(ids[i : i + 500]))
+            for i in range(0, len(ids), 500)
+        ]
+    for where, params in batches:
+        for cid, item in _facts(where, params, now, as_of=as_of).items():
+            cadence, _ = effective_cadence(item, stages)
+            out[cid] = (item, _score(item, cadence, _clock_start(item, tz), now, tz, w))
+    return out
 
 
 def rhythm(contact_id: int, now: dt.datetime | None = None, tz: ZoneInfo | None = None) -> Rhythm | None:

@@ -255,22 +255,40 @@ def preview(planner: Planner, progress: Progress = _no_progress) -> Report:
     return plan.report
 
 
+REPLANS = 2  # replans outside the lock before the last one is made under it
+
+
+class _Stale(Exception):
+    """The database changed since the plan was made."""
+
+
 def commit(planner: Planner, progress: Progress = _no_progress, plan: Plan | None = None):
     """Plan (outside the write lock), then write it all in one transaction; returns (run, report).
 
-    If the database changed since the plan was made, it is made again under the lock so it
-    never works from stale ids. Any error rolls everything back.
+    If the database changed since the plan was made, it is made again (outside the lock, and
+    under it only if the database keeps moving) so it never works from stale ids. Any error
+    rolls everything back.
     """
-    plan = plan or planner(progress)
-    try:
-        with write():
-            if fingerprint() != plan.fingerprint:
+    for attempt in range(REPLANS + 1):
+        plan = plan or planner(progress)
+        try:
+            with write():
+                if fingerprint() != plan.fingerprint:
+                    if attempt < REPLANS:
+                        # Replan without holding the lock (planning a full export takes
+                        # ~14 s): saves made meanwhile must not wait for it.
+                        raise _Stale
+                    plan.close()
+                    plan = planner(progress)
+                progress("writing", 0)
+                run = _apply(plan, progress)
+            break
+        except _Stale:
+            plan.close()
+            plan = None
+        finally:
+            if plan is not None:
                 plan.close()
-                plan = planner(progress)
-            progress("writing", 0)
-            run = _apply(plan, progress)
-    finally:
-        plan.close()
     after_import(_touched_ids(run.id))
     return run, plan.report
 

@@ -16,16 +16,20 @@ def register_blueprints(app: Flask) -> None:
         followups,
         imports,
         pages,
+        relationships,
         settings,
         stream,
         system,
+        today,
     )
 
     for module in (
         auth,
         system,
         pages,
+        today,
         contacts,
+        relationships,
         companies,
         stream,
         followups,

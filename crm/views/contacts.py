@@ -11,6 +11,7 @@ from crm.forms import parse_contact
 from crm.models import STAGE_LABELS, STAGES, TOUCH_KINDS, utcnow
 from crm.services import activities, csv_export, derived, followups, stream
 from crm.services import contacts as service
+from crm.views.relationships import cards as relationship_cards
 from crm.views.stream import parse_touch_time
 from crm.web import owner_tz, render, see_other
 
@@ -121,6 +122,7 @@ def _page_context(contact) -> dict:
         "repeat_units": followups.REPEAT_UNITS,
         "presets": followups.SNOOZE_PRESETS,
         "weekdays": dates.WEEKDAY_NAMES,
+        **relationship_cards(contact),
     }
 
 

@@ -10,6 +10,7 @@ from crm import dates, htmx, security
 from crm.models import utcnow
 from crm.services import contacts as contacts_service
 from crm.services import followups as service
+from crm.services import today as today_service
 from crm.services.settings import dayfirst
 from crm.web import owner_tz, render, see_other
 
@@ -37,11 +38,17 @@ def due_words(due_at: dt.datetime, all_day: bool = True) -> str:
 
 @bp.app_context_processor
 def nav_counts():
-    """Overdue + today follow-ups for the navigation badge (one indexed count)."""
+    """Badges: overdue + today follow-ups, and the people Today still lists (indexed counts)."""
     if request.endpoint in (None, "static", "auth.login") or not security.is_logged_in():
         return {}
     try:
-        return {"nav_counts": {"followups.index": service.due_count(owner_tz())}}
+        tz = owner_tz()
+        return {
+            "nav_counts": {
+                "followups.index": service.due_count(tz),
+                "pages.today": today_service.left_today(tz),
+            }
+        }
     except Exception:  # a broken count must never break a page (error pages included)
         return {}
 

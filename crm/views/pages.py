@@ -1,26 +1,15 @@
-"""Screens that later work fills in; until then each says what is coming."""
+"""The home page: Today (its row actions live in crm/views/today.py)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint
 
-from crm.services.contacts import count_contacts
+from crm.views import today as today_views
 
 bp = Blueprint("pages", __name__)
-
-SOON = {
-    "today": ("Today", "A ranked, explained list of who to contact today."),
-}
-
-
-def _soon(area: str):
-    title, blurb = SOON[area]
-    return render_template("pages/soon.html", title=title, blurb=blurb, area=area, contacts=count_contacts())
 
 
 @bp.get("/")
 def today():
-    """The home page."""
-    return _soon("today")
-
-
+    """The home page: who to contact today, and why."""
+    return today_views.page()

@@ -6,6 +6,8 @@ from flask import Blueprint, request, url_for
 
 from crm.models import STAGE_LABELS, STAGES
 from crm.services import settings as service
+from crm.services import today as today_service
+from crm.services import weights as weights_service
 from crm.web import owner_tz, render, see_other
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
@@ -14,6 +16,7 @@ bp = Blueprint("settings", __name__, url_prefix="/settings")
 SECTIONS = [
     ("settings/_general.html", "Time and dates"),
     ("settings/_cadences.html", "Keep-in-touch cadences"),
+    ("settings/_today.html", "Today: daily goal and ranking weights"),
     ("settings/_calendar.html", "Calendar feed"),
 ]
 
@@ -34,8 +37,11 @@ def _context(**extra) -> dict:
         else None,
         "errors": {},
         "values": {},
+        "daily_goal": today_service.daily_goal(),
+        "weight_groups": weights_service.WEIGHT_GROUPS,
     }
     context.update(extra)
+    context["weights"] = weights_service.weight_rows(context["values"], context["errors"])
     return context
 
 
@@ -92,3 +98,17 @@ def calendar():
     """Make a new secret feed URL; the old one stops working."""
     service.regenerate_calendar_token()
     return see_other(url_for("settings.index", saved="calendar"))
+
+
+@bp.post("/today")
+def today():
+    """The daily goal and the ranking weights (empty = default); 422 keeps what was typed."""
+    form = request.form
+    if form.get("reset"):
+        weights_service.reset_weights()
+        return see_other(url_for("settings.index", saved="weights") + "#today")
+    try:
+        weights_service.save_today_settings(form.get("daily_goal", ""), form)
+    except today_service.TodayError as exc:
+        return render("settings/index.html", status=422, **_context(errors=exc.errors, values=form))
+    return see_other(url_for("settings.index", saved="today") + "#today")

@@ -110,6 +110,83 @@
     var input = radio.closest("form").querySelector("input[name=contact_q]");
     if (name && input) input.value = name.textContent;
   });
+
+  // Today: j/k move between people, l logs a touch, s snoozes for a day, Enter opens, ? helps.
+  // Capture phase, so these win over the global one-key navigation (s is Stream elsewhere).
+  function todayRows() { return Array.prototype.slice.call(document.querySelectorAll("[data-today-row]")); }
+  function focusedRow() {
+    return document.activeElement && document.activeElement.closest && document.activeElement.closest("[data-today-row]");
+  }
+  function focusRow(index) {
+    var rows = todayRows();
+    if (!rows.length) return;
+    var row = rows[Math.max(0, Math.min(index, rows.length - 1))];
+    row.focus();
+    row.scrollIntoView({ block: "nearest" });
+  }
+  function openHelp() {
+    var help = document.getElementById("today-help");
+    if (help && !help.open) help.showModal();
+  }
+  window.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
+    if (!document.getElementById("today-board")) return;
+    var key = event.key;
+    var rows = todayRows();
+    var row = focusedRow();
+    var index = row ? rows.indexOf(row) : -1;
+    var handled = true;
+    if (key === "?") openHelp();
+    else if (key === "j") focusRow(index + 1);
+    else if (key === "k") focusRow(index <= 0 ? 0 : index - 1);
+    else if (key === "l" && row) {
+      var log = row.querySelector("[data-row-log]");
+      if (log) { log.open = true; var text = log.querySelector("textarea"); if (text) text.focus(); }
+    } else if (key === "s" && row) {
+      var snooze = row.querySelector("[data-snooze-day]");
+      if (snooze) snooze.click();
+    } else if (key === "Enter" && row && event.target === row) {
+      var open = row.querySelector("[data-row-open]");
+      if (open) open.click();
+    } else handled = false;
+    if (handled) { event.preventDefault(); event.stopImmediatePropagation(); }
+  }, true);
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("[data-open-help]")) openHelp();
+    if (event.target.closest && event.target.closest("[data-print]")) window.print();
+  });
+  // One open pop-up form at a time; Esc closes it and focus returns to its row.
+  document.addEventListener("toggle", function (event) {
+    var details = event.target;
+    if (!details.classList || !details.classList.contains("row-pop") || !details.open) return;
+    document.querySelectorAll(".row-pop[open]").forEach(function (other) { if (other !== details) other.open = false; });
+    var first = details.querySelector("textarea, input[type=text]");
+    if (first && details.classList.contains("today-log")) first.focus();
+  }, true);
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var open = document.querySelector(".row-pop[open]");
+    if (!open) return;
+    open.open = false;
+    var row = open.closest("[data-today-row]");
+    if (row) row.focus();
+  });
+  // After a row action the row is re-rendered or moved to "Done today": keep the keyboard place.
+  var acted = -1;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var row = event.target.closest && event.target.closest("[data-today-row]");
+    acted = row ? todayRows().indexOf(row) : -1;
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    if (acted < 0) return;
+    var keep = acted;
+    acted = -1;
+    if (!focusedRow() && !typing(document.activeElement)) focusRow(keep);
+  });
+  document.addEventListener("today-changed", function (event) {
+    var detail = event.detail || {};
+    if (detail.message) toast(detail.message);
+  });
   // Forms that undo or remove a lot ask first (data-confirm holds the question).
   document.addEventListener("submit", function (event) {
     var form = event.target;

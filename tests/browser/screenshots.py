@@ -21,6 +21,7 @@ PAGES = [
     "/contacts/",
     "/contacts/1",
     "/contacts/1/edit",
+    "/contacts/1/brief",
     "/contacts/new",
     "/companies/",
     "/companies/1",
