@@ -1,4 +1,4 @@
-"""`crm import ...`: LinkedIn export import (preview with --dry-run), and undo of any import run."""
+"""`crm import ...`: LinkedIn exports, address books (CSV, vCard), undo and history of import runs."""
 
 from __future__ import annotations
 
@@ -80,6 +80,112 @@ def import_linkedin(path: Path, dry_run: bool, as_json: bool):
         click.echo(json.dumps(report.summary_json(run_id, dry_run), ensure_ascii=False))
     else:
         click.echo(_summary(report, run_id, dry_run))
+
+
+def _book_summary(report, run_id, dry_run: bool) -> str:
+    c = report.contacts
+    head = "Dry run: nothing was written." if dry_run else f"Imported as run #{run_id}."
+    lines = [
+        head,
+        f"Contacts: {c['created']:,} new, {c['updated']:,} updated, {c['unchanged']:,} unchanged,"
+        f" {len(report.conflicts):,} conflicts (existing values kept).",
+    ]
+    if report.rows["companies_created"]:
+        lines.append(f"Companies: {report.rows['companies_created']:,} new.")
+    for item in report.conflicts[:20]:
+        lines.append(
+            f"  row {item['row']}, {item['name']}: {item['field']} stays {item['existing']!r}"
+            f" (file has {item['incoming']!r})"
+        )
+    for s in report.skipped[:50]:
+        lines.append(f"Skipped {s.file}, row {s.row}: {s.reason}")
+    if len(report.skipped) > 50:
+        lines.append(f"…and {len(report.skipped) - 50:,} more skipped rows.")
+    lines += [f"Note: {n}" for n in report.notices]
+    return "\n".join(lines)
+
+
+def _import_book(path: Path, kind: str, dry_run: bool, as_json: bool, **options) -> None:
+    from crm.services import addressbook_import, imports, settings
+    from importers.formats import FIELDS, NeedsMapping
+
+    progress = _progress(not as_json)
+    try:
+        digest = imports.file_sha256(path)
+        planner = addressbook_import.planner(
+            path, path.name, digest, kind=kind, dayfirst=settings.dayfirst(), **options
+        )
+        if dry_run:
+            report, run_id = imports.preview(planner, progress), None
+        else:
+            run, report = imports.commit(planner, progress)
+            run_id = run.id
+    except NeedsMapping as exc:
+        fail(
+            f"{path.name}: this CSV layout is not one we know; its columns are: "
+            f"{', '.join(exc.header)}. Pass --mapping FILE, a JSON object {{column: field}}"
+            f" with fields from: {', '.join(FIELDS)}."
+        )
+    except ImportRejected as exc:
+        message = str(exc).replace("\n", " ")
+        fail(message if message.startswith(path.name) else f"{path.name}: {message}")
+    except OSError as exc:
+        fail(f"{path}: {exc.strerror or exc}")
+    if as_json:
+        click.echo(json.dumps(report.summary_json(run_id, dry_run), ensure_ascii=False))
+    else:
+        click.echo(_book_summary(report, run_id, dry_run))
+
+
+def _read_mapping(path: Path | None) -> dict[str, str] | None:
+    if path is None:
+        return None
+    try:
+        mapping = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, ValueError) as exc:
+        fail(f"{path}: not a readable JSON mapping ({exc})")
+    if not isinstance(mapping, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()
+    ):
+        fail(
+            f'{path}: the mapping must be a JSON object of column names to fields, e.g. {{"E-mail": "email"}}'
+        )
+    return mapping
+
+
+@import_group.command("csv")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(
+        ["auto", "google", "outlook", "hubspot", "salesforce", "linkedin-connections", "rapport"]
+    ),
+    default="auto",
+    show_default=True,
+    help="The tool the CSV came from (auto: recognised by its header).",
+)
+@click.option(
+    "--mapping",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help='JSON file {"column": "field"} for a CSV layout we do not know.',
+)
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (for scripts).")
+@needs_db
+def import_csv(path: Path, fmt: str, mapping: Path | None, dry_run: bool, as_json: bool):
+    """Import contacts from a CSV: Google, Outlook, HubSpot, Salesforce, LinkedIn, Rapport or any layout."""
+    _import_book(path, "csv", dry_run, as_json, format=fmt, mapping=_read_mapping(mapping))
+
+
+@import_group.command("vcard")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (for scripts).")
+@needs_db
+def import_vcard(path: Path, dry_run: bool, as_json: bool):
+    """Import contacts from a vCard (.vcf) file, e.g. from Apple Contacts; company cards become companies."""
+    _import_book(path, "vcard", dry_run, as_json)
 
 
 @import_group.command("undo")

@@ -16,11 +16,14 @@ from pathlib import Path
 from typing import BinaryIO
 
 from crm.db import db
-from crm.services import imports, linkedin_import
+from crm.services import addressbook_import, imports, linkedin_import, settings
 from importers.base import ImportRejected
+from importers.formats import NeedsMapping
+from importers.linkedin import FILE_NAMES, normalise_file_name
 
 log = logging.getLogger("crm.imports")
-ACCEPTED = (".zip", ".csv")
+ACCEPTED = (".zip", ".csv", ".vcf", ".vcard")
+LINKEDIN_NAMES = frozenset(n for names in FILE_NAMES.values() for n in names)
 RUNNING = ("previewing", "committing")
 
 
@@ -35,7 +38,8 @@ class Job:
     file_hash: str
     path: str
     data_dir: str
-    state: str = "previewing"  # previewing, ready, committing, done, failed
+    kind: str = "linkedin"  # linkedin, csv, vcard: chosen from the content
+    state: str = "previewing"  # previewing, mapping, ready, committing, done, failed
     phase: str = "Opening the file"
     done: int = 0
     started: float = field(default_factory=time.monotonic)
@@ -43,6 +47,10 @@ class Job:
     plan: imports.Plan | None = None
     run_id: int | None = None
     error: str = ""
+    mapping: dict[str, str] | None = None
+    needs: NeedsMapping | None = None  # set while the owner maps the columns
+    choices: dict[str, str] = field(default_factory=dict)  # preselected fields per column
+    dayfirst: bool = False
 
     @property
     def running(self) -> bool:
@@ -53,7 +61,12 @@ class Job:
         return int(time.monotonic() - self.started)
 
     def planner(self) -> imports.Planner:
-        return linkedin_import.planner(self.path, self.file_name, self.file_hash, self._uploads())
+        if self.kind == "linkedin":
+            return linkedin_import.planner(self.path, self.file_name, self.file_hash, self._uploads())
+        return addressbook_import.planner(
+            self.path, self.file_name, self.file_hash, kind=self.kind, mapping=self.mapping,
+            dayfirst=self.dayfirst,
+        )  # fmt: skip
 
     def _uploads(self) -> str:
         return str(Path(self.data_dir) / "uploads")
@@ -88,10 +101,11 @@ def start(stream: BinaryIO, file_name: str, data_dir: str) -> Job:
         if busy:
             raise Busy(f"An import of {busy.file_name} is still running; wait for it to finish.")
         for old in list(_jobs.values()):
-            if old.state == "ready":
+            if old.state in ("ready", "mapping"):
                 _discard(old)
         path, digest = save_upload(stream, data_dir)
-        job = Job(secrets.token_urlsafe(12), file_name, digest, path, data_dir)
+        job = Job(secrets.token_urlsafe(12), file_name, digest, path, data_dir, kind=_kind(path, file_name))
+        job.dayfirst = settings.dayfirst()
         _jobs[job.id] = job
     threading.Thread(target=_preview, args=(job,), daemon=True, name="import-preview").start()
     return job
@@ -104,13 +118,51 @@ def get(job_id: str) -> Job | None:
 
 def current() -> Job | None:
     """The job waiting for confirmation or still running, if any."""
-    return next((j for j in _jobs.values() if j.running or j.state == "ready"), None)
+    return next((j for j in _jobs.values() if j.running or j.state in ("ready", "mapping")), None)
+
+
+def _kind(path: str, file_name: str) -> str:
+    """Which flow a file takes, by content: LinkedIn ZIP or CSV, vCard, or any other CSV.
+
+    A file named .zip is always an archive (a broken one is refused by the archive checks,
+    never read as a CSV).
+    """
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    archive = head.startswith(b"PK\x03\x04") or file_name.lower().endswith(".zip")
+    if archive or normalise_file_name(file_name) in LINKEDIN_NAMES:
+        return "linkedin"
+    text = head.lstrip(b"\xef\xbb\xbf\xff\xfe \t\r\n").replace(b"\x00", b"").upper()
+    if text.startswith(b"BEGIN:VCARD") or file_name.lower().endswith((".vcf", ".vcard")):
+        return "vcard"
+    return "csv"
+
+
+def set_mapping(job_id: str, mapping: dict[str, str]) -> Job:
+    """Use the owner's column mapping (remembered for this header) and preview again.
+
+    ImportRejected (nothing started) when the mapping maps nothing useful or the job is gone.
+    """
+    with _lock:
+        job = _jobs.get(job_id)
+        if job is None or job.state != "mapping" or job.needs is None:
+            raise ImportRejected("This import is no longer waiting for a mapping; upload it again.")
+        job.choices = dict(mapping)
+        addressbook_import.check_mapping(job.path, job.file_name, mapping)
+        addressbook_import.remember_mapping(job.needs.header, mapping)
+        job.mapping, job.needs, job.state = mapping, None, "previewing"
+        job.phase, job.done, job.started = "Opening the file", 0, time.monotonic()
+    threading.Thread(target=_preview, args=(job,), daemon=True, name="import-preview").start()
+    return job
 
 
 def _guarded(job: Job, work) -> None:
     db.connect(reuse_if_open=True)
     try:
         work()
+    except NeedsMapping as exc:
+        job.needs, job.state = exc, "mapping"
+        job.choices = addressbook_import.remembered_mapping(exc.header) or exc.suggestion
     except ImportRejected as exc:
         job.error, job.state = str(exc), "failed"
         _drop_upload(job)

@@ -82,6 +82,7 @@ class Report:
     promotions: list[dict] = field(default_factory=list)
     new_connections: list[str] = field(default_factory=list)
     no_longer_connected: list[str] = field(default_factory=list)
+    conflicts: list[dict] = field(default_factory=list)  # address-book imports: values kept
     observed_at: str = ""
 
     def skip(self, item: Skipped) -> None:

@@ -12,6 +12,12 @@ from importers.base import ImportRejected
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 SKIPPED_SHOWN = 50
+FIELD_LABELS = {
+    "ignore": "Ignore", "first_name": "First name", "last_name": "Last name",
+    "full_name": "Full name", "email": "Email", "phone": "Phone", "company": "Company",
+    "title": "Title", "linkedin_url": "LinkedIn URL", "tags": "Tags", "notes": "Notes",
+    "birthday": "Birthday", "location": "Location", "website": "Website",
+}  # fmt: skip
 
 
 def _index(status: int = 200, error: str = "", message: str = ""):
@@ -39,10 +45,10 @@ def upload():
     """Store the upload and start its preview in the background."""
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        return _index(422, "Choose a file to import: your LinkedIn export ZIP or a CSV from it.")
+        return _index(422, "Choose a file to import: your LinkedIn export ZIP, a contacts CSV or a vCard.")
     name = upload.filename.replace("\\", "/").rsplit("/", 1)[-1][:200]
     if not name.lower().endswith(import_jobs.ACCEPTED):
-        return _index(422, f"{name} is not a .zip or .csv file.")
+        return _index(422, f"{name} is not a .zip, .csv or .vcf file.")
     try:
         job = import_jobs.start(upload.stream, name, current_app.config["CRM"]["DATA_DIR"])
     except import_jobs.Busy as exc:
@@ -71,13 +77,35 @@ def _job_or_404(job_id: str):
 @bp.get("/jobs/<job_id>")
 def job(job_id: str):
     """The preview, or the progress of a running import."""
-    return render("imports/job.html", job=_job_or_404(job_id), shown=SKIPPED_SHOWN)
+    return render("imports/job.html", job=_job_or_404(job_id), shown=SKIPPED_SHOWN, fields=FIELD_LABELS)
 
 
 @bp.get("/jobs/<job_id>/status")
 def status(job_id: str):
     """The job fragment, polled every second while it runs."""
-    return render("imports/_job.html", job=_job_or_404(job_id), shown=SKIPPED_SHOWN)
+    return render("imports/_job.html", job=_job_or_404(job_id), shown=SKIPPED_SHOWN, fields=FIELD_LABELS)
+
+
+@bp.post("/jobs/<job_id>/mapping")
+def mapping(job_id: str):
+    """Use the chosen column mapping (remembered for this header) and preview the import."""
+    job = _job_or_404(job_id)
+    if job.state != "mapping" or job.needs is None:
+        return see_other(url_for("imports.job", job_id=job_id))
+    chosen = {column: request.form.get(f"col-{i}", "ignore") for i, column in enumerate(job.needs.header)}
+    try:
+        import_jobs.set_mapping(job_id, chosen)
+    except ImportRejected as exc:
+        return render(
+            "imports/job.html",
+            "imports/_job.html",
+            status=422,
+            job=job,
+            shown=SKIPPED_SHOWN,
+            fields=FIELD_LABELS,
+            mapping_error=getattr(exc, "message", str(exc)),
+        )
+    return see_other(url_for("imports.job", job_id=job_id))
 
 
 @bp.post("/jobs/<job_id>/commit")

@@ -1,0 +1,399 @@
+"""Plan an address book (any contact CSV or a vCard file) against the database, for the import flow.
+
+People match on LinkedIn URL, email or phone (crm.services.matching), never on names alone;
+set fields are never overwritten, differing values are kept as conflicts for the preview.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections import Counter
+from functools import lru_cache
+from pathlib import Path
+
+from crm.db import db, write
+from crm.models import STAGES, ColumnMapping, utcnow
+from crm.services import matching
+from crm.services.imports import Plan, Planner, Progress, Ref, Report, db_time
+from importers.base import (
+    ImportRejected,
+    PersonRecord,
+    Skipped,
+    normalize_email,
+    normalize_linkedin_url,
+    normalize_phone,
+)
+from importers.base import name_key as _slow_name_key
+from importers.csvfile import header_key
+from importers.formats import CsvImport, NeedsMapping, parse_csv
+from importers.vcard import VcardImport, is_company_card, parse_vcard
+
+# CLI format names and the importers.formats layouts each covers
+FAMILIES = {
+    "google": ("google", "google_legacy", "google_outlook"),
+    "outlook": ("outlook_desktop", "outlook_com", "outlook_de", "outlook_fr"),
+    "hubspot": ("hubspot",),
+    "salesforce": ("salesforce_report", "salesforce_api"),
+    "linkedin-connections": ("linkedin_connections",),
+    "rapport": ("rapport",),
+}
+WARNINGS_LISTED = 20
+CONFLICTS_KEPT = 500
+PROGRESS_EVERY = 5000
+
+
+# Each value is normalised several times (match, index, plan) and company names recur.
+_name_key = lru_cache(maxsize=1 << 16)(_slow_name_key)
+_email_key = lru_cache(maxsize=1 << 12)(normalize_email)
+_phone_key = lru_cache(maxsize=1 << 12)(normalize_phone)
+
+
+def read_bytes(data: bytes | str | os.PathLike, limit: int | None = None) -> bytes:
+    """The file's bytes (a path is read); ImportRejected when it is empty."""
+    raw = data if isinstance(data, bytes) else Path(data).read_bytes()
+    if not raw.strip():
+        raise ImportRejected("The file is empty.")
+    return raw
+
+
+def open_source(
+    data: bytes, file_name: str, *, kind: str, format: str = "auto", mapping=None, dayfirst=False
+) -> CsvImport | VcardImport:
+    """Parse a CSV or a vCard; `format` is "auto", a CLI family name or an importers.formats name.
+
+    May raise NeedsMapping (unknown layout, no mapping) or ImportRejected.
+    """
+    if kind == "vcard":
+        return parse_vcard(data, file_name)
+    if mapping is not None or format not in FAMILIES:
+        return parse_csv(data, file_name, format=format, mapping=mapping, dayfirst=dayfirst)
+    family = FAMILIES[format]
+    try:
+        found = parse_csv(data, file_name, dayfirst=dayfirst)
+    except NeedsMapping:
+        found = None
+    if found is not None:
+        if found.format in family:
+            return found
+        raise ImportRejected(
+            f"This file does not look like a {format} export (its header is {found.format});"
+            " try the automatic format.",
+            file=file_name,
+        )
+    for name in family:  # no signature matched: the first layout whose columns fit
+        try:
+            return parse_csv(data, file_name, format=name, dayfirst=dayfirst)
+        except NeedsMapping:
+            raise
+        except ImportRejected:
+            continue
+    raise ImportRejected(f"This file does not look like a {format} export.", file=file_name)
+
+
+def planner(
+    data: bytes | str | os.PathLike,
+    file_name: str,
+    file_hash: str,
+    *,
+    kind: str = "csv",
+    format: str = "auto",
+    mapping: dict[str, str] | None = None,
+    dayfirst: bool = False,
+) -> Planner:
+    """A planner for the generic flow; the file is parsed up front so bad input fails early."""
+    raw = read_bytes(data)
+    open_source(raw, file_name, kind=kind, format=format, mapping=mapping, dayfirst=dayfirst)
+
+    def make(progress: Progress) -> Plan:
+        source = open_source(raw, file_name, kind=kind, format=format, mapping=mapping, dayfirst=dayfirst)
+        report = Report("vcard" if kind == "vcard" else "csv", file_name, file_hash)
+        return _Planner(source, report, progress).run()
+
+    return make
+
+
+def header_hash(header: list[str]) -> str:
+    """The key a remembered mapping is stored under: the normalised column names."""
+    text = "\x1f".join(header_key(h) for h in header)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def remembered_mapping(header: list[str]) -> dict[str, str] | None:
+    """The mapping chosen last time for a file with this header, if any."""
+    found = ColumnMapping.get_or_none(ColumnMapping.header_key == header_hash(header))
+    if found is None:
+        return None
+    return {c: found.mapping.get(c, "ignore") for c in header}
+
+
+def remember_mapping(header: list[str], mapping: dict[str, str]) -> None:
+    """Keep a confirmed mapping for the next file with the same header."""
+    key = header_hash(header)
+    with write():
+        updated = (
+            ColumnMapping.update(mapping=mapping, updated_at=utcnow())
+            .where(ColumnMapping.header_key == key)
+            .execute()
+        )
+        if not updated:
+            ColumnMapping.create(header_key=key, mapping=mapping)
+
+
+def check_mapping(path: str | os.PathLike, file_name: str, mapping: dict[str, str]) -> None:
+    """ImportRejected when a mapping cannot be used (unknown field, nothing useful mapped)."""
+    parse_csv(read_bytes(path), file_name, mapping=mapping)
+
+
+def _dedupe_phones(phones) -> list[tuple[str, str]]:
+    seen, out = set(), []
+    for phone in phones:
+        key = _phone_key(phone)
+        if key and key not in seen:
+            seen.add(key)
+            out.append((phone, key))
+    return out
+
+
+class _Planner:
+    def __init__(self, source: CsvImport | VcardImport, report: Report, progress: Progress):
+        self.source = source
+        self.report = report
+        self.progress = progress
+        self.plan = Plan(report, None)
+        self.now = db_time(utcnow())
+        self.index = matching.build_index()
+        self.companies: dict[str, int | Ref] = {
+            key: cid for cid, key in db.execute_sql("SELECT id, name_key FROM company")
+        }
+        self.tags: dict[str, int | Ref] = {
+            name.casefold(): tid for tid, name in db.execute_sql("SELECT id, name FROM tag")
+        }
+        self.warnings: list[str] = []
+        self.warning_count = 0
+        self.conflicted = 0
+
+    def run(self) -> Plan:
+        """Match every record, then plan creations and updates."""
+        try:
+            self._records()
+            self._notices()
+        except BaseException:
+            self.plan.close()
+            raise
+        return self.plan
+
+    def _records(self) -> None:
+        matched: list[tuple[PersonRecord, int]] = []
+        seen: dict[object, int] = {}
+        fresh: list[PersonRecord] = []
+        read = 0
+        for rec in self.source.records():
+            read += 1
+            if read % PROGRESS_EVERY == 0:
+                self.progress("Reading contacts", read)
+            if isinstance(rec, Skipped):
+                self.report.skip(rec)
+                continue
+            self._warn(rec)
+            if is_company_card(rec):
+                self._company_card(rec)
+                continue
+            ref, _reason = matching.match_reason(rec, self.index)
+            if ref is not None and ref in seen:
+                self.report.skip(Skipped(rec.file, rec.row, f"same person as row {seen[ref]}"))
+                continue
+            if ref is None:
+                ref = self._new_contact(rec)
+                fresh.append(rec)
+            else:
+                matched.append((rec, ref))
+            seen[ref] = rec.row
+            self._index(ref, rec)  # later rows of this file match this person too
+        self.report.rows["records"] = read
+        rows = matching.load_rows(r for _, r in matched if isinstance(r, int))
+        for rec, ref in matched:
+            if isinstance(ref, int):
+                self._update(rows[ref], rec)
+            else:  # cannot happen: a Ref is matched only once (seen), kept for safety
+                self.report.contacts["unchanged"] += 1
+
+    def _index(self, ref, rec: PersonRecord) -> None:
+        """MatchIndex.add, with the cached normalisers."""
+        index = self.index
+        url = normalize_linkedin_url(rec.linkedin_url)
+        if url:
+            index.by_url.setdefault(url, ref)
+        for email in rec.emails:
+            key = _email_key(email)
+            if key:
+                index.by_email.setdefault(key, ref)
+        for phone in rec.phones:
+            key = _phone_key(phone)
+            if key:
+                index.by_phone.setdefault(key, ref)
+
+    def _warn(self, rec: PersonRecord) -> None:
+        for warning in rec.warnings:
+            if warning == "company card: import it as a company, not a person":
+                continue
+            self.warning_count += 1
+            if len(self.warnings) < WARNINGS_LISTED:
+                self.warnings.append(f"{rec.file}, row {rec.row}: {warning}")
+
+    def _company(self, name: str) -> int | Ref | None:
+        if not name:
+            return None
+        key = _name_key(name) or name.strip().lower()
+        ref = self.companies.get(key)
+        if ref is None:
+            ref = self.plan.create(
+                "company",
+                {"name": name, "name_key": key, "website": "", "notes": "",
+                 "created_at": self.now, "deleted_at": None},
+            )  # fmt: skip
+            self.companies[key] = ref
+            self.report.rows["companies_created"] += 1
+        return ref
+
+    def _company_card(self, rec: PersonRecord) -> None:
+        name = rec.company or rec.full_name
+        key = _name_key(name) or name.strip().lower()
+        if key in self.companies:
+            self.report.rows["company_cards_known"] += 1
+        else:
+            self._company(name)
+            self.report.rows["company_cards_created"] += 1
+
+    def _tag(self, name: str) -> int | Ref:
+        ref = self.tags.get(name.casefold())
+        if ref is None:
+            ref = self.plan.create("tag", {"name": name, "cadence_days": None})
+            self.tags[name.casefold()] = ref
+        return ref
+
+    def _new_contact(self, rec: PersonRecord) -> Ref:
+        first, last = rec.first_name, rec.last_name
+        full = rec.display_name or next(iter(rec.emails), "") or next(iter(rec.phones), "")
+        b = rec.birthday
+        url = normalize_linkedin_url(rec.linkedin_url) or None
+        ref = self.plan.create(
+            "contact",
+            {
+                "first_name": first, "last_name": last, "full_name": full,
+                "name_key": _name_key(full), "linkedin_url": url,
+                "company_id": self._company(rec.company), "title": rec.title,
+                "location": rec.location, "website": rec.website,
+                "birthday_month": b.month if b else None, "birthday_day": b.day if b else None,
+                "birthday_year": b.year if b else None, "notes": rec.notes,
+                "stage": rec.stage if rec.stage in STAGES else "lead",
+                "source": rec.source or self.report.source,
+                "connected_on": db_time(rec.connected_on), "is_connection": int(rec.is_connection),
+                "connected": int(rec.is_connection), "cadence_days": None, "value_deal": 0,
+                "value_referrals": 0, "value_advocate": 0, "value_feedback": 0,
+                "created_at": self.now, "updated_at": self.now, "deleted_at": None,
+                "last_touch_at": None, "next_touch_due": None, "snoozed_until": None, "score": 0,
+                "score_reasons": "[]", "score_updated_at": None,
+            },
+        )  # fmt: skip
+        self._lists(ref, list(dict.fromkeys(filter(None, map(_email_key, rec.emails)))),
+                    _dedupe_phones(rec.phones), rec.tags, 0, 0)  # fmt: skip
+        self.report.contacts["created"] += 1
+        return ref
+
+    def _lists(self, ref, emails, phones, tags, email_at: int, phone_at: int) -> None:
+        for i, email in enumerate(emails):
+            self.plan.create(
+                "contact_email", {"contact_id": ref, "email": email, "label": "", "position": email_at + i}
+            )
+        for i, (phone, key) in enumerate(phones):
+            self.plan.create(
+                "contact_phone",
+                {"contact_id": ref, "phone": phone, "phone_key": key, "label": "", "position": phone_at + i},
+            )
+        done = set()
+        for tag in tags:
+            if tag.casefold() not in done:
+                done.add(tag.casefold())
+                self.plan.create("contact_tag", {"contact_id": ref, "tag_id": self._tag(tag)})
+
+    def _update(self, row: dict, rec: PersonRecord) -> None:
+        found = matching.plan_update(row, rec)
+        if found.conflicts:
+            self.conflicted += 1
+            self.report.contacts["with_conflicts"] += 1
+            for c in found.conflicts:
+                if len(self.report.conflicts) < CONFLICTS_KEPT:
+                    self.report.conflicts.append(
+                        {"file": rec.file, "row": rec.row, "contact_id": row["id"],
+                         "name": row["full_name"], "field": c.field,
+                         "existing": c.existing, "incoming": c.incoming}
+                    )  # fmt: skip
+        changes = found.changes
+        if not changes:
+            self.report.contacts["unchanged"] += 1
+            return
+        new: dict = {}
+        for name in ("first_name", "last_name", "title", "location", "website", "notes", "linkedin_url"):
+            if name in changes:
+                new[name] = changes[name]
+        if "first_name" in changes or "last_name" in changes:
+            first = changes.get("first_name", row["first_name"])
+            last = changes.get("last_name", row["last_name"])
+            full = " ".join(p for p in (first, last) if p) or row["full_name"]
+            new["full_name"], new["name_key"] = full, _name_key(full)
+        if "company" in changes:
+            new["company_id"] = self._company(changes["company"])
+        if "birthday" in changes:
+            new["birthday_year"], new["birthday_month"], new["birthday_day"] = changes["birthday"]
+        if "connected_on" in changes:
+            new["connected_on"] = db_time(changes["connected_on"])
+        if changes.get("is_connection"):
+            new["is_connection"] = 1
+        cid = row["id"]
+        if new:
+            new["updated_at"] = self.now
+            before = {k: _stored(k, row) for k in new}
+            self.plan.update("contact", cid, new, before)
+        self._lists(
+            cid, changes.get("add_emails", []),
+            [(p, _phone_key(p)) for p in changes.get("add_phones", [])],
+            changes.get("add_tags", []), len(row["emails"]), len(row["phone_keys"]),
+        )  # fmt: skip
+        self.report.contacts["updated"] += 1
+
+    def _notices(self) -> None:
+        self.report.notices.extend(self.source.notices)
+        self.report.notices.extend(self.warnings)
+        if self.warning_count > len(self.warnings):
+            self.report.notices.append(f"…and {self.warning_count - len(self.warnings):,} more warnings.")
+        if self.conflicted:
+            self.report.notices.append(
+                f"{self.conflicted:,} contacts already have other values for some fields;"
+                " the existing values were kept (listed under conflicts)."
+            )
+
+
+def _stored(column: str, row: dict):
+    """A contact column's value as it is stored in SQLite, for the undo record."""
+    column_of = {"company_id": "company"}
+    value = row.get(column_of.get(column, column))
+    if column == "company_id":
+        # load_rows replaced the id with the name; the id is read back for an exact undo
+        return db.execute_sql("SELECT company_id FROM contact WHERE id = ?", (row["id"],)).fetchone()[0]
+    if isinstance(value, bool):
+        return int(value)
+    if hasattr(value, "isoformat"):
+        return db_time(value)
+    return value
+
+
+def summary_counts(report: Report) -> Counter:
+    """The preview's five buckets: new, updated, unchanged, conflicts, skipped."""
+    return Counter(
+        new=report.contacts["created"],
+        updated=report.contacts["updated"],
+        unchanged=report.contacts["unchanged"],
+        conflicts=len(report.conflicts),
+        skipped=len(report.skipped),
+    )

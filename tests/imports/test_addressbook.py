@@ -1,0 +1,138 @@
+"""Address-book imports (CSV and vCard) through the generic flow: match, update, conflicts, undo."""
+
+from __future__ import annotations
+
+from crm.models import Company, Contact, ContactEmail, ContactPhone, ImportChange
+from crm.services import addressbook_import, imports, linkedin_import
+from tests.imports.conftest import dump
+from tests.linkedin_export import build
+
+GOOGLE = (
+    "First Name,Last Name,Organization Name,Organization Title,Birthday,Notes,Labels,"
+    "E-mail 1 - Label,E-mail 1 - Value,Phone 1 - Label,Phone 1 - Value\n"
+    "Ada,Lovelace,Engines Ltd,Analyst,1815-12-10,Met at the salon,* myContacts ::: Clients,"
+    "* Work,ada@engines.example,Mobile,+44 20 7946 0001\n"
+    "Alan,Turing,,,,,,* Work,alan@bletchley.example,,\n"
+    "Ada,Lovelace,,,,,,Home,ADA@engines.example,,\n"
+    ",,,,,,,,,,\n"
+    ",,Nobody Co,,,,,,,,\n"
+)
+OUTLOOK_CP1252 = (
+    '"First Name","Last Name","Company","Job Title","Mobile Phone","E-mail Address","Birthday"\r\n'
+    '"Renée","Dubois","Café Noir","Owner","4.47E+11","renee@cafe.example","3/4/1980"\r\n'
+).encode("cp1252")
+VCARD = (
+    "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Gupta;Ravi;;;\r\nFN:Ravi Gupta\r\nORG:Rapid Co\r\n"
+    "EMAIL:ravi@gupta.example\r\nTEL:+91 98765 43210\r\nCATEGORIES:Clients,VIP\r\nEND:VCARD\r\n"
+    "BEGIN:VCARD\r\nVERSION:3.0\r\nN:;;;;\r\nFN:\r\nORG:Acme Labs;\r\nX-ABShowAs:COMPANY\r\n"
+    "END:VCARD\r\n"
+)
+
+
+def run(data: bytes, name: str, dry_run: bool = False, **kw):
+    planner = addressbook_import.planner(data, name, "hash", **kw)
+    if dry_run:
+        return None, imports.preview(planner)
+    return imports.commit(planner)
+
+
+def test_google_csv_creates_merges_rows_and_skips_with_row_numbers(database, app):
+    _, report = run(GOOGLE.encode(), "google.csv")
+    assert (report.contacts["created"], report.contacts["updated"]) == (2, 0)
+    assert [(s.row, s.reason) for s in report.skipped] == [
+        (4, "same person as row 2"),
+        (6, "no name, email, phone or LinkedIn URL"),
+    ]
+    ada = Contact.get(Contact.full_name == "Ada Lovelace")
+    assert (ada.company.name, ada.title, ada.birthday_year, ada.source) == (
+        "Engines Ltd",
+        "Analyst",
+        1815,
+        "google",
+    )
+    assert [e.email for e in ada.emails] == ["ada@engines.example"]
+    assert [p.phone_key for p in ada.phones] == ["+442079460001"]
+    assert sorted(t.tag.name for t in ada.tag_links) == ["Clients"]
+
+
+def test_update_keeps_set_fields_lists_conflicts_and_undo_is_exact(database, app):
+    run(GOOGLE.encode(), "google.csv")
+    before = dump(app.config["CRM"]["DATABASE"])
+    second = (
+        "First Name,Last Name,Organization Name,Organization Title,E-mail 1 - Value,Phone 1 - Value,Labels\n"
+        "Ada,,Other Corp,,ada@engines.example,+1 555 010 9999,VIP\n"
+        "Alan,Turing,Bletchley Park,Codebreaker,alan@bletchley.example,,\n"
+    )
+    preview = imports.preview(addressbook_import.planner(second.encode(), "g2.csv", "h2"))
+    assert preview.contacts["updated"] == 2
+    assert preview.conflicts[0]["field"] == "company"
+    assert (
+        preview.conflicts[0]["existing"] == "Engines Ltd" and preview.conflicts[0]["incoming"] == "Other Corp"
+    )
+    assert dump(app.config["CRM"]["DATABASE"]) == before  # preview wrote nothing
+    run_, report = run(second.encode(), "g2.csv")
+    ada = Contact.get(Contact.full_name == "Ada Lovelace")
+    assert ada.last_name == "Lovelace" and ada.company.name == "Engines Ltd"  # not blanked, not replaced
+    assert sorted(p.phone for p in ada.phones) == ["+1 555 010 9999", "+44 20 7946 0001"]
+    assert sorted(t.tag.name for t in ada.tag_links) == ["Clients", "VIP"]
+    alan = Contact.get(Contact.full_name == "Alan Turing")
+    assert (alan.company.name, alan.title) == ("Bletchley Park", "Codebreaker")
+    assert ImportChange.select().where(ImportChange.run == run_.id).count() > 0
+    imports.undo(run_.id)
+    assert dump(app.config["CRM"]["DATABASE"]) == before
+
+
+def test_reimporting_the_same_file_changes_nothing(database, app):
+    run(GOOGLE.encode(), "google.csv")
+    before = dump(app.config["CRM"]["DATABASE"])
+    _, report = run(GOOGLE.encode(), "google.csv")
+    assert (report.contacts["created"], report.contacts["updated"]) == (0, 0)
+    assert report.contacts["unchanged"] == 2
+    after = dump(app.config["CRM"]["DATABASE"])
+    assert after == before
+
+
+def test_outlook_cp1252_notices_and_excel_phone(database, app):
+    _, report = run(OUTLOOK_CP1252, "outlook.csv", dayfirst=True)
+    renee = Contact.get(Contact.first_name == "Renée")
+    assert renee.company.name == "Café Noir"
+    assert (renee.birthday_day, renee.birthday_month) == (3, 4)  # the owner's day-first setting
+    text = " ".join(report.notices)
+    assert "Windows-1252" in text or "cp1252" in text.lower()
+    assert "ambiguous" in text and "Excel" in text and "row 2" in text
+
+
+def test_vcard_company_card_becomes_a_company_and_undo_removes_it(database, app):
+    before = dump(app.config["CRM"]["DATABASE"])
+    run_, report = run(VCARD.encode(), "contacts.vcf", kind="vcard")
+    assert report.contacts["created"] == 1
+    assert Contact.select().count() == 1
+    assert {c.name for c in Company.select()} == {"Rapid Co", "Acme Labs"}
+    assert report.rows["company_cards_created"] == 1
+    imports.undo(run_.id)
+    assert dump(app.config["CRM"]["DATABASE"]) == before
+
+
+def test_linkedin_then_google_updates_the_same_people_without_duplicates(database, app):
+    data, truth = build(20, 0, 1)
+    imports.commit(linkedin_import.planner(data, truth["zip_name"], "li"))
+    people = [c for c in Contact.select().where(Contact.is_connection == True)]  # noqa: E712
+    with_email = [(c, e.email) for c in people for e in c.emails][:5]
+    assert with_email, "the builder gives some connections an email"
+    lines = ["First Name,Last Name,E-mail 1 - Value,Phone 1 - Value,Labels"]
+    for i, (c, email) in enumerate(with_email):
+        lines.append(f"{c.first_name},,{email.upper()},+1 415 555 01{i:02d},")
+    lines.append("Brand,New,brand@new.example,,")
+    count = Contact.select().count()
+    before = dump(app.config["CRM"]["DATABASE"])
+    run_, report = run("\n".join(lines).encode(), "google.csv")
+    assert report.contacts["updated"] == len(with_email) and report.contacts["created"] == 1
+    assert Contact.select().count() == count + 1
+    for i, (c, _email) in enumerate(with_email):
+        assert ContactPhone.get(ContactPhone.contact == c.id).phone == f"+1 415 555 01{i:02d}"
+        assert Contact.get_by_id(c.id).last_name == c.last_name
+    again = imports.preview(addressbook_import.planner("\n".join(lines).encode(), "google.csv", "x"))
+    assert (again.contacts["created"], again.contacts["updated"]) == (0, 0)
+    imports.undo(run_.id)
+    assert dump(app.config["CRM"]["DATABASE"]) == before
+    assert ContactEmail.select().count() == len(before["contact_email"])

@@ -1,0 +1,119 @@
+"""`crm import csv` and `crm import vcard`: JSON shape, formats, mappings, bad input, round trip."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from crm import create_app, migrations
+from crm.db import db
+from crm.services import csv_export
+from tests.imports.conftest import dump
+from tests.imports.test_addressbook import GOOGLE, OUTLOOK_CP1252, VCARD
+from tests.imports.test_bad_input_and_cli import invoke
+
+WIDE_HEADER = ",".join(f"c{i}" for i in range(5000)) + "\n" + ",".join("x" * 1 for _ in range(5000)) + "\n"
+BAD = {
+    "empty": (b"", "empty"),
+    "binary": (bytes(range(256)) * 20, "not a text file"),
+    "header-only": (b"First Name,Last Name,Labels\n", "header but no rows"),
+    "5000-columns": (("First Name,Last Name,Labels\nA,B,x" + ",y" * 5000 + "\n").encode(), "at most"),
+    "5000-column-header": (WIDE_HEADER.encode(), "at most"),
+}
+
+
+@pytest.mark.parametrize("case", BAD)
+def test_cli_bad_input_writes_nothing(app, tmp_path, case):
+    body, expected = BAD[case]
+    path = tmp_path / "contacts.csv"
+    path.write_bytes(body)
+    before = dump(app.config["CRM"]["DATABASE"])
+    result = invoke(app, "import", "csv", str(path), "--json")
+    assert result.exit_code != 0
+    assert expected in result.output and "contacts.csv" in result.output
+    assert result.output.strip().count("\n") == 0  # one line
+    assert dump(app.config["CRM"]["DATABASE"]) == before
+
+
+def test_unknown_header_names_the_columns_then_a_mapping_imports(app, tmp_path):
+    path = tmp_path / "list.csv"
+    path.write_text("Who,Mail,Shoe size\nAda Lovelace,ada@x.example,38\n")
+    result = invoke(app, "import", "csv", str(path))
+    assert result.exit_code != 0
+    assert "Who, Mail, Shoe size" in result.output and "--mapping" in result.output
+    nothing = tmp_path / "nothing.json"
+    nothing.write_text(json.dumps({"Shoe size": "notes"}))
+    result = invoke(app, "import", "csv", str(path), "--mapping", str(nothing))
+    assert result.exit_code != 0 and "Map at least one column" in result.output
+    mapping = tmp_path / "mapping.json"
+    mapping.write_text(json.dumps({"Who": "full_name", "Mail": "email", "Shoe size": "ignore"}))
+    result = invoke(app, "import", "csv", str(path), "--mapping", str(mapping), "--json")
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["contacts"] == {"created": 1, "updated": 0, "unchanged": 0} and out["run_id"] == 1
+
+
+def test_json_shape_is_the_linkedin_one_and_dry_run_writes_nothing(app, tmp_path):
+    path = tmp_path / "google.csv"
+    path.write_text(GOOGLE)
+    before = dump(app.config["CRM"]["DATABASE"])
+    dry = json.loads(invoke(app, "import", "csv", str(path), "--dry-run", "--json").stdout)
+    assert dump(app.config["CRM"]["DATABASE"]) == before
+    assert set(dry) == {"run_id", "dry_run", "contacts", "activities", "signals", "skipped"}
+    assert dry["run_id"] is None and dry["dry_run"] is True
+    assert dry["contacts"] == {"created": 2, "updated": 0, "unchanged": 0}
+    assert {"file": "google.csv", "row": 4, "reason": "same person as row 2"} in dry["skipped"]
+    real = json.loads(invoke(app, "import", "csv", str(path), "--format", "google", "--json").stdout)
+    assert real["run_id"] == 1 and real["dry_run"] is False
+    again = json.loads(invoke(app, "import", "csv", str(path), "--json").stdout)
+    assert again["contacts"] == {"created": 0, "updated": 0, "unchanged": 2}
+    wrong = invoke(app, "import", "csv", str(path), "--format", "outlook")
+    assert (
+        wrong.exit_code != 0 and "does not look like a outlook export (its header is google)" in wrong.output
+    )
+
+
+def test_outlook_and_vcard_from_the_cli(app, tmp_path):
+    outlook = tmp_path / "outlook.csv"
+    outlook.write_bytes(OUTLOOK_CP1252)
+    text = invoke(app, "import", "csv", str(outlook), "--format", "outlook")
+    assert text.exit_code == 0, text.output
+    assert "1 new" in text.output and "Excel" in text.output
+    card = tmp_path / "contacts.vcf"
+    card.write_text(VCARD)
+    result = json.loads(invoke(app, "import", "vcard", str(card), "--json").stdout)
+    assert result["contacts"]["created"] == 1
+    assert invoke(app, "import", "undo", str(result["run_id"])).exit_code == 0
+
+
+def test_rapport_round_trip_into_a_fresh_database(app, tmp_path):
+    source = tmp_path / "google.csv"
+    source.write_text(GOOGLE)
+    assert invoke(app, "import", "csv", str(source)).exit_code == 0
+    card = tmp_path / "c.vcf"
+    card.write_text(VCARD)
+    assert invoke(app, "import", "vcard", str(card)).exit_code == 0
+    assert invoke(app, "export", "csv", str(tmp_path / "out")).exit_code == 0
+    db.connect(reuse_if_open=True)
+    original = csv_export.contact_rows()
+    db.close()
+    fresh_path = tmp_path / "fresh" / "rapport.sqlite3"
+    fresh_path.parent.mkdir()
+    migrations.migrate(str(fresh_path))
+    fresh = create_app(
+        {"TESTING": True, "DATA_DIR": str(fresh_path.parent), "DATABASE": str(fresh_path),
+         "SECRET_KEY": "test-secret-key-0123456789abcdef", "TIMEZONE": "UTC"}
+    )  # fmt: skip
+    exported = next((tmp_path / "out").glob("*.csv"))
+    result = invoke(fresh, "import", "csv", str(exported), "--format", "rapport", "--json")
+    assert result.exit_code == 0, result.output
+    db.connect(reuse_if_open=True)
+    copied = csv_export.contact_rows()
+    db.close()
+
+    def same(rows):  # ids are new and the source says where the copy came from
+        return sorted(tuple((k, v) for k, v in r.items() if k not in ("id", "source")) for r in rows)
+
+    assert len(copied) == len(original) == 3
+    assert same(copied) == same(original)

@@ -1,0 +1,118 @@
+"""The import page with address books: routing by content, mapping screen, preview, commit, undo."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from crm.db import db
+from crm.models import ColumnMapping, Contact
+from tests.conftest import soup, token
+from tests.imports.conftest import dump, wait_for
+from tests.imports.test_addressbook import GOOGLE, VCARD
+from tests.imports.test_addressbook_cli import BAD
+
+UNKNOWN = "Who,Mail,Shoe size\nAda Lovelace,ada@x.example,38\nAlan Turing,alan@x.example,44\n"
+
+
+def upload(client, name: str, body: bytes):
+    return client.post(
+        "/imports",
+        data={"csrf_token": token(client), "file": (io.BytesIO(body), name)},
+        content_type="multipart/form-data",
+    )
+
+
+def settle(client, response):
+    assert response.status_code == 303, response.get_data(as_text=True)[:500]
+    url = response.headers["Location"]
+    return url, wait_for(client, url + "/status")
+
+
+def commit(client, url: str):
+    response = client.post(url + "/commit", data={"csrf_token": token(client)})
+    assert response.status_code == 303
+    return wait_for(client, url + "/status")
+
+
+def counts(page) -> dict[str, str]:
+    return {dd["data-count"]: dd.get_text(strip=True) for dd in soup(page).select("dd[data-count]")}
+
+
+def test_google_csv_preview_commit_history_undo(client, app):
+    before = dump(app.config["CRM"]["DATABASE"])
+    url, page = settle(client, upload(client, "contacts.csv", GOOGLE.encode()))
+    got = counts(page)
+    assert (got["created"], got["updated"], got["unchanged"], got["skipped"]) == ("2", "0", "0", "2")
+    rows = [
+        [td.get_text(strip=True) for td in tr.select("td")]
+        for tr in soup(page).select("table.skipped tbody tr")
+    ]
+    assert ["contacts.csv", "4", "same person as row 2"] in rows
+    done = commit(client, url)
+    assert "Imported as #1" in soup(done).get_text(" ")
+    index = soup(client.get("/imports"))
+    assert "contacts.csv" in index.select_one(".run-list").get_text(" ")
+    form = index.select_one("form.undo-form")
+    assert client.post(form["action"], data={"csrf_token": token(client)}).status_code == 303
+    assert dump(app.config["CRM"]["DATABASE"]) == before
+
+
+def test_vcard_goes_to_the_address_book_flow(client, app):
+    url, page = settle(client, upload(client, "cards.vcf", VCARD.encode()))
+    assert counts(page)["created"] == "1" and counts(page)["companies"] == "2"
+    commit(client, url)
+    db.connect(reuse_if_open=True)
+    assert [c.full_name for c in Contact.select()] == ["Ravi Gupta"]
+
+
+def test_unknown_csv_mapping_screen_422_then_remembered(client, app):
+    before = dump(app.config["CRM"]["DATABASE"])
+    url, page = settle(client, upload(client, "list.csv", UNKNOWN.encode()))
+    form = soup(page).select_one("form.mapping-form")
+    assert form is not None
+    columns = [th.get_text(strip=True) for th in form.select("tbody th")]
+    assert columns == ["Who", "Mail", "Shoe size"]
+    assert "ada@x.example" in form.get_text(" ")
+    labels = [o.get_text() for o in form.select("#col-0 option")]
+    for label in ("First name", "Last name", "Full name", "Email", "Phone", "Company", "Title",
+                  "LinkedIn URL", "Tags", "Notes", "Birthday", "Ignore"):  # fmt: skip
+        assert label in labels
+    bad = client.post(
+        url + "/mapping",
+        data={"csrf_token": token(client), "col-0": "ignore", "col-1": "ignore", "col-2": "notes"},
+    )
+    assert bad.status_code == 422
+    page = soup(bad)
+    assert "Map at least one column" in page.select_one("#mapping-error").get_text()
+    assert page.select_one("#col-2 option[selected]")["value"] == "notes"  # the choice is kept
+    assert dump(app.config["CRM"]["DATABASE"]) == before
+    ok = client.post(
+        url + "/mapping", data={"csrf_token": token(client), "col-0": "full_name", "col-1": "email"}
+    )
+    assert ok.status_code == 303
+    page = wait_for(client, url + "/status")
+    assert counts(page)["created"] == "2"
+    commit(client, url)
+    db.connect(reuse_if_open=True)
+    assert ColumnMapping.select().count() == 1
+    assert sorted(c.full_name for c in Contact.select()) == ["Ada Lovelace", "Alan Turing"]
+    # the same header next time: the screen comes preselected with the remembered choice
+    _url, again = settle(client, upload(client, "list2.csv", UNKNOWN.encode()))
+    selected = {s["id"]: s.select_one("option[selected]")["value"] for s in soup(again).select("select")}
+    assert selected == {"col-0": "full_name", "col-1": "email", "col-2": "ignore"}
+
+
+@pytest.mark.parametrize("case", BAD)
+def test_web_bad_input(client, app, case):
+    body, expected = BAD[case]
+    before = dump(app.config["CRM"]["DATABASE"])
+    response = upload(client, "contacts.csv", body)
+    _url, page = settle(client, response)
+    text = soup(page).get_text(" ")
+    assert "could not be imported" in text and expected in text, text
+    assert dump(app.config["CRM"]["DATABASE"]) == before
+    assert client.get("/contacts/").status_code == 200
+    assert list((Path(app.config["CRM"]["DATA_DIR"]) / "uploads").glob("*")) == []
