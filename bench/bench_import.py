@@ -85,6 +85,34 @@ def _child(args: list[str]) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def run(connections: int, messages: int, work: Path, echo=lambda *_: None) -> dict[str, dict]:
+    """Build both snapshots in `work`, then time each floor, the import and two re-imports.
+
+    The suite (`python -m bench`) calls this at each of its sizes.
+    """
+    from crm import migrations
+    from tests.linkedin_export import build
+
+    zips = {}
+    for snapshot in (1, 2):
+        data, truth = build(connections, messages, snapshot)
+        zips[snapshot] = (work / truth["zip_name"], truth)
+        zips[snapshot][0].write_bytes(data)
+    s1, truth1 = zips[1]
+    s2, truth2 = zips[2]
+    echo(f"export: {truth1['connections']:,} connections, {truth1['message_rows']:,} message rows "
+         f"({s1.stat().st_size / 1e6:.1f} MB zip); snapshot 2: {truth2['message_rows']:,} rows")  # fmt: skip
+    db_path = str(work / "rapport.sqlite3")
+    migrations.migrate(db_path)
+    return {
+        "floor1": _child(["floor", str(s1), str(work / "floor1.sqlite3")]),
+        "floor2": _child(["floor", str(s2), str(work / "floor2.sqlite3")]),
+        "import": _child(["import", str(s1), db_path, s1.name]),
+        "reimport": _child(["import", str(s2), db_path, s2.name]),
+        "again": _child(["import", str(s2), db_path, s2.name]),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--connections", type=int, default=30_000)
@@ -97,26 +125,11 @@ def main() -> None:
         print(json.dumps(result))
         return
 
-    from crm import migrations
-    from tests.linkedin_export import build
-
-    work = Path(tempfile.mkdtemp(prefix="rapport-bench-"))
-    zips = {}
-    for snapshot in (1, 2):
-        data, truth = build(args.connections, args.messages, snapshot)
-        zips[snapshot] = (work / truth["zip_name"], truth)
-        zips[snapshot][0].write_bytes(data)
-    s1, truth1 = zips[1]
-    s2, truth2 = zips[2]
-    print(f"export: {truth1['connections']:,} connections, {truth1['message_rows']:,} message rows "
-          f"({s1.stat().st_size / 1e6:.1f} MB zip); snapshot 2: {truth2['message_rows']:,} rows")  # fmt: skip
-    db_path = str(work / "rapport.sqlite3")
-    migrations.migrate(db_path)
-    floor1 = _child(["floor", str(s1), str(work / "floor1.sqlite3")])
-    floor2 = _child(["floor", str(s2), str(work / "floor2.sqlite3")])
-    first = _child(["import", str(s1), db_path, s1.name])
-    second = _child(["import", str(s2), db_path, s2.name])
-    again = _child(["import", str(s2), db_path, s2.name])
+    figures = run(
+        args.connections, args.messages, Path(tempfile.mkdtemp(prefix="rapport-bench-")), echo=print
+    )
+    floor1, floor2 = figures["floor1"], figures["floor2"]
+    first, second, again = figures["import"], figures["reimport"], figures["again"]
     rows = [
         ("floor, snapshot 1 (csv -> sqlite3)", floor1, floor1),
         ("floor, snapshot 2 (csv -> sqlite3)", floor2, floor2),

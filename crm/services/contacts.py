@@ -83,13 +83,16 @@ def search_query(filters: ContactFilters):
     if filters.q:
         text = filters.q.strip().lower()
         key = name_key(filters.q) or text
-        email_match = ContactEmail.select(ContactEmail.contact).where(ContactEmail.email.contains(text))
-        query = query.where(
-            Contact.name_key.contains(key)
-            | Company.name_key.contains(key)
-            | fn.lower(Contact.title).contains(text)
-            | Contact.id.in_(email_match)
+        # One narrow scan per field, unioned into a set of ids: a single OR across the company
+        # join made SQLite read every contact row and look up its company (200 ms at 30,000).
+        # SQLite's LIKE already ignores ASCII case, the same as lower() did.
+        matching = (
+            Contact.select(Contact.id).where(Contact.name_key.contains(key))
+            | Contact.select(Contact.id).join(Company).where(Company.name_key.contains(key))
+            | Contact.select(Contact.id).where(Contact.title.contains(text))
+            | ContactEmail.select(ContactEmail.contact).where(ContactEmail.email.contains(text))
         )
+        query = query.where(Contact.id.in_(matching))
     if filters.stage:
         query = query.where(Contact.stage == filters.stage)
     if filters.company_id:

@@ -215,11 +215,16 @@ class Plan:
 
 
 def fingerprint() -> tuple:
-    """A cheap summary of the tables a plan reads; if it moves, the plan is redone."""
+    """A cheap summary of the tables a plan reads; if it moves, the plan is redone.
+
+    Of activities a plan reads only the imported ones (their source keys), so touches and notes
+    logged while an import previews do not force a new plan inside the write lock.
+    """
     return tuple(
         db.execute_sql(
             "SELECT (SELECT count(*) || ':' || coalesce(max(id), 0) || ':' || coalesce(max(updated_at), '')"
-            " FROM contact), (SELECT count(*) || ':' || coalesce(max(id), 0) FROM activity),"
+            " FROM contact), (SELECT count(source_key) || ':' || coalesce(max(source_key), '')"
+            " FROM activity),"
             " (SELECT count(*) || ':' || coalesce(max(id), 0) FROM company),"
             " (SELECT count(*) || ':' || coalesce(max(id), 0) FROM signal),"
             " (SELECT count(*) || ':' || coalesce(max(id), 0) FROM contact_email)"

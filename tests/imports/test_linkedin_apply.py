@@ -268,3 +268,38 @@ def test_same_name_and_company_with_different_urls_are_two_people(database):
         zf.writestr("Connections.csv", rows)
     _run, report = run_import(buf.getvalue(), "x.zip")
     assert report.contacts["created"] == 2 and not report.skipped
+
+
+def test_touches_logged_during_the_preview_do_not_redo_the_plan_under_the_lock(database, exports):
+    from zoneinfo import ZoneInfo
+
+    from crm.services import activities, followups
+    from importers.base import name_key
+
+    ada = Contact.create(full_name="Ada Lovelace", name_key=name_key("Ada Lovelace"))
+    promise = followups.create_followup(ada.id, "Send deck", "2026-06-01", ZoneInfo("UTC"))
+    data, truth = exports[1]
+    planner = linkedin_import.planner(data, truth["zip_name"], "h")
+    plan = planner(lambda *_: None)
+    before = imports.fingerprint()
+    # The owner keeps working in another tab while the preview waits for "Import now".
+    touch = activities.log_touch([ada.id], "call", "Called about the deck")
+    followups.complete_followup(promise, ZoneInfo("UTC"))
+    assert imports.fingerprint() == before
+    replans = []
+
+    def counting(progress):
+        replans.append(1)
+        return planner(progress)
+
+    run, report = imports.commit(counting, plan=plan)
+    assert replans == [] and run.status == "committed"
+    assert Activity.get_by_id(touch.id).body == "Called about the deck"
+    assert Contact.select().count() == report.contacts["created"] + 1
+    # An imported activity is something a plan reads: it still moves the fingerprint.
+    settled = imports.fingerprint()
+    Activity.create(
+        kind="message", occurred_at=dt.datetime(2026, 1, 1), origin="imported", source="linkedin",
+        source_key="linkedin:test", summary="hi", body="hi",
+    )  # fmt: skip
+    assert imports.fingerprint() != settled

@@ -1,0 +1,44 @@
+"""Smoke test: the benchmark suite and the load test run end to end at tiny sizes (no times asserted)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_bench_quick_runs_end_to_end_and_writes_comparable_json(tmp_path):
+    run = [sys.executable, "-m", "bench", "--quick", "--out", str(tmp_path)]
+    first = subprocess.run([*run, "--load"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert first.returncode == 0, first.stderr
+    (result,) = tmp_path.glob("bench-*.json")
+    report = json.loads(result.read_text())
+    assert report["sizes"] == [20, 60, 200]
+    assert {"cpus", "python", "sqlite", "platform"} <= set(report["machine"])
+    for size in ("20", "200"):
+        figures = report["results"][size]
+        for row in (
+            "contact list",
+            "contact page",
+            "stream first page",
+            "stream search (rare word)",
+            "log a touch",
+        ):
+            assert figures[row]["runs"] == 5 and figures[row]["median"] > 0, (size, row)
+    assert "| stream first page (ms) |" in first.stdout
+    # The load test against production gunicorn: no error, no lost write, memory read per process.
+    (loaded,) = tmp_path.glob("load-*.json")
+    load = json.loads(loaded.read_text())
+    assert load["requests"] > 0 and load["errors"] == [], load["errors"]
+    assert load["writes"]["touches_acknowledged"] > 0 and load["writes"]["touches_lost"] == []
+    assert load["server_log"] == {"database is locked": 0, "tracebacks": 0, "500 responses": 0}
+    assert all(m["VmHWM"] > 0 for m in load["memory_mb"].values()) and len(load["memory_mb"]) == 2
+    second = subprocess.run(
+        [*run, "--sizes", "20", "--runs", "2", "--compare", str(result)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert second.returncode == 0, second.stderr
+    assert "compared with" in second.stdout and "stream first page" in second.stdout
