@@ -28,6 +28,7 @@ import pytest
 
 from crm import migrations
 from tests.linkedin_export import build
+from tests.test_import_concurrency import wait_for_write_lock
 
 FULL = os.environ.get("CRM_HARDENING_FULL") == "1"
 CONNECTIONS, MESSAGES, KILLS = (30_000, 300_000, 30) if FULL else (2_000, 20_000, 10)
@@ -126,13 +127,22 @@ def test_a_killed_import_leaves_all_or_nothing(tmp_path):
 
     rng = random.Random(int(os.environ.get("CRM_CRASH_SEED", "0")) or None)
     outcomes = []
+    write_seconds = max(0.05, total_seconds - plan_seconds)
     for i in range(KILLS):
         restore(pristine, database)
-        # Half anywhere in the run, half in the write phase (after planning ends).
-        low = 0.0 if i % 2 == 0 else plan_seconds * 0.9
-        delay = rng.uniform(low, total_seconds)
         proc = crm(env, "import", "linkedin", str(big_zip), "--json")
-        time.sleep(delay)
+        if i % 2 == 0:
+            # Anywhere in the run.
+            delay = rng.uniform(0.0, total_seconds)
+            time.sleep(delay)
+            in_write = False
+        else:
+            # Inside the write transaction: wait until the import holds the write lock.
+            started = time.monotonic()
+            in_write = wait_for_write_lock(str(database), proc)
+            time.sleep(rng.uniform(0.0, write_seconds * 0.5))
+            delay = time.monotonic() - started
+            in_write = in_write and proc.poll() is None
         finished = proc.poll() is not None
         try:
             os.killpg(proc.pid, signal.SIGKILL)
@@ -143,9 +153,11 @@ def test_a_killed_import_leaves_all_or_nothing(tmp_path):
         now = state(database)
         assert now in (before, after), f"kill {i} after {delay:.2f}s left a partial import"
         assert all(status != "running" for _, status in now["runs"])
-        outcomes.append(("after" if now == after else "before", round(delay, 2), finished))
+        outcomes.append(("after" if now == after else "before", round(delay, 2), finished, in_write))
     print(f"\nplan {plan_seconds:.1f}s, full import {total_seconds:.1f}s; kills: {outcomes}")
     assert any(o[0] == "before" for o in outcomes)
+    # At least one kill landed while the import held the write lock mid-transaction.
+    assert any(o[3] for o in outcomes), outcomes
 
     # Importing again after the last kill completes, and lands exactly on the complete state.
     restore(pristine, database)
