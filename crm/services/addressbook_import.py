@@ -16,13 +16,12 @@ from crm.db import db, write
 from crm.models import STAGES, ColumnMapping, utcnow
 from crm.services import matching
 from crm.services.imports import Plan, Planner, Progress, Ref, Report, db_time
+from crm.services.matching import email_key, phone_key
 from importers.base import (
     ImportRejected,
     PersonRecord,
     Skipped,
-    normalize_email,
     normalize_linkedin_url,
-    normalize_phone,
 )
 from importers.base import name_key as _slow_name_key
 from importers.csvfile import header_key
@@ -45,8 +44,6 @@ PROGRESS_EVERY = 5000
 
 # Each value is normalised several times (match, index, plan) and company names recur.
 _name_key = lru_cache(maxsize=1 << 16)(_slow_name_key)
-_email_key = lru_cache(maxsize=1 << 12)(normalize_email)
-_phone_key = lru_cache(maxsize=1 << 12)(normalize_phone)
 
 
 def read_bytes(data: bytes | str | os.PathLike, limit: int | None = None) -> bytes:
@@ -148,7 +145,7 @@ def check_mapping(path: str | os.PathLike, file_name: str, mapping: dict[str, st
 def _dedupe_phones(phones) -> list[tuple[str, str]]:
     seen, out = set(), []
     for phone in phones:
-        key = _phone_key(phone)
+        key = phone_key(phone)
         if key and key not in seen:
             seen.add(key)
             out.append((phone, key))
@@ -209,7 +206,7 @@ class _Planner:
             else:
                 matched.append((rec, ref))
             seen[ref] = rec.row
-            self._index(ref, rec)  # later rows of this file match this person too
+            self.index.add(ref, rec)  # later rows of this file match this person too
         self.report.rows["records"] = read
         rows = matching.load_rows(r for _, r in matched if isinstance(r, int))
         for rec, ref in matched:
@@ -217,21 +214,6 @@ class _Planner:
                 self._update(rows[ref], rec)
             else:  # cannot happen: a Ref is matched only once (seen), kept for safety
                 self.report.contacts["unchanged"] += 1
-
-    def _index(self, ref, rec: PersonRecord) -> None:
-        """MatchIndex.add, with the cached normalisers."""
-        index = self.index
-        url = normalize_linkedin_url(rec.linkedin_url)
-        if url:
-            index.by_url.setdefault(url, ref)
-        for email in rec.emails:
-            key = _email_key(email)
-            if key:
-                index.by_email.setdefault(key, ref)
-        for phone in rec.phones:
-            key = _phone_key(phone)
-            if key:
-                index.by_phone.setdefault(key, ref)
 
     def _warn(self, rec: PersonRecord) -> None:
         for warning in rec.warnings:
@@ -296,7 +278,7 @@ class _Planner:
                 "score_reasons": "[]", "score_updated_at": None,
             },
         )  # fmt: skip
-        self._lists(ref, list(dict.fromkeys(filter(None, map(_email_key, rec.emails)))),
+        self._lists(ref, list(dict.fromkeys(filter(None, map(email_key, rec.emails)))),
                     _dedupe_phones(rec.phones), rec.tags, 0, 0)  # fmt: skip
         self.report.contacts["created"] += 1
         return ref
@@ -357,7 +339,7 @@ class _Planner:
             self.plan.update("contact", cid, new, before)
         self._lists(
             cid, changes.get("add_emails", []),
-            [(p, _phone_key(p)) for p in changes.get("add_phones", [])],
+            [(p, phone_key(p)) for p in changes.get("add_phones", [])],
             changes.get("add_tags", []), len(row["emails"]), len(row["phone_keys"]),
         )  # fmt: skip
         self.report.contacts["updated"] += 1

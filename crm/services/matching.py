@@ -10,6 +10,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from crm.models import Company, Contact, ContactEmail, ContactPhone, ContactTag, Tag, utcnow
@@ -20,6 +21,10 @@ from importers.base import (
     normalize_linkedin_url,
     normalize_phone,
 )
+
+# Address books repeat the same addresses and numbers across rows and files.
+email_key = lru_cache(maxsize=1 << 12)(normalize_email)
+phone_key = lru_cache(maxsize=1 << 12)(normalize_phone)
 
 _CANONICAL_URL = re.compile(r"https://www\.linkedin\.com/in/[^/?#A-Z\s<>\"'\\%]+")
 # Scalar fields an import may fill in; the value in the database wins on a conflict.
@@ -34,17 +39,17 @@ class MatchIndex:
     by_email: dict[str, int] = field(default_factory=dict)
     by_phone: dict[str, int] = field(default_factory=dict)
 
-    def add(self, contact_id: int, record: PersonRecord) -> None:
-        """Register a contact created from `record`, so later rows of the same file match it."""
+    def add(self, contact_id: Any, record: PersonRecord) -> None:
+        """Register a contact (an id, or a planned row) from `record`, so later rows match it."""
         url = normalize_linkedin_url(record.linkedin_url)
         if url:
             self.by_url.setdefault(url, contact_id)
         for email in record.emails:
-            key = normalize_email(email)
+            key = email_key(email)
             if key:
                 self.by_email.setdefault(key, contact_id)
         for phone in record.phones:
-            key = normalize_phone(phone)
+            key = phone_key(phone)
             if key:
                 self.by_phone.setdefault(key, contact_id)
 
