@@ -10,21 +10,16 @@ import http.client
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 from urllib.parse import urlencode
 
+from tests.serving import free_port
+
 ROOT = Path(__file__).resolve().parents[1]
 GUNICORN_CONF = ROOT / "crm" / "gunicorn_conf.py"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Gunicorn:
