@@ -18,7 +18,7 @@ timeout = 120  # a large LinkedIn export upload and import must not be killed mi
 graceful_timeout = 30
 keepalive = 5
 max_requests = 2000  # recycle the worker now and then to bound slow memory growth
-max_requests_jitter = 200
+max_requests_jitter = 200  # (never while an import runs or waits: see pre_request below)
 preload_app = False  # each worker opens its own database connections after the fork
 forwarded_allow_ips = "127.0.0.1"  # only the local proxy may claim https / client addresses
 accesslog = "-"  # stdout: systemd's journal keeps it (journalctl -u rapport)
@@ -40,3 +40,20 @@ def on_starting(server):
     except config.ConfigError:
         return  # the worker reports the problem clearly when it builds the app
     server.crm_server_lock = serverlock.hold_shared(settings["DATABASE"])
+
+
+def pre_request(worker, req):
+    """Hold off the max_requests recycle around imports: never on a request to the import pages
+    (the upload that starts one, its commit), nor while one runs or waits for confirmation.
+
+    An import lives in this worker's memory (its thread, its previewed plan); recycling the
+    worker would roll the import back and lose the preview, and the progress page polls every
+    second. Gunicorn counts the request right after this hook, so keeping the count two below
+    the limit defers the recycle to the first ordinary request after the import.
+    """
+    from crm.services import import_jobs
+
+    if worker.nr >= worker.max_requests - 2 and (
+        req.path.startswith("/imports") or import_jobs.current() is not None
+    ):
+        worker.nr = worker.max_requests - 2

@@ -30,9 +30,16 @@ class Gunicorn:
     """
 
     def __init__(
-        self, env: dict[str, str], *, workers: int = 1, threads: int = 4, log_path: Path | None = None
+        self,
+        env: dict[str, str],
+        *,
+        workers: int = 1,
+        threads: int = 4,
+        log_path: Path | None = None,
+        extra: tuple[str, ...] = (),
     ):
         self.env = {**os.environ, **env}
+        self.extra = extra
         self.workers = workers
         self.threads = threads
         self.log_path = log_path
@@ -48,6 +55,7 @@ class Gunicorn:
             "--workers", str(self.workers),
             "--threads", str(self.threads),
             "--graceful-timeout", "2",
+            *self.extra,
             "crm:create_app()",
         ]  # fmt: skip
         return cmd
@@ -104,14 +112,28 @@ class Client:
         self.cookies: dict[str, str] = {}
         self.csrf = ""
 
-    def request(self, method: str, path: str, form: dict | None = None, headers: dict | None = None):
+    def upload(self, path: str, file_name: str, data: bytes):
+        """POST one file as multipart/form-data (field `file`) with the CSRF token."""
+        boundary = "rapporttest" + os.urandom(8).hex()
+        body = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{self.csrf}\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{file_name}"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n"
+        ).encode() + data + f"\r\n--{boundary}--\r\n".encode()
+        return self.request("POST", path, body, {"Content-Type": f"multipart/form-data; boundary={boundary}"})
+
+    def request(
+        self, method: str, path: str, form: dict | bytes | None = None, headers: dict | None = None
+    ):
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
         try:
             all_headers = {"Host": self.host, **(headers or {})}
             if self.cookies:
                 all_headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
             body = None
-            if form is not None:
+            if isinstance(form, bytes):
+                body = form
+            elif form is not None:
                 body = urlencode(form)
                 all_headers["Content-Type"] = "application/x-www-form-urlencoded"
             conn.request(method, path, body=body, headers=all_headers)

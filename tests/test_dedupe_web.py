@@ -91,6 +91,9 @@ def test_merge_then_undo_through_the_pages(client, bobs):
     assert "CTO" in shown.select_one(".meta").get_text()
     assert "Called Robert" in shown.get_text() and "Undo it" in shown.select_one(".notice").get_text()
     assert client.get(f"/contacts/{other}").status_code == 404
+    # A merged-away contact is not in the trash: restoring it directly would leave two copies.
+    restore = client.post(f"/contacts/{other}/restore", data={"csrf_token": token(client)})
+    assert restore.status_code == 404 and Contact.get_by_id(other).deleted_at is not None
     merge_id = Merge.get().id
     listing = soup(client.get("/duplicates/"))
     undo_link = listing.select_one(".dup-merges a[href$='/undo']")["href"]

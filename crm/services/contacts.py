@@ -284,12 +284,15 @@ def delete_contact(contact: Contact) -> None:
         contact.save()
 
 
-def restore_contact(contact: Contact) -> None:
-    """Bring a contact back from the trash."""
+def restore_contact(contact: Contact) -> bool:
+    """Bring a contact back from the trash; False for a merged-away contact (undo the merge)."""
     with write():
+        if Merge.select().where(Merge.merged_id == contact.id, Merge.undone_at.is_null()).exists():
+            return False
         contact.deleted_at = None
         contact.save()
         derived.refresh_contacts([contact.id])
+    return True
 
 
 def trash(limit: int = 200) -> list[Contact]:

@@ -183,9 +183,8 @@ def trash():
 @bp.post("/<int:contact_id>/restore")
 def restore(contact_id: int):
     contact = service.get_contact(contact_id, include_deleted=True)
-    if contact is None:
-        abort(404)
-    service.restore_contact(contact)
+    if contact is None or not service.restore_contact(contact):
+        abort(404)  # not in the trash: a merged-away contact comes back by undoing the merge
     return see_other(url_for("contacts.show", contact_id=contact.id))
 
 
