@@ -22,6 +22,38 @@ ROOT = Path(__file__).resolve().parents[1]
 GUNICORN_CONF = ROOT / "crm" / "gunicorn_conf.py"
 
 
+def production_site(tmp_path: Path, password: str, seed=None) -> tuple[dict[str, str], Path, object]:
+    """A migrated database with an owner password and a 0600 secret key file, ready for gunicorn.
+
+    Returns the CRM_* environment of a production configuration, the database path and what
+    `seed(app)` returned (None without a seed function).
+    """
+    from crm import create_app, migrations
+    from crm.db import db
+    from crm.services import auth
+
+    data = tmp_path / "data"
+    data.mkdir()
+    database = data / "rapport.sqlite3"
+    secret = tmp_path / "secret_key"
+    secret.write_text(os.urandom(32).hex())
+    secret.chmod(0o600)
+    migrations.migrate(str(database))
+    app = create_app({"DATA_DIR": str(data), "DATABASE": str(database), "SECRET_KEY": secret.read_text()})
+    seeded = seed(app) if seed else None
+    with app.app_context():
+        db.connect(reuse_if_open=True)
+        auth.set_password(password)
+        db.close()
+    env = {
+        "CRM_ENV": "production",
+        "CRM_DATA_DIR": str(data),
+        "CRM_DATABASE": str(database),
+        "CRM_SECRET_KEY_FILE": str(secret),
+    }
+    return env, database, seeded
+
+
 class Gunicorn:
     """gunicorn serving `crm:create_app()` on 127.0.0.1 with the given CRM_* environment.
 
@@ -38,7 +70,7 @@ class Gunicorn:
         log_path: Path | None = None,
         extra: tuple[str, ...] = (),
     ):
-        self.env = {**os.environ, **env}
+        self.env = {k: v for k, v in os.environ.items() if k != "CRM_SECRET_KEY"} | env
         self.extra = extra
         self.workers = workers
         self.threads = threads

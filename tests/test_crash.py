@@ -22,11 +22,8 @@ import uuid
 
 import pytest
 
-from crm import create_app, migrations
-from crm.db import db
-from crm.services import auth
 from tests.conftest import PASSWORD
-from tests.live_server import Client, Gunicorn
+from tests.live_server import Client, Gunicorn, production_site
 from tests.security_helpers import seed
 
 KILLS = int(os.environ.get("CRM_CRASH_KILLS", "20"))
@@ -59,28 +56,7 @@ class NoteWriter(threading.Thread):
 
 @pytest.mark.slow
 def test_acknowledged_notes_survive_sigkill(tmp_path):
-    data = tmp_path / "data"
-    data.mkdir()
-    database = data / "rapport.sqlite3"
-    secret = tmp_path / "secret_key"
-    secret.write_text(uuid.uuid4().hex * 2)
-    secret.chmod(0o600)
-    migrations.migrate(str(database))
-    app = create_app({"DATA_DIR": str(data), "DATABASE": str(database), "SECRET_KEY": secret.read_text()})
-    ids = seed(app)
-    with app.app_context():
-        db.connect(reuse_if_open=True)
-        auth.set_password(PASSWORD)
-        db.close()
-
-    env = {
-        "CRM_ENV": "production",
-        "CRM_DATA_DIR": str(data),
-        "CRM_DATABASE": str(database),
-        "CRM_SECRET_KEY_FILE": str(secret),
-        "CRM_BIND": "127.0.0.1:0",
-    }
-    env.pop("CRM_SECRET_KEY", None)
+    env, database, ids = production_site(tmp_path, PASSWORD, seed)
     server = Gunicorn(env, workers=1, threads=4, log_path=tmp_path / "gunicorn.log")
     rng = random.Random(int(os.environ.get("CRM_CRASH_SEED", "0")) or None)
     acked: list[str] = []

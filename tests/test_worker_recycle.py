@@ -10,15 +10,11 @@ from __future__ import annotations
 import re
 import sqlite3
 import time
-import uuid
 
 import pytest
 
-from crm import create_app, migrations
-from crm.db import db
-from crm.services import auth
 from tests.linkedin_export import build
-from tests.live_server import Client, Gunicorn
+from tests.live_server import Client, Gunicorn, production_site
 
 PASSWORD = "recycle-test-password-4821"
 RECYCLED = "Autorestarting worker"
@@ -38,24 +34,7 @@ def _poll(client: Client, job_url: str, marker: str, polls: list[int]) -> None:
 
 @pytest.mark.slow
 def test_the_worker_is_not_recycled_while_an_import_runs_or_waits(tmp_path):
-    data = tmp_path / "data"
-    data.mkdir()
-    database = data / "rapport.sqlite3"
-    secret = tmp_path / "secret_key"
-    secret.write_text(uuid.uuid4().hex * 2)
-    secret.chmod(0o600)
-    migrations.migrate(str(database))
-    app = create_app({"DATA_DIR": str(data), "DATABASE": str(database), "SECRET_KEY": secret.read_text()})
-    with app.app_context():
-        db.connect(reuse_if_open=True)
-        auth.set_password(PASSWORD)
-        db.close()
-    env = {
-        "CRM_ENV": "production",
-        "CRM_DATA_DIR": str(data),
-        "CRM_DATABASE": str(database),
-        "CRM_SECRET_KEY_FILE": str(secret),
-    }
+    env, database, _ = production_site(tmp_path, PASSWORD)
     export, truth = build(400, 6000, 1, seed=5)
     log = tmp_path / "gunicorn.log"
     server = Gunicorn(env, log_path=log, extra=("--max-requests", "3", "--max-requests-jitter", "0"))
