@@ -12,7 +12,7 @@ from crm.models import STAGE_LABELS, STAGES, TOUCH_KINDS, utcnow
 from crm.services import activities, csv_export, derived, followups, stream
 from crm.services import contacts as service
 from crm.views.relationships import cards as relationship_cards
-from crm.views.stream import parse_touch_time
+from crm.views.stream import touch_fields
 from crm.web import owner_tz, render, see_other
 
 bp = Blueprint("contacts", __name__, url_prefix="/contacts")
@@ -199,20 +199,10 @@ def log_touch(contact_id: int):
     """The quick 'add a note / log a touch' form on the contact page."""
     contact = _load(contact_id)
     form = request.form
-    errors = {}
-    try:
-        at = parse_touch_time(form.get("when", ""))
-    except dates.DateParseError as exc:
-        errors["when"] = str(exc)
+    touch, errors = touch_fields(form)
     if not errors:
         try:
-            activities.log_touch(
-                [contact.id],
-                form.get("kind", "note"),
-                form.get("text", ""),
-                occurred_at=at,
-                direction=form.get("direction") or None,
-            )
+            activities.log_touch([contact.id], **touch)
         except activities.ActivityError as exc:
             errors = exc.errors
     if errors:

@@ -60,6 +60,22 @@ def parse_touch_time(text: str) -> dt.datetime:
     return when.at
 
 
+def touch_fields(form, kind: str = "note") -> tuple[dict, dict[str, str]]:
+    """A touch form's kind, text, time and direction (as the activity services take them),
+    and an error by field when the time cannot be read."""
+    fields = {
+        "kind": form.get("kind", kind),
+        "text": form.get("text", ""),
+        "occurred_at": None,
+        "direction": form.get("direction") or None,
+    }
+    try:
+        fields["occurred_at"] = parse_touch_time(form.get("when", ""))
+    except dates.DateParseError as exc:
+        return fields, {"when": str(exc)}
+    return fields, {}
+
+
 @bp.get("/")
 def index():
     """Every activity, newest first; filter changes swap only the results."""
@@ -135,12 +151,8 @@ def new():
 def log_touch():
     """The quick entry: log a touch, and optionally a follow-up, on a contact."""
     form = request.form
-    errors: dict[str, str] = {}
     contact_id = _int(form.get("contact_id"))
-    try:
-        at = parse_touch_time(form.get("when", ""))
-    except dates.DateParseError as exc:
-        errors["when"] = str(exc)
+    touch, errors = touch_fields(form)
     due_text = form.get("fu_due", "").strip()
     fu_title = form.get("fu_title", "").strip()
     if fu_title and not due_text:
@@ -152,13 +164,7 @@ def log_touch():
             errors["fu_due"] = str(exc)
     if not errors:
         try:
-            activity = activities.log_touch(
-                [contact_id] if contact_id else [],
-                form.get("kind", "note"),
-                form.get("text", ""),
-                occurred_at=at,
-                direction=form.get("direction") or None,
-            )
+            activity = activities.log_touch([contact_id] if contact_id else [], **touch)
         except activities.ActivityError as exc:
             errors.update(exc.errors)
     if not errors and (fu_title or due_text):
@@ -225,20 +231,10 @@ def update(activity_id: int):
     """Save an edited entry; 422 with the text kept when something is wrong."""
     activity = _load(activity_id)
     form = request.form
-    errors = {}
-    try:
-        at = parse_touch_time(form.get("when", ""))
-    except dates.DateParseError as exc:
-        errors["when"] = str(exc)
+    touch, errors = touch_fields(form, activity.kind)
     if not errors:
         try:
-            activities.update_activity(
-                activity,
-                kind=form.get("kind", activity.kind),
-                text=form.get("text", ""),
-                occurred_at=at,
-                direction=form.get("direction") or None,
-            )
+            activities.update_activity(activity, **touch)
         except activities.ActivityError as exc:
             errors = exc.errors
     if errors:
