@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import defaultdict
 from dataclasses import asdict, dataclass
 from zoneinfo import ZoneInfo
@@ -12,11 +11,11 @@ from peewee import JOIN
 
 from crm.db import db
 from crm.models import ACTIVITY_KINDS, Activity, Company, Contact
+from crm.services import search
+from crm.services.search import fts_query  # noqa: F401 (the stream's query builder, re-exported)
 from importers.base import name_key
 
 PER_PAGE = 30
-_WORD = re.compile(r"\w+", re.UNICODE)
-MAX_WORDS = 8
 
 
 @dataclass
@@ -55,21 +54,6 @@ class StreamPage:
     cursor: str | None
 
 
-def fts_query(text: str) -> str:
-    """A safe FTS5 query from what the user typed: each word quoted, all required, last a prefix.
-
-    Quoting every word means FTS5 operators (NEAR, OR, -, ^, column filters) typed by the user
-    are searched as plain words and can never make MATCH fail.
-    """
-    words = _WORD.findall(text or "")[:MAX_WORDS]
-    if not words:
-        return ""
-    quoted = ['"' + w.replace('"', '""') + '"' for w in words]
-    if len(words[-1]) >= 2:
-        quoted[-1] += "*"
-    return " ".join(quoted)
-
-
 def encode_cursor(activity: Activity) -> str:
     return f"{activity.occurred_at.isoformat()}_{activity.id}"
 
@@ -80,9 +64,14 @@ def decode_cursor(cursor: str | None) -> tuple[dt.datetime, int] | None:
         return None
     stamp, _, ident = cursor.rpartition("_")
     try:
-        return dt.datetime.fromisoformat(stamp), int(ident)
+        at, number = dt.datetime.fromisoformat(stamp), int(ident)
     except ValueError:
         return None
+    if not 0 <= number < search.ID_BITS:
+        return None
+    if at.tzinfo is not None:
+        at = at.astimezone(dt.UTC).replace(tzinfo=None)
+    return at, number
 
 
 def _day_start(day: dt.date, tz: ZoneInfo) -> dt.datetime:
@@ -92,11 +81,17 @@ def _day_start(day: dt.date, tz: ZoneInfo) -> dt.datetime:
 def list_stream(
     filters: StreamFilters, tz: ZoneInfo, cursor: str | None = None, per_page: int = PER_PAGE
 ) -> StreamPage:
-    """One page of activities, newest first, continuing after `cursor`; two queries in all.
+    """One page of activities, newest first, continuing after `cursor`; a few queries in all.
 
     Keyset pagination on (occurred_at, id) walks the occurred_at index (or, for one contact,
-    the (contact_id, occurred_at) index), so a page costs the same at any depth and size.
+    the (contact_id, occurred_at) index), so a page costs the same at any depth and size. A
+    search without a contact walks the time-ordered search index instead (`_search_page`).
     """
+    match = search.match_expression(filters.q)
+    if match is search.NO_MATCH:
+        return StreamPage([], None)
+    if match and not filters.contact_id:
+        return _search_page(filters, tz, match, cursor, per_page)
     where = ["a.deleted_at IS NULL"]
     params: list = []
     if filters.contact_id:
@@ -107,6 +102,24 @@ def list_stream(
     else:
         source = "activity a"
         at, ident = "a.occurred_at", "a.id"
+    _filter(filters, tz, at, where, params)
+    after = decode_cursor(cursor)
+    if after:
+        where.append(f"({at} < ? OR ({at} = ? AND {ident} < ?))")
+        params += [str(after[0]), str(after[0]), after[1]]
+    if match:
+        # One contact's timeline, each row looked up in the index by its key (a few seeks).
+        where.append(
+            "EXISTS (SELECT 1 FROM activity_search WHERE activity_search MATCH ?"
+            f" AND rowid = {search.KEY_SQL.format(t='a')})"
+        )
+        params.append(match)
+    sql = f"SELECT a.* FROM {source} WHERE {' AND '.join(where)} ORDER BY {at} DESC, {ident} DESC LIMIT ?"
+    return _page(list(Activity.raw(sql, *params, per_page + 1)), per_page)
+
+
+def _filter(filters: StreamFilters, tz: ZoneInfo, at: str, where: list, params: list) -> None:
+    """Add the kind, people (stage, company, tag) and date filters to a query on activity a."""
     if filters.kind in ACTIVITY_KINDS:
         where.append("a.kind = ?")
         params.append(filters.kind)
@@ -135,43 +148,36 @@ def list_stream(
     if filters.end:
         where.append(f"{at} < ?")
         params.append(str(_day_start(filters.end + dt.timedelta(days=1), tz)))
-    match = fts_query(filters.q)
-    prefix, prefix_params = "", []
-    if match and _few_matches(match):
-        # A selective search: start from its few matches (then sort) instead of walking the
-        # whole occurred_at index looking for them. CROSS JOIN fixes that join order.
-        prefix = "WITH m(id) AS MATERIALIZED (SELECT rowid FROM activity_fts WHERE activity_fts MATCH ?) "
-        prefix_params = [match]
-        source = (
-            "m CROSS JOIN " + source.replace("activity a", "activity a ON a.id = m.id", 1)
-            if not filters.contact_id
-            else source
-        )
-        if filters.contact_id:
-            where.append("a.id IN (SELECT id FROM m)")
-    elif match:
-        where.append("a.id IN (SELECT rowid FROM activity_fts WHERE activity_fts MATCH ?)")
-        params.append(match)
+
+
+def _search_page(
+    filters: StreamFilters, tz: ZoneInfo, match: str, cursor: str | None, per_page: int
+) -> StreamPage:
+    """A search page read from activity_search newest first, stopping after one page.
+
+    The index's rowid is `search.search_key` (whole seconds, then id), so matches in the same
+    second come by id rather than by their fraction of a second. Date filters and the cursor
+    become key bounds; the date filters are also checked on the row (keys clamp before 1970).
+    """
+    where = ["activity_search MATCH ?", "a.deleted_at IS NULL"]
+    params: list = [match]
+    if filters.start:
+        where.append("s.rowid >= ?")
+        params.append(search.search_key(_day_start(filters.start, tz), 0))
+    if filters.end:
+        where.append("s.rowid < ?")
+        params.append(search.search_key(_day_start(filters.end + dt.timedelta(days=1), tz), 0))
     after = decode_cursor(cursor)
     if after:
-        where.append(f"({at} < ? OR ({at} = ? AND {ident} < ?))")
-        params += [str(after[0]), str(after[0]), after[1]]
+        where.append("s.rowid < ?")
+        params.append(search.search_key(*after))
+    _filter(filters, tz, "a.occurred_at", where, params)
+    # CROSS JOIN keeps the index as the outer loop, so its rowid order needs no sort.
     sql = (
-        f"{prefix}SELECT a.* FROM {source} WHERE {' AND '.join(where)}"
-        f" ORDER BY {at} DESC, {ident} DESC LIMIT ?"
+        "SELECT a.* FROM activity_search s CROSS JOIN activity a ON a.id = s.rowid % 2147483648"
+        f" WHERE {' AND '.join(where)} ORDER BY s.rowid DESC LIMIT ?"
     )
-    rows = list(Activity.raw(sql, *prefix_params, *params, per_page + 1))
-    return _page(rows, per_page)
-
-
-# Below this many matches a search starts from its matches; above, from the newest activities.
-FEW_MATCHES = 3000
-
-
-def _few_matches(match: str) -> bool:
-    """True when the search matches fewer than FEW_MATCHES activities (cost capped by the LIMIT)."""
-    sql = "SELECT COUNT(*) FROM (SELECT rowid FROM activity_fts WHERE activity_fts MATCH ? LIMIT ?)"
-    return db.execute_sql(sql, (match, FEW_MATCHES)).fetchone()[0] < FEW_MATCHES
+    return _page(list(Activity.raw(sql, *params, per_page + 1)), per_page)
 
 
 def _page(rows: list[Activity], per_page: int) -> StreamPage:

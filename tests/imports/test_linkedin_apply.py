@@ -190,7 +190,7 @@ def test_failure_midway_leaves_the_database_unchanged(
     assert ImportRun.select().count() == runs
     assert ImportChange.select().where(ImportChange.run > runs).count() == 0
     trigger = imports.db.execute_sql(
-        "SELECT count(*) FROM sqlite_master WHERE name = 'activity_fts_insert'"
+        "SELECT count(*) FROM sqlite_master WHERE name = 'activity_search_insert'"
     ).fetchone()
     assert trigger == (1,)
 
