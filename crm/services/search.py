@@ -36,6 +36,14 @@ def search_key(occurred_at: dt.datetime, ident: int) -> int:
     return max(0, min(MAX_SECONDS, seconds)) * ID_BITS + ident
 
 
+def key_bound_before(at: dt.datetime) -> int | None:
+    """An exclusive upper bound on the keys of activities before `at`; None when none is needed."""
+    top = calendar.timegm(at.timetuple()) + (at.microsecond > 0)
+    if top > MAX_SECONDS:
+        return None
+    return max(1, top) * ID_BITS
+
+
 def _words(text: str) -> list[str]:
     return _WORD.findall(text or "")[:MAX_WORDS]
 

@@ -164,9 +164,12 @@ def _search_page(
     if filters.start:
         where.append("s.rowid >= ?")
         params.append(search.search_key(_day_start(filters.start, tz), 0))
-    if filters.end:
+    bound = (
+        search.key_bound_before(_day_start(filters.end + dt.timedelta(days=1), tz)) if filters.end else None
+    )
+    if bound is not None:
         where.append("s.rowid < ?")
-        params.append(search.search_key(_day_start(filters.end + dt.timedelta(days=1), tz), 0))
+        params.append(bound)
     after = decode_cursor(cursor)
     if after:
         where.append("s.rowid < ?")
