@@ -112,10 +112,7 @@ def expected(q: str, f: stream.StreamFilters, tz: ZoneInfo) -> list[int]:
         if f.end and a.occurred_at >= day_start(f.end + dt.timedelta(days=1), tz):
             continue
         out.append(a)
-    if f.contact_id:  # one contact's timeline keeps its fraction-of-a-second order
-        out.sort(key=lambda a: (a.occurred_at, a.id), reverse=True)
-    else:
-        out.sort(key=lambda a: order_key(a.occurred_at, a.id), reverse=True)
+    out.sort(key=lambda a: order_key(a.occurred_at, a.id), reverse=True)
     return [a.id for a in out]
 
 
@@ -148,7 +145,18 @@ def filter_sets(world) -> list[tuple[dict, ZoneInfo]]:
     ]
 
 
-def test_search_pages_are_exactly_the_matches_newest_first_with_every_filter(world):
+PLANS = {
+    "probe": {"PROBE_BUDGET": 10**9},
+    "scan": {"PROBE_BUDGET": 0, "SCAN_BUDGET": 10**9},
+    "gather": {"PROBE_BUDGET": 0, "SCAN_BUDGET": 0},
+}
+
+
+@pytest.mark.parametrize("plan", PLANS)
+def test_search_pages_are_exactly_the_matches_newest_first_with_every_filter(world, monkeypatch, plan):
+    for name, value in PLANS[plan].items():
+        monkeypatch.setattr(stream, name, value)
+    assert stream._contact_plan(world["people"][0].id, '"pricing"') == plan
     assert drift() == {}
     checked = 0
     for q in QUERIES:

@@ -16,6 +16,7 @@ from crm.services.search import fts_query  # noqa: F401 (the stream's query buil
 from importers.base import name_key
 
 PER_PAGE = 30
+_KEY = search.KEY_SQL.format(t="a")
 
 
 @dataclass
@@ -90,7 +91,16 @@ def list_stream(
     match = search.match_expression(filters.q)
     if match is search.NO_MATCH:
         return StreamPage([], None)
-    if match and not filters.contact_id:
+    plan = _contact_plan(filters.contact_id, match) if match and filters.contact_id else "scan"
+    if match and plan == "probe":
+        # Each of the contact's activities looked up in the index by its key.
+        check = f"EXISTS (SELECT 1 FROM activity_search WHERE activity_search MATCH ? AND rowid = {_KEY})"
+        return _contact_search_page(filters, tz, check, match, cursor, per_page)
+    if match and plan == "gather":
+        # Every match gathered once (FTS5's own prefix merge is fastest at that), then the timeline.
+        check = "a.id IN (SELECT rowid % 2147483648 FROM activity_search WHERE activity_search MATCH ?)"
+        return _contact_search_page(filters, tz, check, fts_query(filters.q), cursor, per_page)
+    if match:
         return _search_page(filters, tz, match, cursor, per_page)
     where = ["a.deleted_at IS NULL"]
     params: list = []
@@ -107,13 +117,6 @@ def list_stream(
     if after:
         where.append(f"({at} < ? OR ({at} = ? AND {ident} < ?))")
         params += [str(after[0]), str(after[0]), after[1]]
-    if match:
-        # One contact's timeline, each row looked up in the index by its key (a few seeks).
-        where.append(
-            "EXISTS (SELECT 1 FROM activity_search WHERE activity_search MATCH ?"
-            f" AND rowid = {search.KEY_SQL.format(t='a')})"
-        )
-        params.append(match)
     sql = f"SELECT a.* FROM {source} WHERE {' AND '.join(where)} ORDER BY {at} DESC, {ident} DESC LIMIT ?"
     return _page(list(Activity.raw(sql, *params, per_page + 1)), per_page)
 
@@ -174,6 +177,9 @@ def _search_page(
     if after:
         where.append("s.rowid < ?")
         params.append(search.search_key(*after))
+    if filters.contact_id:
+        where.append("EXISTS (SELECT 1 FROM activity_contact WHERE activity_id = a.id AND contact_id = ?)")
+        params.append(filters.contact_id)
     _filter(filters, tz, "a.occurred_at", where, params)
     # CROSS JOIN keeps the index as the outer loop, so its rowid order needs no sort.
     sql = (
@@ -181,6 +187,62 @@ def _search_page(
         f" WHERE {' AND '.join(where)} ORDER BY s.rowid DESC LIMIT ?"
     )
     return _page(list(Activity.raw(sql, *params, per_page + 1)), per_page)
+
+
+# Looking one row up in the index costs about one seek per search term (~25 us); a contact
+# whose activities times the terms stay under this budget is searched row by row.
+PROBE_BUDGET = 500
+# Walking the matches newest first meets a contact's share of them; past this many expected
+# rows read, every match is gathered at once instead.
+SCAN_BUDGET = 20_000
+COUNT_CAP = 50_000  # a contact's activities are counted up to this many (~1 ms)
+
+
+def _contact_plan(contact_id: int, match: str) -> str:
+    """How to search one contact's activities: "probe" each, "scan" the matches, or "gather" them."""
+    # FTS5's own prefix query (left unexpanded) merges every matching doclist per lookup.
+    terms = PROBE_BUDGET if match.endswith("*") else max(1, match.count('"') // 2)
+    mine, total = db.execute_sql(
+        "SELECT (SELECT count(*) FROM (SELECT 1 FROM activity_contact WHERE contact_id = ? LIMIT ?)),"
+        " (SELECT max(id) FROM activity)",
+        (contact_id, COUNT_CAP),
+    ).fetchone()
+    if mine * terms <= PROBE_BUDGET:
+        return "probe"
+    return "scan" if PER_PAGE * (total or 0) <= SCAN_BUDGET * mine else "gather"
+
+
+def _contact_search_page(
+    filters: StreamFilters, tz: ZoneInfo, check: str, match: str, cursor: str | None, per_page: int
+) -> StreamPage:
+    """A search in one contact's timeline, newest first, each row tested with `check`.
+
+    Same order as `_search_page` (key: whole seconds, then id): the timeline index yields rows
+    by time, so rows are read until the second after the page's last one has begun.
+    """
+    where = ["ac.contact_id = ?", "a.deleted_at IS NULL"]
+    params: list = [filters.contact_id]
+    _filter(filters, tz, "ac.occurred_at", where, params)
+    after = decode_cursor(cursor)
+    if after:
+        where.append(f"{_KEY} < ?")
+        params.append(search.search_key(*after))
+    where.append(check)
+    params.append(match)
+    sql = (
+        f"SELECT a.*, {_KEY} AS search_key FROM activity_contact ac JOIN activity a ON a.id = ac.activity_id"
+        f" WHERE {' AND '.join(where)} ORDER BY ac.occurred_at DESC"
+    )
+    rows: list[Activity] = []
+    for row in Activity.raw(sql, *params):
+        if (
+            len(rows) > per_page
+            and row.search_key // search.ID_BITS < rows[per_page].search_key // search.ID_BITS
+        ):
+            break
+        rows.append(row)
+    rows.sort(key=lambda r: r.search_key, reverse=True)
+    return _page(rows[: per_page + 1], per_page)
 
 
 def _page(rows: list[Activity], per_page: int) -> StreamPage:
