@@ -12,7 +12,7 @@ from peewee import JOIN
 from crm.db import db
 from crm.models import ACTIVITY_KINDS, Activity, Company, Contact
 from crm.services import search
-from crm.services.search import fts_query  # noqa: F401 (the stream's query builder, re-exported)
+from crm.services.search import fts_query
 from importers.base import name_key
 
 PER_PAGE = 30
