@@ -8,13 +8,13 @@
 -- so a search's last word, a prefix, is expanded into its terms (an OR FTS5 reads lazily)
 -- instead of FTS5 merging the whole doclist of every matching term. New terms come from
 -- indexing the row's text alone in the always-empty activity_search_stage table.
-DROP TRIGGER "activity_fts_insert";
-DROP TRIGGER "activity_fts_delete";
-DROP TRIGGER "activity_fts_update";
+DROP TRIGGER IF EXISTS "activity_fts_insert";
+DROP TRIGGER IF EXISTS "activity_fts_delete";
+DROP TRIGGER IF EXISTS "activity_fts_update";
 DROP TABLE "activity_fts";
-CREATE VIRTUAL TABLE "activity_search" USING fts5(summary, body, content='', columnsize=0, tokenize='unicode61 remove_diacritics 2');
+CREATE VIRTUAL TABLE "activity_search" USING fts5(summary, body, content='', tokenize='unicode61 remove_diacritics 2');
 CREATE TABLE "activity_search_term" ("term" TEXT NOT NULL PRIMARY KEY) WITHOUT ROWID;
-CREATE VIRTUAL TABLE "activity_search_stage" USING fts5(summary, body, content='', detail=none, columnsize=0, tokenize='unicode61 remove_diacritics 2');
+CREATE VIRTUAL TABLE "activity_search_stage" USING fts5(summary, body, content='', detail=none, tokenize='unicode61 remove_diacritics 2');
 CREATE VIRTUAL TABLE "activity_search_stage_terms" USING fts5vocab("activity_search_stage", row);
 CREATE TRIGGER "activity_search_insert" AFTER INSERT ON "activity" BEGIN
   INSERT INTO activity_search(rowid, summary, body) VALUES (max(0, min(4294967295, coalesce(CAST(strftime('%s', substr(new.occurred_at, 1, 19)) AS INTEGER), 0))) * 2147483648 + new.id, new.summary, new.body);
