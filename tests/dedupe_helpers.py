@@ -30,7 +30,7 @@ def dump() -> dict[str, list[tuple]]:
         r[0]
         for r in db.execute_sql(
             "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
-            " AND name NOT LIKE 'activity_fts%' AND name NOT IN ('merge', 'schema_migrations')"
+            " AND name NOT LIKE 'activity_search%' AND name NOT IN ('merge', 'schema_migrations')"
         )
     ]
     return {n: sorted(db.execute_sql(f'SELECT * FROM "{n}"').fetchall(), key=repr) for n in names}

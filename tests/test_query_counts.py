@@ -1,7 +1,7 @@
 """N+1 guards: pages issue the same number of SQL statements whatever the number of rows shown.
 
 The contact list and the plain stream have their guards in test_contacts.py and test_stream.py;
-these cover search results (both search plans), the contact page and its timeline.
+these cover search results (every search plan), the contact page and its timeline.
 """
 
 from __future__ import annotations
@@ -34,18 +34,24 @@ def tagged(contact: Contact, *names: str) -> None:
         ContactTag.create(contact=contact, tag=tag)
 
 
-@pytest.mark.parametrize("plan", ["selective", "broad"])
+@pytest.mark.parametrize("plan", ["everyone", "probe", "scan", "gather"])
 def test_stream_search_query_count_does_not_grow_with_rows(client, database, monkeypatch, plan):
-    if plan == "broad":
-        monkeypatch.setattr(stream, "FEW_MATCHES", 1)  # every search takes the newest-first plan
+    # Without a contact a search reads the index; with one, each plan of _contact_plan.
+    budgets = {"probe": (10**9, 0), "scan": (0, 10**9), "gather": (0, 0)}.get(plan)
+    if budgets:
+        monkeypatch.setattr(stream, "PROBE_BUDGET", budgets[0])
+        monkeypatch.setattr(stream, "SCAN_BUDGET", budgets[1])
     people = [person(f"Searcher {i}") for i in range(6)]
+    url = f"/stream/?q=budget&contact={people[0].id}" if budgets else "/stream/?q=budget"
     for i in range(2):
-        activities.log_touch([people[i].id], "call", f"budget call {i}")
-    few = queries(client, "/stream/?q=budget")
+        activities.log_touch([people[0].id, people[i + 1].id], "call", f"budget call {i}")
+    few = queries(client, url)
     for i in range(60):
-        activities.log_touch([people[i % 6].id, people[(i + 1) % 6].id], "call", f"budget more {i}")
-    assert queries(client, "/stream/?q=budget") == few
-    assert len(soup(client.get("/stream/?q=budget")).select("#stream-results .entry")) == stream.PER_PAGE
+        activities.log_touch([people[0].id, people[i % 5 + 1].id], "call", f"budget more {i}")
+    assert queries(client, url) == few
+    if budgets:
+        assert stream._contact_plan(people[0].id, '"budget"') == plan
+    assert len(soup(client.get(url)).select("#stream-results .entry")) == stream.PER_PAGE
 
 
 def test_contact_page_query_count_does_not_grow_with_its_history(client, database):

@@ -77,9 +77,16 @@ def test_crm_init_migrates_a_first_release_database_with_its_data(tmp_path, monk
         "https://www.linkedin.com/in/zoe-6",
         "2024-03-04 05:06:07",
     )
-    # Full-text search still finds the old messages.
-    assert (
-        conn.execute("SELECT count(*) FROM activity_fts WHERE activity_fts MATCH 'hello'").fetchone()[0] == 25
+    # Full-text search still finds the old messages, keyed by time then id, words recorded.
+    keys = conn.execute(
+        "SELECT rowid FROM activity_search WHERE activity_search MATCH 'hello' ORDER BY rowid DESC"
+    ).fetchall()
+    second = 1709528767  # 2024-03-04 05:06:07 UTC
+    assert keys == [(second * 2**31 + i,) for i in range(25, 0, -1)]
+    terms = {row[0] for row in conn.execute("SELECT term FROM activity_search_term")}
+    assert terms == {"hello", "there"}
+    assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name LIKE 'activity_fts%'").fetchone() == (
+        0,
     )
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     conn.close()

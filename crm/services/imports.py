@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 
 from crm.db import db, write
 from crm.models import ImportChange, ImportRun, utcnow
+from crm.services import search
 from importers.base import ImportRejected, Skipped
 
 Progress = Callable[[str, int], None]
@@ -358,16 +359,11 @@ def _apply(plan: Plan, progress: Progress) -> ImportRun:
     act_base = base["activity"]
     cursor = db.cursor()
     written = 0
-    # The FTS trigger costs ~10x the insert itself when run per row; for a big batch drop it
+    # The search trigger costs ~10x the insert itself when run per row; for a big batch drop it
     # inside this transaction, index the new rows in one statement, and put it back.
     trigger = None
     if plan.spill.count >= FTS_BULK_MIN:
-        found = db.execute_sql(
-            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'activity_fts_insert'"
-        ).fetchone()
-        if found:
-            trigger = found[0]
-            db.execute_sql('DROP TRIGGER "activity_fts_insert"')
+        trigger = search.drop_index_trigger("activity_search_insert")
     for batch in plan.spill.rows(
         "SELECT o.n, a.kind, a.occurred_at, a.direction, a.source, a.source_key, a.summary, a.body"
         " FROM act a JOIN ord o ON o.seq = a.seq ORDER BY o.n"
@@ -382,11 +378,7 @@ def _apply(plan: Plan, progress: Progress) -> ImportRun:
         progress("writing activities", written)
     if trigger:
         progress("Indexing for search", written)
-        db.execute_sql(
-            "INSERT INTO activity_fts (rowid, summary, body)"
-            " SELECT id, summary, body FROM activity WHERE import_run_id = ?",
-            (run.id,),
-        )
+        search.index_run(run.id)
         db.execute_sql(trigger)
     contact_base = base["contact"]
     for batch in plan.spill.rows(
@@ -495,20 +487,12 @@ def undo(run_id: int) -> ImportRun:
 def _delete_activities(run_id: int) -> None:
     """Delete a run's activities; a big batch leaves the search index in one statement."""
     count = db.execute_sql("SELECT count(*) FROM activity WHERE import_run_id = ?", (run_id,)).fetchone()[0]
-    found = db.execute_sql(
-        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'activity_fts_delete'"
-    ).fetchone()
-    if count < FTS_BULK_MIN or not found:
-        db.execute_sql("DELETE FROM activity WHERE import_run_id = ?", (run_id,))
-        return
-    db.execute_sql('DROP TRIGGER "activity_fts_delete"')
-    db.execute_sql(
-        "INSERT INTO activity_fts (activity_fts, rowid, summary, body)"
-        " SELECT 'delete', id, summary, body FROM activity WHERE import_run_id = ?",
-        (run_id,),
-    )
+    trigger = search.drop_index_trigger("activity_search_delete") if count >= FTS_BULK_MIN else None
+    if trigger:
+        search.unindex_run(run_id)
     db.execute_sql("DELETE FROM activity WHERE import_run_id = ?", (run_id,))
-    db.execute_sql(found[0])
+    if trigger:
+        db.execute_sql(trigger)
 
 
 @dataclass

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import defaultdict
 from dataclasses import asdict, dataclass
 from zoneinfo import ZoneInfo
@@ -12,11 +11,12 @@ from peewee import JOIN
 
 from crm.db import db
 from crm.models import ACTIVITY_KINDS, Activity, Company, Contact
+from crm.services import search
+from crm.services.search import fts_query
 from importers.base import name_key
 
 PER_PAGE = 30
-_WORD = re.compile(r"\w+", re.UNICODE)
-MAX_WORDS = 8
+_KEY = search.KEY_SQL.format(t="a")
 
 
 @dataclass
@@ -55,21 +55,6 @@ class StreamPage:
     cursor: str | None
 
 
-def fts_query(text: str) -> str:
-    """A safe FTS5 query from what the user typed: each word quoted, all required, last a prefix.
-
-    Quoting every word means FTS5 operators (NEAR, OR, -, ^, column filters) typed by the user
-    are searched as plain words and can never make MATCH fail.
-    """
-    words = _WORD.findall(text or "")[:MAX_WORDS]
-    if not words:
-        return ""
-    quoted = ['"' + w.replace('"', '""') + '"' for w in words]
-    if len(words[-1]) >= 2:
-        quoted[-1] += "*"
-    return " ".join(quoted)
-
-
 def encode_cursor(activity: Activity) -> str:
     return f"{activity.occurred_at.isoformat()}_{activity.id}"
 
@@ -80,9 +65,14 @@ def decode_cursor(cursor: str | None) -> tuple[dt.datetime, int] | None:
         return None
     stamp, _, ident = cursor.rpartition("_")
     try:
-        return dt.datetime.fromisoformat(stamp), int(ident)
+        at, number = dt.datetime.fromisoformat(stamp), int(ident)
     except ValueError:
         return None
+    if not 0 <= number < search.ID_BITS:
+        return None
+    if at.tzinfo is not None:
+        at = at.astimezone(dt.UTC).replace(tzinfo=None)
+    return at, number
 
 
 def _day_start(day: dt.date, tz: ZoneInfo) -> dt.datetime:
@@ -92,11 +82,27 @@ def _day_start(day: dt.date, tz: ZoneInfo) -> dt.datetime:
 def list_stream(
     filters: StreamFilters, tz: ZoneInfo, cursor: str | None = None, per_page: int = PER_PAGE
 ) -> StreamPage:
-    """One page of activities, newest first, continuing after `cursor`; two queries in all.
+    """One page of activities, newest first, continuing after `cursor`; a few queries in all.
 
     Keyset pagination on (occurred_at, id) walks the occurred_at index (or, for one contact,
-    the (contact_id, occurred_at) index), so a page costs the same at any depth and size.
+    the (contact_id, occurred_at) index), so a page costs the same at any depth and size. A
+    search without a contact walks the time-ordered search index instead (`_search_page`).
     """
+    match = search.match_expression(filters.q)
+    if match is search.NO_MATCH:
+        return StreamPage([], None)
+    plan = _contact_plan(filters.contact_id, match) if match and filters.contact_id else "scan"
+    if match and plan == "probe":
+        # Each of the contact's activities looked up in the index by its key.
+        check = f"EXISTS (SELECT 1 FROM activity_search WHERE activity_search MATCH ? AND rowid = {_KEY})"
+        return _contact_search_page(filters, tz, check, match, cursor, per_page)
+    if match and plan == "gather":
+        # Every match gathered once (FTS5's own prefix merge is fastest at that), then the timeline.
+        # (Keys, not ids: FTS5 yields keys in order, so SQLite's temporary index fills fastest.)
+        check = f"{_KEY} IN (SELECT rowid FROM activity_search WHERE activity_search MATCH ?)"
+        return _contact_search_page(filters, tz, check, fts_query(filters.q), cursor, per_page)
+    if match:
+        return _search_page(filters, tz, match, cursor, per_page)
     where = ["a.deleted_at IS NULL"]
     params: list = []
     if filters.contact_id:
@@ -107,6 +113,17 @@ def list_stream(
     else:
         source = "activity a"
         at, ident = "a.occurred_at", "a.id"
+    _filter(filters, tz, at, where, params)
+    after = decode_cursor(cursor)
+    if after:
+        where.append(f"({at} < ? OR ({at} = ? AND {ident} < ?))")
+        params += [str(after[0]), str(after[0]), after[1]]
+    sql = f"SELECT a.* FROM {source} WHERE {' AND '.join(where)} ORDER BY {at} DESC, {ident} DESC LIMIT ?"
+    return _page(list(Activity.raw(sql, *params, per_page + 1)), per_page)
+
+
+def _filter(filters: StreamFilters, tz: ZoneInfo, at: str, where: list, params: list) -> None:
+    """Add the kind, people (stage, company, tag) and date filters to a query on activity a."""
     if filters.kind in ACTIVITY_KINDS:
         where.append("a.kind = ?")
         params.append(filters.kind)
@@ -135,43 +152,99 @@ def list_stream(
     if filters.end:
         where.append(f"{at} < ?")
         params.append(str(_day_start(filters.end + dt.timedelta(days=1), tz)))
-    match = fts_query(filters.q)
-    prefix, prefix_params = "", []
-    if match and _few_matches(match):
-        # A selective search: start from its few matches (then sort) instead of walking the
-        # whole occurred_at index looking for them. CROSS JOIN fixes that join order.
-        prefix = "WITH m(id) AS MATERIALIZED (SELECT rowid FROM activity_fts WHERE activity_fts MATCH ?) "
-        prefix_params = [match]
-        source = (
-            "m CROSS JOIN " + source.replace("activity a", "activity a ON a.id = m.id", 1)
-            if not filters.contact_id
-            else source
-        )
-        if filters.contact_id:
-            where.append("a.id IN (SELECT id FROM m)")
-    elif match:
-        where.append("a.id IN (SELECT rowid FROM activity_fts WHERE activity_fts MATCH ?)")
-        params.append(match)
+
+
+def _search_page(
+    filters: StreamFilters, tz: ZoneInfo, match: str, cursor: str | None, per_page: int
+) -> StreamPage:
+    """A search page read from activity_search newest first, stopping after one page.
+
+    The index's rowid is `search.search_key` (whole seconds, then id), so matches in the same
+    second come by id rather than by their fraction of a second. Date filters and the cursor
+    become key bounds; the date filters are also checked on the row (keys clamp before 1970).
+    """
+    where = ["activity_search MATCH ?", "a.deleted_at IS NULL"]
+    params: list = [match]
+    if filters.start:
+        where.append("s.rowid >= ?")
+        params.append(search.search_key(_day_start(filters.start, tz), 0))
+    bound = (
+        search.key_bound_before(_day_start(filters.end + dt.timedelta(days=1), tz)) if filters.end else None
+    )
+    if bound is not None:
+        where.append("s.rowid < ?")
+        params.append(bound)
     after = decode_cursor(cursor)
     if after:
-        where.append(f"({at} < ? OR ({at} = ? AND {ident} < ?))")
-        params += [str(after[0]), str(after[0]), after[1]]
+        where.append("s.rowid < ?")
+        params.append(search.search_key(*after))
+    if filters.contact_id:
+        where.append("EXISTS (SELECT 1 FROM activity_contact WHERE activity_id = a.id AND contact_id = ?)")
+        params.append(filters.contact_id)
+    _filter(filters, tz, "a.occurred_at", where, params)
+    # CROSS JOIN keeps the index as the outer loop, so its rowid order needs no sort.
     sql = (
-        f"{prefix}SELECT a.* FROM {source} WHERE {' AND '.join(where)}"
-        f" ORDER BY {at} DESC, {ident} DESC LIMIT ?"
+        "SELECT a.* FROM activity_search s CROSS JOIN activity a ON a.id = s.rowid % 2147483648"
+        f" WHERE {' AND '.join(where)} ORDER BY s.rowid DESC LIMIT ?"
     )
-    rows = list(Activity.raw(sql, *prefix_params, *params, per_page + 1))
-    return _page(rows, per_page)
+    return _page(list(Activity.raw(sql, *params, per_page + 1)), per_page)
 
 
-# Below this many matches a search starts from its matches; above, from the newest activities.
-FEW_MATCHES = 3000
+# Looking one row up in the index costs about one seek per search term (~25 us); a contact
+# whose activities times the terms stay under this budget is searched row by row.
+PROBE_BUDGET = 500
+# Walking the matches newest first meets a contact's share of them; past this many expected
+# rows read, every match is gathered at once instead.
+SCAN_BUDGET = 20_000
+COUNT_CAP = 50_000  # a contact's activities are counted up to this many (~1 ms)
 
 
-def _few_matches(match: str) -> bool:
-    """True when the search matches fewer than FEW_MATCHES activities (cost capped by the LIMIT)."""
-    sql = "SELECT COUNT(*) FROM (SELECT rowid FROM activity_fts WHERE activity_fts MATCH ? LIMIT ?)"
-    return db.execute_sql(sql, (match, FEW_MATCHES)).fetchone()[0] < FEW_MATCHES
+def _contact_plan(contact_id: int, match: str) -> str:
+    """How to search one contact's activities: "probe" each, "scan" the matches, or "gather" them."""
+    # FTS5's own prefix query (left unexpanded) merges every matching doclist per lookup.
+    terms = PROBE_BUDGET if match.endswith("*") else max(1, match.count('"') // 2)
+    mine, total = db.execute_sql(
+        "SELECT (SELECT count(*) FROM (SELECT 1 FROM activity_contact WHERE contact_id = ? LIMIT ?)),"
+        " (SELECT max(id) FROM activity)",
+        (contact_id, COUNT_CAP),
+    ).fetchone()
+    if mine * terms <= PROBE_BUDGET:
+        return "probe"
+    # FTS5 steps an OR of n terms in about n operations per match.
+    return "scan" if PER_PAGE * (total or 0) * terms <= SCAN_BUDGET * mine else "gather"
+
+
+def _contact_search_page(
+    filters: StreamFilters, tz: ZoneInfo, check: str, match: str, cursor: str | None, per_page: int
+) -> StreamPage:
+    """A search in one contact's timeline, newest first, each row tested with `check`.
+
+    Same order as `_search_page` (key: whole seconds, then id): the timeline index yields rows
+    by time, so rows are read until the second after the page's last one has begun.
+    """
+    where = ["ac.contact_id = ?", "a.deleted_at IS NULL"]
+    params: list = [filters.contact_id]
+    _filter(filters, tz, "ac.occurred_at", where, params)
+    after = decode_cursor(cursor)
+    if after:
+        where.append(f"{_KEY} < ?")
+        params.append(search.search_key(*after))
+    where.append(check)
+    params.append(match)
+    sql = (
+        f"SELECT a.*, {_KEY} AS search_key FROM activity_contact ac JOIN activity a ON a.id = ac.activity_id"
+        f" WHERE {' AND '.join(where)} ORDER BY ac.occurred_at DESC"
+    )
+    rows: list[Activity] = []
+    for row in Activity.raw(sql, *params):
+        if (
+            len(rows) > per_page
+            and row.search_key // search.ID_BITS < rows[per_page].search_key // search.ID_BITS
+        ):
+            break
+        rows.append(row)
+    rows.sort(key=lambda r: r.search_key, reverse=True)
+    return _page(rows[: per_page + 1], per_page)
 
 
 def _page(rows: list[Activity], per_page: int) -> StreamPage:

@@ -30,7 +30,9 @@ def dump(path: str) -> dict:
             ]
         for word in ("pricing", "deck", "pipeline", "moved", "merci"):
             out[f"fts:{word}"] = conn.execute(
-                "SELECT rowid FROM activity_fts WHERE activity_fts MATCH ? ORDER BY rowid", (word,)
+                "SELECT rowid % 2147483648 AS id FROM activity_search WHERE activity_search MATCH ?"
+                " ORDER BY id",
+                (word,),
             ).fetchall()
         return out
     finally:

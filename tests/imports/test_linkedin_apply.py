@@ -14,6 +14,7 @@ from crm.services import imports, linkedin_import
 from importers.base import ImportRejected
 from tests.imports.conftest import dump
 from tests.linkedin_export import build
+from tests.search_helpers import index_drift
 
 
 def run_import(data: bytes, name: str, dry_run: bool = False):
@@ -119,14 +120,18 @@ def test_undo_restores_exactly(database, db_path, exports, monkeypatch, bulk_fts
     empty = dump(db_path)
     first, _ = run_import(exports[1][0], exports[1][1]["zip_name"])
     after_first = dump(db_path)
+    assert index_drift(imports.db.connection()) == {}
     second, _ = run_import(exports[2][0], exports[2][1]["zip_name"])
     assert dump(db_path) != after_first
+    assert index_drift(imports.db.connection()) == {}
     with pytest.raises(ImportRejected, match="undo the later import"):
         imports.undo(first.id)
     imports.undo(second.id)
     assert dump(db_path) == after_first
+    assert index_drift(imports.db.connection()) == {}
     imports.undo(first.id)
     assert dump(db_path) == empty
+    assert index_drift(imports.db.connection()) == {}
     assert [r.status for r in ImportRun.select().order_by(ImportRun.id)] == ["undone", "undone"]
     with pytest.raises(ImportRejected, match="undone"):
         imports.undo(first.id)
@@ -190,7 +195,7 @@ def test_failure_midway_leaves_the_database_unchanged(
     assert ImportRun.select().count() == runs
     assert ImportChange.select().where(ImportChange.run > runs).count() == 0
     trigger = imports.db.execute_sql(
-        "SELECT count(*) FROM sqlite_master WHERE name = 'activity_fts_insert'"
+        "SELECT count(*) FROM sqlite_master WHERE name = 'activity_search_insert'"
     ).fetchone()
     assert trigger == (1,)
 
