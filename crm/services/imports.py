@@ -436,13 +436,12 @@ def _touched_ids(run_id: int) -> list[int]:
 def after_import(contact_ids: list[int]) -> None:
     """After an import commit or undo: recompute next due dates and scores of the people it touched.
 
-    In chunks, each its own short transaction, so the app's own saves get the lock in between.
+    In chunks, each its own short transaction, so the app's own saves get the lock in between;
+    contacts without history (most of a fresh address book) in one query per chunk.
     """
     from crm.services import derived
 
-    ids = sorted(set(contact_ids))
-    for start in range(0, len(ids), 2000):
-        derived.refresh_contacts(ids[start : start + 2000])
+    derived.refresh_many(contact_ids)
 
 
 def undo(run_id: int) -> ImportRun:
