@@ -15,6 +15,8 @@ import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from itertools import repeat
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -333,24 +335,24 @@ def _apply(plan: Plan, progress: Progress) -> ImportRun:
     def create_rows(table: str, rows: list[dict]) -> None:
         if not rows:
             return
-        columns = ["id", *rows[0].keys()]
+        # Column by column: a column is resolved only when it holds Refs (most hold none).
+        keys = list(rows[0].keys())
+        ids = range(base[table] + 1, base[table] + len(rows) + 1)
+        columns: list[Iterable] = [ids]
+        for key in keys:
+            column = list(map(itemgetter(key), rows))
+            if key == "activity_id":
+                column = [None if v is None else base["activity"] + act_number[v] for v in column]
+            elif Ref in set(map(type, column)):
+                column = [resolve(v) for v in column]
+            columns.append(column)
+        names = ["id", *keys]
         if table in ("contact", "signal"):
-            columns.append("import_run_id")
-        values = []
-        for index, row in enumerate(rows):
-            row_id = base[table] + index + 1
-            item = [row_id]
-            for key in columns[1:]:
-                if key == "import_run_id":
-                    item.append(run.id)
-                elif key == "activity_id" and row.get(key) is not None:
-                    item.append(base["activity"] + act_number[row[key]])
-                else:
-                    item.append(resolve(row[key]))
-            values.append(tuple(item))
-            changes.append((run.id, table, row_id, "created", None))
-        _insert(table, columns, values)
-        progress(f"Writing {table.replace('_', ' ')}s", len(values))
+            names.append("import_run_id")
+            columns.append(repeat(run.id))
+        _insert(table, names, list(zip(*columns, strict=False)))  # run id: repeat()
+        changes.extend((run.id, table, row_id, "created", None) for row_id in ids)
+        progress(f"Writing {table.replace('_', ' ')}s", len(rows))
 
     for table in TABLES[:-1]:
         create_rows(table, plan.created.get(table, []))
