@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from urllib.parse import unquote, urlsplit
 
 
@@ -70,6 +70,19 @@ class PersonRecord:
     @property
     def display_name(self) -> str:
         return self.full_name or " ".join(p for p in (self.first_name, self.last_name) if p)
+
+
+_PERSON_DEFAULTS = {f.name: f.default for f in fields(PersonRecord) if f.default is not MISSING}
+
+
+def person_record(values: dict) -> PersonRecord:
+    """PersonRecord(**values) without the frozen-dataclass __init__ (8 µs a call, a call a row):
+    `values` names source, file and row and any other fields; the rest keep their defaults."""
+    record = object.__new__(PersonRecord)
+    state = record.__dict__
+    state.update(_PERSON_DEFAULTS)
+    state.update(values)
+    return record
 
 
 @dataclass(frozen=True)
