@@ -256,12 +256,17 @@ def _card_props(body: str) -> list[Prop] | None:
                 continue
             if len(heads) < 4096:
                 heads[head] = parsed
-        if parsed[1] not in _BLOBS:
+        if parsed[1] in _READ:
             props.append((parsed, value))
     return props
 
 
 _HEADS: dict[str, tuple] = {}  # parsed heads of the fast reader (a file repeats a few dozen)
+# The properties _card looks at (it ignores the others, so the fast reader leaves them out).
+_READ = frozenset(
+    {"N", "FN", "ORG", "TITLE", "ROLE", "EMAIL", "TEL", "ADR", "URL", "X-SOCIALPROFILE", "BDAY"}
+    | {"CATEGORIES", "NOTE", "X-ABLABEL", "X-ABSHOWAS", "KIND"}
+)
 
 
 _KEPT = frozenset({"EMAIL", "FN", "TITLE", "ROLE", "NOTE"})  # read as they are (unescaped)
@@ -270,11 +275,7 @@ _KEPT = frozenset({"EMAIL", "FN", "TITLE", "ROLE", "NOTE"})  # read as they are 
 def _card(
     props: list[Prop], file: str, number: int, line: int, warnings: list[str]
 ) -> PersonRecord | Skipped:
-    labels = {
-        head[0]: _unescape(_decode_qp(value, head[2]) if head[3] else value).lower()
-        for head, value in props
-        if head[1] == "X-ABLABEL"
-    }
+    labels = None
     values: dict[str, list[str]] = {}
     linkedin: list[str] = []
     websites: list[str] = []
@@ -314,6 +315,12 @@ def _card(
                     text = f"https://www.linkedin.com/in/{user}"
                 linkedin.append(text)
         elif name == "URL":
+            if labels is None:  # Apple names a grouped URL in an X-ABLabel of the same group
+                labels = {
+                    head[0]: _unescape(_decode_qp(v, head[2]) if head[3] else v).lower()
+                    for head, v in props
+                    if head[1] == "X-ABLABEL"
+                }
             text = _unescape(value)
             is_linkedin = "linkedin" in labels.get(group, "") or "linkedin" in _types(params)
             (linkedin if is_linkedin else websites).append(text)
