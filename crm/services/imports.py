@@ -30,6 +30,8 @@ CHUNK = 5000
 FTS_BULK_MIN = 1000
 # Created rows are inserted in this order and deleted in the reverse one (foreign keys).
 TABLES = ("company", "tag", "contact", "contact_email", "contact_phone", "contact_tag", "signal")
+# Tables whose rows the database deletes with their contact (foreign key ON DELETE CASCADE).
+CASCADED = frozenset({"contact_email", "contact_phone", "contact_tag"})
 UPDATABLE = {
     "company": {"name", "deleted_at"},
     "contact": {
@@ -351,7 +353,13 @@ def _apply(plan: Plan, progress: Progress) -> ImportRun:
             names.append("import_run_id")
             columns.append(repeat(run.id))
         _insert(table, names, list(zip(*columns, strict=False)))  # run id: repeat()
-        changes.extend((run.id, table, row_id, "created", None) for row_id in ids)
+        logged: Iterable[int] = ids
+        if table in CASCADED:
+            # Rows of a contact this run creates go when undo deletes that contact (ON DELETE
+            # CASCADE): only those added to existing contacts are logged one by one.
+            owners = map(itemgetter("contact_id"), rows)
+            logged = [row_id for row_id, owner in zip(ids, owners, strict=True) if type(owner) is not Ref]
+        changes.extend((run.id, table, row_id, "created", None) for row_id in logged)
         progress(f"Writing {table.replace('_', ' ')}s", len(rows))
 
     for table in TABLES[:-1]:

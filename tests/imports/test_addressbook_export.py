@@ -9,6 +9,7 @@ from crm.models import Contact, ContactEmail, ContactPhone, ImportChange
 from crm.services import addressbook_import, imports, matching
 from importers.base import PersonRecord, normalize_phone
 from tests.addressbook_export import Known, build
+from tests.imports.conftest import dump
 
 
 def known_people(n: int) -> list[Known]:
@@ -71,3 +72,24 @@ def test_overlap_rows_match_the_known_person_on_the_key_the_truth_names(database
     assert {o["row"]: (o["key"], o["on"]) for o in truth["overlap"]} == {
         row: hit for row, hit in found.items() if hit[0] is not None
     }
+
+
+def test_undo_takes_the_lists_of_new_contacts_with_them_and_restores_the_old_ones(database, app):
+    known = known_people(40)
+    before = dump(app.config["CRM"]["DATABASE"])
+    data, _truth = build("google", 200, known, seed=8, share=0.3)
+    run, report = imports.commit(addressbook_import.planner(data, "g.csv", "h"))
+    assert report.contacts["created"] > 100 and report.contacts["updated"] > 5
+    new = Contact.select(Contact.id).where(Contact.import_run == run.id)
+    # Emails of new contacts are not logged one by one (the contact's delete cascades to
+    # them); those added to existing contacts are.
+    logged = ImportChange.select(ImportChange.row_id).where(
+        ImportChange.run == run.id, ImportChange.table == "contact_email", ImportChange.action == "created"
+    )
+    assert ContactEmail.select().where(ContactEmail.contact.in_(new)).count() > 100
+    assert (
+        not ContactEmail.select().where(ContactEmail.id.in_(logged), ContactEmail.contact.in_(new)).exists()
+    )
+    assert ContactEmail.select().where(ContactEmail.id.in_(logged)).count() > 0
+    imports.undo(run.id)
+    assert dump(app.config["CRM"]["DATABASE"]) == before
