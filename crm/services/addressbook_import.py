@@ -97,12 +97,16 @@ def planner(
     mapping: dict[str, str] | None = None,
     dayfirst: bool = False,
 ) -> Planner:
-    """A planner for the generic flow; the file is parsed up front so bad input fails early."""
-    raw = read_bytes(data)
-    open_source(raw, file_name, kind=kind, format=format, mapping=mapping, dayfirst=dayfirst)
+    """A planner for the generic flow; the file is parsed up front so bad input fails early.
+
+    Every plan reads the records from that parse (a parsed file reads its records afresh each
+    time), so a file is decoded and its header found once.
+    """
+    source = open_source(
+        read_bytes(data), file_name, kind=kind, format=format, mapping=mapping, dayfirst=dayfirst
+    )
 
     def make(progress: Progress) -> Plan:
-        source = open_source(raw, file_name, kind=kind, format=format, mapping=mapping, dayfirst=dayfirst)
         report = Report("vcard" if kind == "vcard" else "csv", file_name, file_hash)
         return _Planner(source, report, progress).run()
 
