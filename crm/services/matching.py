@@ -23,9 +23,8 @@ from importers.base import (
     normalize_phone,
 )
 
-# Address books repeat the same addresses and numbers across rows and files.
-email_key = lru_cache(maxsize=1 << 12)(normalize_email)
-phone_key = lru_cache(maxsize=1 << 12)(normalize_phone)
+# Names and companies repeat across the rows of an address book (compared for each update).
+_name_key = lru_cache(maxsize=1 << 16)(name_key)
 
 _CANONICAL_URL = re.compile(r"https://www\.linkedin\.com/in/[^/?#A-Z\s<>\"'\\%]+")
 # An address normalize_email leaves as it is (when also lower-case): no space, bracket or mailto:.
@@ -203,7 +202,7 @@ def load_rows(contact_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
 
 def _same(field_name: str, a: str, b: str) -> bool:
     if field_name in ("first_name", "last_name", "company"):
-        return name_key(a) == name_key(b)
+        return _name_key(a) == _name_key(b)
     if field_name == "notes":
         return b.strip() in a
     return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
