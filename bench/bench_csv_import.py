@@ -1,32 +1,36 @@
-"""Parse + match, and the full import (plan + commit + rescoring, then undo), of a 50,000-row
-Google CSV and 50,000 vCards against 30,000 contacts, next to the stdlib floor (csv.reader / a
-line split straight into sqlite3) measured in the same run.
+"""Address-book import speed: a Google CSV and a vCard file (50,000 people each by default) into a
+database of 30,000 contacts, next to the stdlib floor (csv.reader / a line split straight into
+sqlite3) measured in the same run. The files come from tests/addressbook_export.py and share
+emails, phones, LinkedIn URLs and names with the existing contacts, so matching does real work.
 
-Usage: python -m bench.bench_csv_import [ROWS]   (the issue's target: within 3x of the floor)
+Usage: python -m bench.bench_csv_import [--rows 50000] [--existing 30000] [--json]
+(the issue's target: the import within 3x of the floor)
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
 import io
+import json
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench.people import build
+from bench.people import build as build_people
 from crm.db import db, init_database
 from crm.services import addressbook_import, imports, matching
 from importers.base import PersonRecord
-from importers.formats import parse_csv
-from importers.vcard import parse_vcard
+from tests.addressbook_export import Known
+from tests.addressbook_export import build as build_export
 
-MAKE = Path("/work/shared/datagen/make_exports.py")
+FORMATS = (("Google CSV", "google", "contacts.csv", "csv"), ("vCard", "vcard", "contacts.vcf", "vcard"))
 
 
 def floor_csv(data: bytes) -> float:
+    """csv.reader straight into one bare sqlite3 table (every column, one transaction)."""
     started = time.perf_counter()
     conn = sqlite3.connect(":memory:")
     rows = csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""))
@@ -41,6 +45,7 @@ def floor_csv(data: bytes) -> float:
 
 
 def floor_lines(data: bytes) -> float:
+    """Every line split at its first colon straight into one bare sqlite3 table."""
     started = time.perf_counter()
     conn = sqlite3.connect(":memory:")
     conn.execute("CREATE TABLE t (name, value)")
@@ -50,59 +55,119 @@ def floor_lines(data: bytes) -> float:
     return time.perf_counter() - started
 
 
-def ours(parse, data: bytes, name: str) -> tuple[float, float, int, int]:
+def known_people(path: str) -> list[Known]:
+    """The existing contacts with their first email and phone, for the export to share."""
+    conn = sqlite3.connect(path)
+    rows = conn.execute(
+        "SELECT c.id, c.first_name, c.last_name,"
+        " (SELECT email FROM contact_email e WHERE e.contact_id = c.id ORDER BY position LIMIT 1),"
+        " (SELECT phone FROM contact_phone p WHERE p.contact_id = c.id ORDER BY position LIMIT 1),"
+        " c.linkedin_url, co.name FROM contact c LEFT JOIN company co ON co.id = c.company_id"
+        " ORDER BY c.id"
+    ).fetchall()
+    conn.close()
+    return [Known(i, f, la, e or "", p or "", u or "", co or "") for i, f, la, e, p, u, co in rows]
+
+
+def measure(data: bytes, name: str, kind: str) -> dict:
+    """Each phase of one import: parse, match, the rest of the plan, write, rescore, undo."""
+    out: dict = {}
     started = time.perf_counter()
-    records = [r for r in parse(data, name).records() if isinstance(r, PersonRecord)]
-    parsed = time.perf_counter() - started
+    source = addressbook_import.open_source(data, name, kind=kind)
+    records = [r for r in source.records() if isinstance(r, PersonRecord)]
+    out["parse"] = time.perf_counter() - started
     started = time.perf_counter()
     index = matching.build_index()
     found = sum(1 for r in records if matching.match(r, index) is not None)
-    return parsed, time.perf_counter() - started, len(records), found
+    out["match"] = time.perf_counter() - started
+    out["records"], out["matched"] = len(records), found
+    del records, source
 
+    started = time.perf_counter()
+    planner = addressbook_import.planner(data, name, "bench", kind=kind)
+    plan = planner(lambda phase, done: None)
+    out["plan"] = time.perf_counter() - started  # parses and matches again, then plans
 
-def main() -> None:
-    rows = int(sys.argv[1]) if len(sys.argv) > 1 else 50_000
-    tmp = Path(tempfile.mkdtemp())
-    for kind, name in (("google", "g.csv"), ("vcard", "v.vcf")):
-        subprocess.run(
-            [sys.executable, str(MAKE), kind, str(tmp / name), "--contacts", str(rows)],
-            check=True,
-            capture_output=True,
-        )
-    build(str(tmp / "db.sqlite3"), 30_000)
-    init_database(str(tmp / "db.sqlite3"))
-    db.connect()
-    for label, name, parse, floor in (
-        ("Google CSV", "g.csv", parse_csv, floor_csv),
-        ("vCard", "v.vcf", parse_vcard, floor_lines),
-    ):
-        data = (tmp / name).read_bytes()
-        base = floor(data)
-        parsed, matched, count, found = ours(parse, data, name)
-        total = parsed + matched
-        print(
-            f"{label}: {count:,} records; floor {base:.2f}s; parse {parsed:.2f}s + index/match "
-            f"{matched:.2f}s ({found:,} matched) = {total:.2f}s, {total / base:.1f}x the floor"
-        )
-        kind = "vcard" if name.endswith(".vcf") else "csv"
-        started = time.perf_counter()
-        planner = addressbook_import.planner(data, name, "bench", kind=kind)
-        plan = planner(lambda phase, done: None)
-        planned = time.perf_counter() - started
+    rescore = imports.after_import
+    timed = {"rescore": 0.0}
+
+    def after_import(ids):
+        began = time.perf_counter()
+        rescore(ids)
+        timed["rescore"] += time.perf_counter() - began
+
+    imports.after_import = after_import  # commit calls it last: timed apart from the write
+    try:
         started = time.perf_counter()
         run, report = imports.commit(planner, plan=plan)  # as the web flow: the preview's plan
         committed = time.perf_counter() - started
-        started = time.perf_counter()
-        imports.undo(run.id)
-        undone = time.perf_counter() - started
-        c = report.contacts
-        print(
-            f"  full import: plan {planned:.2f}s + write and rescore {committed:.2f}s"
-            f" = {planned + committed:.2f}s ({(planned + committed) / base:.1f}x the floor;"
-            f" {c['created']:,} new, {c['updated']:,} updated,"
-            f" {c['unchanged']:,} unchanged, {len(report.conflicts):,} conflicts kept);"
-            f" undo {undone:.2f}s"
-        )
+    finally:
+        imports.after_import = rescore
+    out["rescore"] = timed["rescore"]
+    out["write"] = committed - timed["rescore"]
+    out["full"] = out["plan"] + committed
+    out["counts"] = {k: report.contacts[k] for k in ("created", "updated", "unchanged")} | {
+        "conflicts": len(report.conflicts),
+        "skipped": len(report.skipped),
+    }
+    started = time.perf_counter()
+    imports.undo(run.id)
+    out["undo"] = time.perf_counter() - started
+    return out
+
+
+def run(rows: int = 50_000, existing: int = 30_000, folder: Path | None = None, log=print) -> dict:
+    """Build the database and both files, time each format; returns {format: figures}."""
+    folder = folder or Path(tempfile.mkdtemp(prefix="rapport-abimport-"))
+    path = str(folder / "db.sqlite3")
+    build_people(path, existing)
+    known = known_people(path)
+    init_database(path)
+    db.connect(reuse_if_open=True)
+    results = {}
+    try:
+        for label, kind, name, reader in FORMATS:
+            data, truth = build_export(kind, rows, known, seed=4)
+            floor = (floor_csv if reader == "csv" else floor_lines)(data)
+            figures = measure(data, name, reader)
+            figures.update(floor=floor, bytes=len(data), expected_created=truth["created"])
+            results[label] = figures
+            log(describe(label, figures))
+            if figures["counts"]["created"] != truth["created"]:
+                log(f"  WARNING: the file's truth says {truth['created']:,} new contacts")
+    finally:
+        db.close()
+    return results
+
+
+def describe(label: str, f: dict) -> str:
+    """Two lines of figures for one format."""
+    ratio = f["full"] / f["floor"]
+    rest = f["plan"] - f["parse"] - f["match"]
+    c = f["counts"]
+    return (
+        f"{label}: {f['records']:,} records ({f['bytes'] / 1e6:.1f} MB), {f['matched']:,} match existing"
+        f" contacts; floor {f['floor']:.2f}s\n"
+        f"  parse {f['parse']:.2f}s + match {f['match']:.2f}s = {f['parse'] + f['match']:.2f}s"
+        f" ({(f['parse'] + f['match']) / f['floor']:.1f}x the floor)\n"
+        f"  full import {f['full']:.2f}s = {ratio:.1f}x the floor: plan {f['plan']:.2f}s (of which"
+        f" {max(0.0, rest):.2f}s beyond parse+match) + write {f['write']:.2f}s + rescore"
+        f" {f['rescore']:.2f}s; {c['created']:,} new, {c['updated']:,} updated,"
+        f" {c['unchanged']:,} unchanged, {c['conflicts']:,} conflicts, {c['skipped']:,} skipped;"
+        f" undo {f['undo']:.2f}s"
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.bench_csv_import", description=__doc__)
+    parser.add_argument("--rows", type=int, default=50_000, help="people in each file")
+    parser.add_argument("--existing", type=int, default=30_000, help="contacts already in the database")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON (the text to stderr)")
+    args = parser.parse_args(argv)
+    log = (lambda text: print(text, file=sys.stderr)) if args.json else print
+    results = run(args.rows, args.existing, log=log)
+    if args.json:
+        print(json.dumps(results, indent=2))
 
 
 if __name__ == "__main__":

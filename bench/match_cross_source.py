@@ -1,5 +1,6 @@
 """Cross-source match rate: a LinkedIn export's connections in the database, then a Google,
-Outlook or vCard export of the same --seed matched against them, checked with its truth file.
+Outlook or vCard export sharing some of those people matched against them, checked with the
+export's truth (tests/linkedin_export.py and tests/addressbook_export.py build both files).
 
 Usage: python -m bench.match_cross_source [--seed 11] [--connections 3000] [--contacts 1500]
 """
@@ -7,9 +8,6 @@ Usage: python -m bench.match_cross_source [--seed 11] [--connections 3000] [--co
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -22,14 +20,15 @@ from importers.base import PersonRecord, name_key
 from importers.formats import parse_csv
 from importers.linkedin import open_export
 from importers.vcard import parse_vcard
+from tests.addressbook_export import Known
+from tests.addressbook_export import build as build_export
+from tests.linkedin_export import build as build_linkedin
 
-MAKE = "/work/shared/datagen/make_exports.py"
 
-
-def load_linkedin(path: Path) -> int:
-    """Plain model inserts of every connection (the LinkedIn import flow is built elsewhere)."""
-    with open_export(str(path)) as export, db.atomic():
-        count = 0
+def load_linkedin(data: bytes) -> list[Known]:
+    """Plain model inserts of every connection; returns them as people an export may share."""
+    known = []
+    with open_export(data, "Complete_LinkedInDataExport.zip") as export, db.atomic():
         for record in export.connections():
             if not isinstance(record, PersonRecord):
                 continue
@@ -46,56 +45,52 @@ def load_linkedin(path: Path) -> int:
             )
             for position, email in enumerate(record.emails):
                 ContactEmail.create(contact=contact, email=email, position=position)
-            count += 1
-    return count
+            email = record.emails[0] if record.emails else ""
+            url = record.linkedin_url
+            known.append(
+                Known(contact.id, record.first_name, record.last_name, email, "", url, record.company)
+            )
+    return known
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.match_cross_source", description=__doc__)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--connections", type=int, default=3000)
     parser.add_argument("--contacts", type=int, default=1500)
-    args = parser.parse_args()
-    tmp = Path(tempfile.mkdtemp())
-    common = ["--seed", str(args.seed), "--connections", str(args.connections)]
-    for kind, name in (("linkedin", "li.zip"), ("google", "g.csv"), ("outlook", "o.csv"), ("vcard", "v.vcf")):
-        subprocess.run(
-            [sys.executable, MAKE, kind, str(tmp / name), *common, "--contacts", str(args.contacts)],
-            check=True,
-            capture_output=True,
-        )
-    migrations.migrate(str(tmp / "db.sqlite3"))
-    init_database(str(tmp / "db.sqlite3"))
+    args = parser.parse_args(argv)
+    path = str(Path(tempfile.mkdtemp(prefix="rapport-match-")) / "db.sqlite3")
+    migrations.migrate(path)
+    init_database(path)
     db.connect()
-    print(f"LinkedIn connections inserted: {load_linkedin(tmp / 'li.zip')}")
-    by_url = dict(Contact.select(Contact.linkedin_url, Contact.id).tuples())
+    data, _truth = build_linkedin(args.connections, 0, 1, args.seed)
+    known = load_linkedin(data)
+    print(f"LinkedIn connections inserted: {len(known)}")
     index = matching.build_index()
-    for name in ("g.csv", "o.csv", "v.vcf"):
-        data = (tmp / name).read_bytes()
-        parsed = parse_vcard(data, name) if name.endswith(".vcf") else parse_csv(data, name)
+    for kind in ("google", "outlook", "vcard"):
+        data, truth = build_export(kind, args.contacts, known, seed=args.seed, share=0.3)
+        parsed = parse_vcard(data, "x.vcf") if kind == "vcard" else parse_csv(data, f"{kind}.csv")
         records = [r for r in parsed.records() if isinstance(r, PersonRecord)]
-        truth = json.loads((tmp / f"{name}.truth.json").read_text())
         started = time.perf_counter()
         found = [matching.match_reason(r, index) for r in records]
         elapsed = time.perf_counter() - started
-        overlap = {o["email"]: o for o in truth["overlap"]}
-        matchable = {e for e, o in overlap.items() if o["url_in_file"] or o["linkedin_shows_email"]}
+        expected = {o["row"]: o["key"] for o in truth["overlap"]}
         right = wrong = missed = 0
         reasons: dict[str, int] = {}
         for record, (contact_id, reason) in zip(records, found, strict=True):
-            person = next((overlap[e] for e in record.emails if e in overlap), None)
-            expected = by_url.get(person["linkedin_url"]) if person else None
             if contact_id is not None:
                 reasons[reason] = reasons.get(reason, 0) + 1
-                right += contact_id == expected
-                wrong += contact_id != expected
-            elif person and person["email"] in matchable:
+                right += contact_id == expected.get(record.row)
+                wrong += contact_id != expected.get(record.row)
+            elif record.row in expected:
                 missed += 1
         print(
-            f"{name}: {len(records)} records, {len(overlap)} also on LinkedIn, {len(matchable)} matchable"
-            f" -> matched {right} correctly ({right / max(1, len(matchable)):.1%} of matchable),"
-            f" {wrong} wrong, {missed} missed; on {reasons}; match time {elapsed * 1000:.1f} ms"
+            f"{kind}: {len(records)} records, {len(expected)} share an email or URL with a connection,"
+            f" {len(truth['name_only'])} only a name -> matched {right} correctly"
+            f" ({right / max(1, len(expected)):.1%}), {wrong} wrong, {missed} missed; on {reasons};"
+            f" match time {elapsed * 1000:.1f} ms"
         )
+    db.close()
 
 
 if __name__ == "__main__":

@@ -37,6 +37,10 @@ ROWS = (
     ("import peak RSS", "MB"),
     ("re-import (snapshot 2)", "s"),
     ("re-import / its floor", "x"),
+    ("import Google CSV", "s"),
+    ("Google CSV import / floor", "x"),
+    ("import vCard", "s"),
+    ("vCard import / floor", "x"),
     ("Today page", "ms"),
     ("contact list", "ms"),
     ("contact list search", "ms"),
@@ -153,6 +157,23 @@ def import_figures(contacts: int, folder: Path) -> dict[str, dict]:
     }
 
 
+def addressbook_figures(contacts: int) -> dict[str, dict]:
+    """bench/bench_csv_import.py in its own process: as many Google CSV rows and vCards as
+    contacts, into a database of that many; the whole import (plan, write, rescore) each."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.bench_csv_import", "--rows", str(contacts), "--existing",
+         str(contacts), "--json"],
+        cwd=ROOT, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    figures = json.loads(done.stdout)
+    out = {}
+    for label, name in (("Google CSV", "Google CSV"), ("vCard", "vCard")):
+        f = figures[label]
+        out[f"import {name}"] = {"seconds": round(f["full"], 2)}
+        out[f"{name} import / floor"] = {"ratio": round(f["full"] / f["floor"], 2)}
+    return out
+
+
 def run_size(contacts: int, runs: int, workdir: Path) -> dict[str, dict]:
     """Every available row at one size; returns row -> figures."""
     folder = workdir / f"c{contacts}"
@@ -163,6 +184,7 @@ def run_size(contacts: int, runs: int, workdir: Path) -> dict[str, dict]:
         imports_folder = folder / "import"
         imports_folder.mkdir()
         out.update(import_figures(contacts, imports_folder))
+    out.update(addressbook_figures(contacts))
     started = time.perf_counter()
     # History ends yesterday (as in bench_today), so nobody counts as done today on Today.
     yesterday = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(days=1)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from urllib.parse import unquote, urlsplit
 
 
@@ -70,6 +70,19 @@ class PersonRecord:
     @property
     def display_name(self) -> str:
         return self.full_name or " ".join(p for p in (self.first_name, self.last_name) if p)
+
+
+_PERSON_DEFAULTS = {f.name: f.default for f in fields(PersonRecord) if f.default is not MISSING}
+
+
+def person_record(values: dict) -> PersonRecord:
+    """PersonRecord(**values) without the frozen-dataclass __init__ (8 µs a call, a call a row):
+    `values` names source, file and row and any other fields; the rest keep their defaults."""
+    record = object.__new__(PersonRecord)
+    state = record.__dict__
+    state.update(_PERSON_DEFAULTS)
+    state.update(values)
+    return record
 
 
 @dataclass(frozen=True)
@@ -145,12 +158,17 @@ def normalize_email(value: str) -> str:
 def normalize_phone(value: str) -> str:
     """Digits only (a leading + kept) for matching; "" when fewer than 6 digits remain."""
     text = (value or "").strip()
-    digits = "".join(c for c in text if c.isdigit())
+    if text.isascii():  # the usual case: the same digits as str.isdigit finds, in C
+        digits = _NON_DIGITS.sub("", text)
+    else:
+        digits = "".join(c for c in text if c.isdigit())
     if len(digits) < 6:
         return ""
     return ("+" if text.startswith("+") or text.startswith("00") else "") + digits.lstrip("0")
 
 
+_NON_DIGITS = re.compile(r"[^0-9]+")
+_NON_WORD = re.compile(r"[^\w]+")
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # category Cc minus \t and \n
 
 
@@ -166,6 +184,9 @@ def clean_text(value: str, limit: int = 1 << 20) -> str:
 def name_key(*parts: str) -> str:
     """Case- and accent-insensitive key for comparing names ("José Ødegaard" == "jose odegaard")."""
     text = " ".join(p for p in parts if p)
-    text = unicodedata.normalize("NFKD", text.casefold())
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return " ".join(re.sub(r"[^\w]+", " ", text).split())
+    if text.isascii():  # nothing to decompose, and casefold is lower
+        text = text.lower()
+    else:
+        text = unicodedata.normalize("NFKD", text.casefold())
+        text = "".join(c for c in text if not unicodedata.combining(c))
+    return " ".join(_NON_WORD.sub(" ", text).split())

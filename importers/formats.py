@@ -5,12 +5,13 @@
 
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from .base import ImportRejected, PersonRecord, Skipped
-from .csvfile import CsvTable, header_key, read_table
+from .base import ImportRejected, PersonRecord, Skipped, person_record
+from .csvfile import _SENTINEL_FIRST, MAX_FIELD, SENTINELS, CsvTable, header_key, read_table
 from .fields import (
     NOTE_LIMIT,
     clean_name,
@@ -408,91 +409,126 @@ class CsvImport:
         return out
 
     def records(self) -> Iterator[PersonRecord | Skipped]:
-        """One PersonRecord per data row, or Skipped with the row number and reason."""
-        # Resolved once: only mapped columns are looked at, per field, in plan order.
-        columns = [
-            (name, tuple(i for i in indices if i >= 0))
-            for name, indices in self.plan.items()
-            if name != "location"
-        ]
-        unescape = self.fmt.unescape
-        for row in self.table.rows(sentinels=self.fmt.sentinels):
-            if isinstance(row, Skipped):
-                yield row
-                continue
-            number, values = row
-            if unescape:
-                values = [unneutralize(v) for v in values]
-            try:
-                cells = {name: [v for i in indices if (v := values[i])] for name, indices in columns}
-                yield self._record(number, values, cells)
-            except Exception as exc:  # a bad row must not stop the import of the others
-                yield Skipped(self.table.file, number, f"could not be read ({exc})")
+        """One PersonRecord per data row, or Skipped with the row number and reason.
 
-    def _record(
-        self, number: int, values: list[str], cells: dict[str, list[str]]
-    ) -> PersonRecord | Skipped:
+        Only the mapped cells of a row are trimmed and read (a Google export has 59 columns,
+        most of them unmapped and empty); the whole row is looked at only when it holds nothing
+        to import, to tell a blank row (left out silently) from one to report.
+        """
+        table = self.table
+        file, width = table.file, len(table.header)
+        sentinels, unescape = self.fmt.sentinels, self.fmt.unescape
+        # (column, field) for every mapped column, in the plan's order within each field
+        columns = [
+            (i, name) for name, indices in self.plan.items() if name != "location" for i in indices if i >= 0
+        ]
+        location = self.plan.get("location")
+        csv.field_size_limit(MAX_FIELD)
+        for number, raw in table.records():
+            count = len(raw)
+            if count > width:
+                if any(_cell(v, sentinels) for v in raw[width:]):
+                    yield Skipped(file, number, f"has {count} fields but the header has {width}")
+                    continue
+                raw = raw[:width]
+            elif count < width:
+                raw = raw + [""] * (width - count)
+            try:
+                cells: dict[str, list[str]] = {}
+                for i, name in columns:
+                    if (v := raw[i]) and (v := _cell(v, sentinels, unescape)):
+                        if name in cells:
+                            cells[name].append(v)
+                        else:
+                            cells[name] = [v]
+                place = _location(raw, location, sentinels, unescape) if location else ""
+                record = self._record(number, cells, place)
+            except Exception as exc:  # a bad row must not stop the import of the others
+                if any(_cell(v, sentinels) for v in raw):
+                    yield Skipped(file, number, f"could not be read ({exc})")
+                continue
+            if record is None:
+                if any(_cell(v, sentinels) for v in raw):  # else a blank row: not worth a word
+                    yield Skipped(file, number, "no name, email, phone or LinkedIn URL")
+                continue
+            yield record
+
+    def _record(self, number: int, cells: dict[str, list[str]], location: str) -> PersonRecord | None:
+        """The record of one row's non-blank mapped cells; None when nothing identifies a person."""
         get = cells.get
         warnings: list[str] = []
-        emails, found = parse_emails(get("email", _NONE))
-        warnings += found
-        phones, found = parse_phones(get("phone", _NONE))
-        warnings += found
-        own = self.format == "rapport"
-        if own:  # our own export: the website is whatever the owner typed
-            linkedin, _, found = parse_urls(get("linkedin_url", _NONE), [])
-            website = _first(get("website"))
-        else:
-            linkedin, website, found = parse_urls(get("linkedin_url", _NONE), get("website", _NONE))
-        warnings += found
-        birthday = None
-        birthdays = get("birthday")
-        if birthdays:
-            dayfirst = self.dayfirst if self.fmt.dayfirst is None else self.fmt.dayfirst
-            birthday, found = parse_birthday(birthdays[0], dayfirst=dayfirst)
+        emails = phones = ()
+        if "email" in cells:
+            found_emails, found = parse_emails(cells["email"])
+            emails = tuple(found_emails)
             warnings += found
-        connected = next((d for d in map(parse_date, get("connected_on", _NONE)) if d), None)
+        if "phone" in cells:
+            found_phones, found = parse_phones(cells["phone"])
+            phones = tuple(found_phones)
+            warnings += found
+        own = self.format == "rapport"
+        linkedin = website = ""
+        if "linkedin_url" in cells or "website" in cells:
+            if own:  # our own export: the website is whatever the owner typed
+                linkedin, _, found = parse_urls(get("linkedin_url", _NONE), [])
+                website = _first(get("website"))
+            else:
+                linkedin, website, found = parse_urls(get("linkedin_url", _NONE), get("website", _NONE))
+            warnings += found
         first, last, full = _first(get("first_name")), _first(get("last_name")), _first(get("full_name"))
         if not (first or last or full or emails or phones or linkedin):
-            return Skipped(self.table.file, number, "no name, email, phone or LinkedIn URL")
-        tags = get("tags")
-        if tags:
-            tags = _own_tags(tags) if own else parse_tags(tags, self.fmt.tag_separators)
-        notes = get("notes")
-        return PersonRecord(
-            source=self.fmt.source,
-            file=self.table.file,
-            row=number,
-            first_name=first,
-            last_name=last,
-            full_name=full,
-            linkedin_url=linkedin,
-            emails=tuple(emails),
-            phones=tuple(phones),
-            company=_first(get("company")),
-            title=_first(get("title")) if own else parse_title(get("title", _NONE)),
-            location=self._location(values),
-            website=website,
-            birthday=birthday,
-            notes="\n\n".join(fast_clean(n, NOTE_LIMIT) for n in notes) if notes else "",
-            tags=tuple(tags) if tags else (),
-            connected_on=connected,
-            is_connection=self.fmt.is_connection or (own and bool(connected)),
-            warnings=tuple(warnings),
-            stage=_first(get("stage")),
-        )
+            return None
+        values = {
+            "source": self.fmt.source, "file": self.table.file, "row": number, "first_name": first,
+            "last_name": last, "full_name": full, "linkedin_url": linkedin, "emails": emails,
+            "phones": phones, "website": website, "location": location,
+            "is_connection": self.fmt.is_connection,
+        }  # fmt: skip
+        if "company" in cells:
+            values["company"] = _first(cells["company"])
+        if "title" in cells:
+            values["title"] = _first(cells["title"]) if own else parse_title(cells["title"])
+        if "birthday" in cells:
+            dayfirst = self.dayfirst if self.fmt.dayfirst is None else self.fmt.dayfirst
+            values["birthday"], found = parse_birthday(cells["birthday"][0], dayfirst=dayfirst)
+            warnings += found
+        if "connected_on" in cells:
+            connected = next((d for d in map(parse_date, cells["connected_on"]) if d), None)
+            values["connected_on"] = connected
+            values["is_connection"] = self.fmt.is_connection or (own and bool(connected))
+        if "tags" in cells:
+            tags = cells["tags"]
+            values["tags"] = tuple(_own_tags(tags) if own else parse_tags(tags, self.fmt.tag_separators))
+        if "notes" in cells:
+            values["notes"] = "\n\n".join(fast_clean(n, NOTE_LIMIT) for n in cells["notes"])
+        if "stage" in cells:
+            values["stage"] = _first(cells["stage"])
+        if warnings:
+            values["warnings"] = tuple(warnings)
+        return person_record(values)
 
-    def _location(self, values: list[str]) -> str:
-        parts: list[str] = []
-        for i in self.plan.get("location", ()):
-            if i < 0:
-                if parts:
-                    break
-                continue
-            text = clean_name(values[i])
-            if text and text not in parts:
-                parts.append(text)
-        return ", ".join(parts)
+
+def _cell(value: str, sentinels: bool, unescape: bool = False) -> str:
+    """A cell as the importer reads it: trimmed, sentinel words ("N/A"...) blanked, and in our
+    own export the formula guard taken off."""
+    value = value.strip()
+    if sentinels and value[:1] in _SENTINEL_FIRST and value.casefold() in SENTINELS:
+        return ""
+    return unneutralize(value) if unescape and value else value
+
+
+def _location(raw: list[str], plan: list[int], sentinels: bool, unescape: bool) -> str:
+    """City, region, country: the first group of columns with anything in it (groups split by -1)."""
+    parts: list[str] = []
+    for i in plan:
+        if i < 0:
+            if parts:
+                break
+            continue
+        text = clean_name(_cell(raw[i], sentinels, unescape)) if raw[i] else ""
+        if text and text not in parts:
+            parts.append(text)
+    return ", ".join(parts)
 
 
 _NONE: list[str] = []

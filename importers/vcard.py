@@ -1,7 +1,8 @@
 """vCard 2.1 / 3.0 / 4.0 import (Apple, Google, Android, Outlook) into PersonRecord.
 
-Company cards (`X-ABShowAs:COMPANY`, or no person name but an ORG) come out as a PersonRecord
-whose full_name and company are the ORG and whose warnings contain COMPANY_CARD.
+Company cards (`X-ABShowAs:COMPANY`, `KIND:org`, or no person name but an ORG) come out as a
+PersonRecord whose full_name and company are the ORG and whose warnings contain COMPANY_CARD.
+Plain cards are read card by card with regular expressions, anything odd line by line.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from .base import ImportRejected, PersonRecord, Skipped
+from .base import ImportRejected, PersonRecord, Skipped, person_record
 from .csvfile import decode
 from .fields import (
     NOTE_LIMIT,
@@ -35,19 +36,9 @@ _NEVER = r"(?!)"
 _TEL = re.compile(r"^tel:", re.IGNORECASE)
 
 
-@dataclass
-class Prop:
-    """One unfolded content line: group, upper-case name, parameters, raw value."""
-
-    group: str
-    name: str
-    params: dict[str, list[str]]
-    value: str
-    qp: bool = False  # quoted-printable
-    binary: bool = False  # base64 / b encoded (photos and the like)
-
-    def types(self) -> set[str]:
-        return {t.lower() for t in self.params.get("TYPE", [])}
+# One content line, parsed: ((group, upper-case name, parameters, quoted-printable, binary), raw
+# value). The head part is shared between equal heads and must not be changed.
+Prop = tuple[tuple[str, str, dict[str, list[str]], bool, bool], str]
 
 
 def is_company_card(record: PersonRecord) -> bool:
@@ -63,6 +54,8 @@ def _unescape(text: str) -> str:
 
 def _split(value: str, sep: str) -> list[str]:
     """Split on unescaped `sep`, then unescape each part."""
+    if "\\" not in value:
+        return value.split(sep)
     parts, buf = [], []
     for token in _TOKEN.findall(value):
         if token == sep:
@@ -86,12 +79,12 @@ def _parse_line(line: str) -> Prop | None:
             elif c == ":" and not quoted:
                 colon = i
                 break
-    head = line[:colon]
+    return _prop(line[:colon], line[colon + 1 :])
+
+
+def _prop(head: str, value: str) -> Prop | None:
     parsed = _parse_head(head) if len(head) <= 300 else _parse_head.__wrapped__(head)
-    if parsed is None:
-        return None
-    group, name, params, qp, binary = parsed
-    return Prop(group, name, params, line[colon + 1 :], qp, binary)
+    return None if parsed is None else (parsed, value)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -118,18 +111,29 @@ def _parse_head(head: str) -> tuple[str, str, dict[str, list[str]], bool, bool] 
     return (match[1] or "").lower(), match[2].upper(), params, qp, binary
 
 
-def _decode_value(prop: Prop) -> str:
-    if prop.qp:
-        raw = quopri.decodestring(prop.value.encode("utf-8", errors="replace"))
-        charset = (prop.params.get("CHARSET") or ["utf-8"])[0]
+def _decode_qp(value: str, params: dict[str, list[str]]) -> str:
+    raw = quopri.decodestring(value.encode("utf-8", errors="replace"))
+    charset = (params.get("CHARSET") or ["utf-8"])[0]
+    try:
+        return raw.decode(charset)
+    except (LookupError, UnicodeDecodeError):
         try:
-            return raw.decode(charset)
-        except (LookupError, UnicodeDecodeError):
-            try:
-                return raw.decode("utf-8")
-            except UnicodeDecodeError:
-                return raw.decode("cp1252", errors="replace")
-    return prop.value
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return raw.decode("cp1252", errors="replace")
+
+
+def _types(params: dict[str, list[str]]) -> set[str]:
+    return {t.lower() for t in params.get("TYPE", [])}
+
+
+# In a card's body, what the fast reader leaves to the line-by-line one: a quote before a line's
+# first colon, a property name folded over two lines, a blank line then a continuation line.
+_IRREGULAR = re.compile(r'^[^ \t\n:][^:\n"]*(?:"|\n[ \t])|\n(?:[^\S \t\n][^\S\n]*)?\n[ \t]', re.MULTILINE)
+# A line that could be a card boundary (the fast reader takes only exact BEGIN:VCARD / END:VCARD).
+_BOUNDARY = re.compile(r"^(?:[a-z0-9-]+\.)?(?:begin|end)(?![a-z0-9-])", re.MULTILINE | re.IGNORECASE)
+_FOLD = re.compile(r"\n[ \t]")
+_LINE = re.compile(r"^([^:\n]*):(.*)$", re.MULTILINE)
 
 
 @dataclass
@@ -137,7 +141,7 @@ class VcardImport:
     """A vCard file ready to import; iterate it (or call records()) for PersonRecord/Skipped."""
 
     file: str
-    lines: list[str] = field(repr=False)
+    text: str = field(repr=False)  # line breaks as \n
     notices: list[str] = field(default_factory=list)
     format: str = "vcard"
 
@@ -145,18 +149,43 @@ class VcardImport:
         return self.records()
 
     def records(self) -> Iterator[PersonRecord | Skipped]:
-        """One PersonRecord per card, or Skipped naming the card number and line."""
+        """One PersonRecord per card, or Skipped naming the card number and line.
+
+        Plain cards (each boundary an exact line of its own, only blank lines between cards) are
+        read card by card with a few regular expressions; from the first card that is not plain
+        on, the file is read line by line (_lines_records). Both give the same records
+        (tests/importers/test_vcard_fast.py).
+        """
+        chunks = ("\n" + self.text).split("\nBEGIN:VCARD\n")
+        if chunks[0].strip() or len(chunks) == 1:
+            yield from self._lines_records(0, 0)
+            return
+        begin = chunks[0].count("\n")  # line index of the first BEGIN:VCARD
+        for number, chunk in enumerate(chunks[1:], 1):
+            body, end, rest = ("\n" + chunk).partition("\nEND:VCARD")
+            props = None
+            if end and not rest.strip() and rest[:2] not in ("\n ", "\n\t"):
+                props = _card_props(body[1:])
+            if props is None:
+                yield from self._lines_records(begin, number - 1)
+                return
+            yield self._build(props, number, begin + 1, [])
+            begin += chunk.count("\n") + 2
+
+    def _lines_records(self, first: int, number: int) -> Iterator[PersonRecord | Skipped]:
+        """The general reader, from physical line index `first` after `number` cards."""
         card: list[Prop] | None = None
-        number = start = 0
-        for lineno, line in self._logical_lines():
+        start = 0
+        for lineno, line in _logical_lines(self.text.split("\n"), first):
             prop = _parse_line(line)
             if prop is None:
                 continue
-            if prop.name == "BEGIN" and prop.value.strip().upper() == "VCARD":
+            name = prop[0][1]
+            if name == "BEGIN" and prop[1].strip().upper() == "VCARD":
                 if card is not None:
                     yield self._build(card, number, start, ["card was not closed (no END:VCARD)"])
                 card, number, start = [], number + 1, lineno
-            elif prop.name == "END" and prop.value.strip().upper() == "VCARD":
+            elif name == "END" and prop[1].strip().upper() == "VCARD":
                 if card is not None:
                     yield self._build(card, number, start, [])
                 card = None
@@ -164,31 +193,6 @@ class VcardImport:
                 card.append(prop)
         if card is not None:
             yield self._build(card, number, start, ["card was not closed (no END:VCARD)"])
-
-    def _logical_lines(self) -> Iterator[tuple[int, str]]:
-        """(1-based first line, unfolded line); blobs skipped, QP soft breaks joined."""
-        lines, count, i = self.lines, len(self.lines), 0
-        while i < count:
-            start, line = i, lines[i]
-            i += 1
-            if not line.strip():
-                continue
-            match = _NAME.match(line)
-            if match and match[2].upper() in _BLOBS:
-                while i < count and (lines[i][:1] in (" ", "\t") or not lines[i].strip()):
-                    i += 1
-                continue
-            if i < count and lines[i][:1] in (" ", "\t"):
-                parts = [line]
-                while i < count and lines[i][:1] in (" ", "\t"):
-                    parts.append(lines[i][1:])
-                    i += 1
-                line = "".join(parts)
-            if "QUOTED-PRINTABLE" in line.split(":", 1)[0].upper():
-                while line.endswith("=") and i < count:
-                    line = line[:-1] + lines[i]
-                    i += 1
-            yield start + 1, line
 
     def _build(
         self, props: list[Prop], number: int, line: int, warnings: list[str]
@@ -199,58 +203,145 @@ class VcardImport:
             return Skipped(self.file, number, f"card at line {line} could not be read ({exc})")
 
 
+def _logical_lines(lines: list[str], first: int = 0) -> Iterator[tuple[int, str]]:
+    """(1-based first line, unfolded line) from index `first`; blobs skipped, QP soft breaks joined."""
+    count, i = len(lines), first
+    while i < count:
+        start, line = i, lines[i]
+        i += 1
+        if not line.strip():
+            continue
+        match = _NAME.match(line)
+        if match and match[2].upper() in _BLOBS:
+            while i < count and (lines[i][:1] in (" ", "\t") or not lines[i].strip()):
+                i += 1
+            continue
+        if i < count and lines[i][:1] in (" ", "\t"):
+            parts = [line]
+            while i < count and lines[i][:1] in (" ", "\t"):
+                parts.append(lines[i][1:])
+                i += 1
+            line = "".join(parts)
+        if "QUOTED-PRINTABLE" in line.split(":", 1)[0].upper():
+            while line.endswith("=") and i < count:
+                line = line[:-1] + lines[i]
+                i += 1
+        yield start + 1, line
+
+
+def _card_props(body: str) -> list[Prop] | None:
+    """The properties of one card's body, or None when only the line-by-line reader reads it
+    right: a line that could be a boundary, a quote in a head, odd folding, or a
+    quoted-printable soft break running on into END:VCARD."""
+    upper = body.upper()
+    if body[:1] in (" ", "\t") or (
+        ("BEGIN" in upper or "END" in upper) and _BOUNDARY.search(body)  # searched when it may be
+    ):
+        return None
+    folded = "\n " in body or "\n\t" in body
+    if (folded or '"' in body) and _IRREGULAR.search("\n" + body):
+        return None
+    if "QUOTED-PRINTABLE" in upper:  # what _logical_lines joins, it joins here too
+        lines = list(_logical_lines([*body.split("\n"), "END:VCARD"]))
+        if not lines or lines[-1][1] != "END:VCARD":
+            return None
+        return [p for _, line in lines[:-1] if (p := _parse_line(line)) is not None]
+    if folded:
+        body = _FOLD.sub("", body)
+    props = []
+    heads = _HEADS
+    for head, value in _LINE.findall(body):
+        parsed = heads.get(head)
+        if parsed is None:
+            parsed = _parse_head(head) if len(head) <= 300 else _parse_head.__wrapped__(head)
+            if parsed is None:
+                continue
+            if len(heads) < 4096:
+                heads[head] = parsed
+        if parsed[1] in _READ:
+            props.append((parsed, value))
+    return props
+
+
+_HEADS: dict[str, tuple] = {}  # parsed heads of the fast reader (a file repeats a few dozen)
+# The properties _card looks at (it ignores the others, so the fast reader leaves them out).
+_READ = frozenset(
+    {"N", "FN", "ORG", "TITLE", "ROLE", "EMAIL", "TEL", "ADR", "URL", "X-SOCIALPROFILE", "BDAY"}
+    | {"CATEGORIES", "NOTE", "X-ABLABEL", "X-ABSHOWAS", "KIND"}
+)
+
+
+_KEPT = frozenset({"EMAIL", "FN", "TITLE", "ROLE", "NOTE"})  # read as they are (unescaped)
+
+
 def _card(
     props: list[Prop], file: str, number: int, line: int, warnings: list[str]
 ) -> PersonRecord | Skipped:
-    labels = {p.group: _unescape(_decode_value(p)).lower() for p in props if p.name == "X-ABLABEL"}
+    labels = None
     values: dict[str, list[str]] = {}
     linkedin: list[str] = []
     websites: list[str] = []
     name_parts: list[str] = []
     birthday = None
     show_as = ""
-    for prop in props:
-        if prop.binary:
+    for (group, name, params, qp, binary), value in props:
+        if binary:
             continue
-        value = _decode_value(prop)
-        name = prop.name
-        if name == "N":
-            name_parts = [clean_name(p) for p in _split(value, ";")]
+        if qp:
+            value = _decode_qp(value, params)
+        if name in _KEPT:
+            found = values.get(name)
+            text = _unescape(value)
+            if found is None:
+                values[name] = [text]
+            else:
+                found.append(text)
+        elif name == "TEL":
+            values.setdefault("TEL", []).append(_TEL.sub("", _unescape(value)))
+        elif name == "N":  # family; given; (middle; prefix; suffix: not kept)
+            name_parts = _split(value, ";")
         elif name == "ORG":
             values.setdefault("ORG", []).append(_split(value, ";")[0])
         elif name == "CATEGORIES":
             values.setdefault("CATEGORIES", []).extend(_split(value, ","))
-        elif name == "ADR" and "ADR" not in values:
-            parts = _split(value, ";") + [""] * 7
-            values["ADR"] = [parts[3], parts[4], parts[6]]
+        elif name == "ADR":
+            if "ADR" not in values:  # the first address only: city, region, country
+                parts = _split(value, ";") + [""] * 7
+                values["ADR"] = [parts[3], parts[4], parts[6]]
         elif name == "X-SOCIALPROFILE":
-            kind = prop.types() | {v.lower() for v in prop.params.get("X-SERVICE-TYPE", [])}
+            kind = _types(params) | {v.lower() for v in params.get("X-SERVICE-TYPE", [])}
             text = _unescape(value)
             if "linkedin" in kind or "linkedin.com" in text.lower():
-                user = (prop.params.get("X-USER") or [""])[0]
+                user = (params.get("X-USER") or [""])[0]
                 if "linkedin.com" not in text.lower() and user:
                     text = f"https://www.linkedin.com/in/{user}"
                 linkedin.append(text)
         elif name == "URL":
+            if labels is None:  # Apple names a grouped URL in an X-ABLabel of the same group
+                labels = {
+                    head[0]: _unescape(_decode_qp(v, head[2]) if head[3] else v).lower()
+                    for head, v in props
+                    if head[1] == "X-ABLABEL"
+                }
             text = _unescape(value)
-            is_linkedin = "linkedin" in labels.get(prop.group, "") or "linkedin" in prop.types()
+            is_linkedin = "linkedin" in labels.get(group, "") or "linkedin" in _types(params)
             (linkedin if is_linkedin else websites).append(text)
-        elif name == "BDAY" and birthday is None:
-            birthday = _bday(prop, value, warnings)
+        elif name == "BDAY":
+            if birthday is None:
+                birthday = _bday(params, value, warnings)
         elif name == "X-ABSHOWAS":
             show_as = value.strip().upper()
-        elif name == "TEL":
-            values.setdefault("TEL", []).append(_TEL.sub("", _unescape(value)))
-        else:
-            values.setdefault(name, []).append(_unescape(value))
+        elif name == "KIND":  # vCard 4.0's company card
+            if value.strip().lower() == "org":
+                show_as = "COMPANY"
     emails, found = parse_emails(values.get("EMAIL", []))
     warnings += found
     phones, found = parse_phones(values.get("TEL", []))
     warnings += found
-    profile, website, found = parse_urls(linkedin, websites)
+    profile, website, found = parse_urls(linkedin, websites) if linkedin or websites else ("", "", [])
     warnings += found
-    name_parts += [""] * (5 - len(name_parts))
-    last, first = name_parts[0], name_parts[1]
+    last = clean_name(name_parts[0]) if name_parts else ""
+    first = clean_name(name_parts[1]) if len(name_parts) > 1 else ""
     full = next((clean_name(v) for v in values.get("FN", []) if v.strip()), "")
     company = next((clean_name(v) for v in values.get("ORG", []) if v.strip()), "")
     if company and (show_as == "COMPANY" or not (first or last or full)):
@@ -258,35 +349,30 @@ def _card(
         warnings.append(COMPANY_CARD)
     if not (first or last or full or emails or phones or profile):
         return Skipped(file, number, f"card at line {line} has no name, email, phone or URL")
-    location = ", ".join(p for p in map(clean_name, values.get("ADR", [])) if p)
-    title = next((clean_name(v) for v in values.get("TITLE", []) + values.get("ROLE", [])), "")
-    return PersonRecord(
-        source="vcard",
-        file=file,
-        row=number,
-        first_name=first,
-        last_name=last,
-        full_name=full,
-        linkedin_url=profile,
-        emails=tuple(emails),
-        phones=tuple(phones),
-        company=company,
-        title=title,
-        location=location,
-        website=website,
-        birthday=birthday,
-        notes="\n\n".join(fast_clean(n, NOTE_LIMIT) for n in values.get("NOTE", []) if n.strip()),
-        tags=tuple(parse_tags(values.get("CATEGORIES", []), _NEVER)),
-        warnings=tuple(warnings),
-    )
+    record = {
+        "source": "vcard", "file": file, "row": number, "first_name": first, "last_name": last,
+        "full_name": full, "linkedin_url": profile, "emails": tuple(emails), "phones": tuple(phones),
+        "company": company, "website": website, "birthday": birthday,
+    }  # fmt: skip
+    if "ADR" in values:
+        record["location"] = ", ".join(p for p in map(clean_name, values["ADR"]) if p)
+    if "TITLE" in values or "ROLE" in values:
+        record["title"] = clean_name((values.get("TITLE") or values["ROLE"])[0])
+    if "NOTE" in values:
+        record["notes"] = "\n\n".join(fast_clean(n, NOTE_LIMIT) for n in values["NOTE"] if n.strip())
+    if "CATEGORIES" in values:
+        record["tags"] = tuple(parse_tags(values["CATEGORIES"], _NEVER))
+    if warnings:
+        record["warnings"] = tuple(warnings)
+    return person_record(record)
 
 
-def _bday(prop: Prop, value: str, warnings: list[str]):
+def _bday(params: dict[str, list[str]], value: str, warnings: list[str]):
     text = _unescape(value).strip()
-    if prop.params.get("VALUE", [""])[0].lower() == "text":
+    if params.get("VALUE", [""])[0].lower() == "text":
         warnings.append(f"birthday {text[:40]!r} is free text and was left out")
         return None
-    omit = (prop.params.get("X-APPLE-OMIT-YEAR") or [""])[0]
+    omit = (params.get("X-APPLE-OMIT-YEAR") or [""])[0]
     birthday, found = parse_birthday(text)
     warnings += found
     if birthday and omit and str(birthday.year) == omit.strip():
@@ -300,4 +386,6 @@ def parse_vcard(data: bytes, filename: str) -> VcardImport:
     head = text.lstrip()[:4096].upper()
     if not head.startswith("BEGIN:VCARD") and "BEGIN:VCARD" not in head:
         raise ImportRejected("This is not a vCard file (it has no BEGIN:VCARD).", file=filename)
-    return VcardImport(filename, re.split(r"\r\n|\r|\n", text), notices)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return VcardImport(filename, text, notices)

@@ -28,6 +28,8 @@ def test_bench_quick_runs_end_to_end_and_writes_comparable_json(tmp_path):
             "log a touch",
         ):
             assert figures[row]["runs"] == 5 and figures[row]["median"] > 0, (size, row)
+        for row in ("import Google CSV", "import vCard"):
+            assert figures[row]["seconds"] > 0 and figures[f"{row[7:]} import / floor"]["ratio"] > 0
     assert "| stream first page (ms) |" in first.stdout
     # The load test against production gunicorn: no error, no lost write, memory read per process.
     (loaded,) = tmp_path.glob("load-*.json")
@@ -42,3 +44,26 @@ def test_bench_quick_runs_end_to_end_and_writes_comparable_json(tmp_path):
     )  # fmt: skip
     assert second.returncode == 0, second.stderr
     assert "compared with" in second.stdout and "stream first page" in second.stdout
+
+
+def test_address_book_import_bench_runs_stand_alone_at_a_tiny_size():
+    run = [sys.executable, "-m", "bench.bench_csv_import", "--rows", "300", "--existing", "200", "--json"]
+    done = subprocess.run(run, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    figures = json.loads(done.stdout)
+    assert set(figures) == {"Google CSV", "vCard"}
+    for label, f in figures.items():
+        assert f["records"] > 250 and f["matched"] > 20, label
+        assert f["counts"]["created"] == f["expected_created"] > 150, label
+        assert f["counts"]["updated"] + f["counts"]["unchanged"] == f["matched"], label
+        for phase in ("floor", "parse", "match", "plan", "write", "rescore", "undo"):
+            assert f[phase] > 0, (label, phase)
+    assert "x the floor" in done.stderr and "WARNING" not in done.stderr
+
+
+def test_cross_source_match_bench_runs_stand_alone():
+    run = [sys.executable, "-m", "bench.match_cross_source", "--connections", "200", "--contacts", "120"]
+    done = subprocess.run(run, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    lines = [line for line in done.stdout.splitlines() if line.startswith(("google", "outlook", "vcard"))]
+    assert len(lines) == 3 and all("0 wrong, 0 missed" in line for line in lines), done.stdout

@@ -16,12 +16,11 @@ from crm.db import db, write
 from crm.models import STAGES, ColumnMapping, utcnow
 from crm.services import matching
 from crm.services.imports import Plan, Planner, Progress, Ref, Report, db_time
-from crm.services.matching import email_key, phone_key
 from importers.base import (
     ImportRejected,
     PersonRecord,
     Skipped,
-    normalize_linkedin_url,
+    normalize_phone,
 )
 from importers.base import name_key as _slow_name_key
 from importers.csvfile import header_key
@@ -98,12 +97,16 @@ def planner(
     mapping: dict[str, str] | None = None,
     dayfirst: bool = False,
 ) -> Planner:
-    """A planner for the generic flow; the file is parsed up front so bad input fails early."""
-    raw = read_bytes(data)
-    open_source(raw, file_name, kind=kind, format=format, mapping=mapping, dayfirst=dayfirst)
+    """A planner for the generic flow; the file is parsed up front so bad input fails early.
+
+    Every plan reads the records from that parse (a parsed file reads its records afresh each
+    time), so a file is decoded and its header found once.
+    """
+    source = open_source(
+        read_bytes(data), file_name, kind=kind, format=format, mapping=mapping, dayfirst=dayfirst
+    )
 
     def make(progress: Progress) -> Plan:
-        source = open_source(raw, file_name, kind=kind, format=format, mapping=mapping, dayfirst=dayfirst)
         report = Report("vcard" if kind == "vcard" else "csv", file_name, file_hash)
         return _Planner(source, report, progress).run()
 
@@ -142,16 +145,6 @@ def check_mapping(path: str | os.PathLike, file_name: str, mapping: dict[str, st
     parse_csv(read_bytes(path), file_name, mapping=mapping)
 
 
-def _dedupe_phones(phones) -> list[tuple[str, str]]:
-    seen, out = set(), []
-    for phone in phones:
-        key = phone_key(phone)
-        if key and key not in seen:
-            seen.add(key)
-            out.append((phone, key))
-    return out
-
-
 class _Planner:
     def __init__(self, source: CsvImport | VcardImport, report: Report, progress: Progress):
         self.source = source
@@ -166,6 +159,17 @@ class _Planner:
         self.tags: dict[str, int | Ref] = {
             name.casefold(): tid for tid, name in db.execute_sql("SELECT id, name FROM tag")
         }
+        # Every column of a new contact, in one order (the write inserts them as they come).
+        self.blank_contact = {
+            "first_name": "", "last_name": "", "full_name": "", "name_key": "", "linkedin_url": None,
+            "company_id": None, "title": "", "location": "", "website": "", "birthday_month": None,
+            "birthday_day": None, "birthday_year": None, "notes": "", "stage": "lead", "source": "",
+            "connected_on": None, "is_connection": 0, "connected": 0, "cadence_days": None,
+            "value_deal": 0, "value_referrals": 0, "value_advocate": 0, "value_feedback": 0,
+            "created_at": self.now, "updated_at": self.now, "deleted_at": None, "last_touch_at": None,
+            "next_touch_due": None, "snoozed_until": None, "score": 0, "score_reasons": "[]",
+            "score_updated_at": None,
+        }  # fmt: skip
         self.warnings: list[str] = []
         self.warning_count = 0
         self.conflicted = 0
@@ -183,7 +187,7 @@ class _Planner:
     def _records(self) -> None:
         matched: list[tuple[PersonRecord, int]] = []
         seen: dict[object, int] = {}
-        fresh: list[PersonRecord] = []
+        index = self.index
         read = 0
         for rec in self.source.records():
             read += 1
@@ -192,21 +196,22 @@ class _Planner:
             if isinstance(rec, Skipped):
                 self.report.skip(rec)
                 continue
-            self._warn(rec)
-            if is_company_card(rec):
-                self._company_card(rec)
-                continue
-            ref, _reason = matching.match_reason(rec, self.index)
+            if rec.warnings:
+                self._warn(rec)
+                if is_company_card(rec):
+                    self._company_card(rec)
+                    continue
+            keys = matching.record_keys(rec)  # normalised once: matched, indexed and stored
+            ref, _reason = index.find(keys)
             if ref is not None and ref in seen:
                 self.report.skip(Skipped(rec.file, rec.row, f"same person as row {seen[ref]}"))
                 continue
             if ref is None:
-                ref = self._new_contact(rec)
-                fresh.append(rec)
+                ref = self._new_contact(rec, keys)
             else:
                 matched.append((rec, ref))
             seen[ref] = rec.row
-            self.index.add(ref, rec)  # later rows of this file match this person too
+            index.add_keys(ref, keys)  # later rows of this file match this person too
         self.report.rows["records"] = read
         rows = matching.load_rows(r for _, r in matched if isinstance(r, int))
         for rec, ref in matched:
@@ -254,45 +259,40 @@ class _Planner:
             self.tags[name.casefold()] = ref
         return ref
 
-    def _new_contact(self, rec: PersonRecord) -> Ref:
+    def _new_contact(self, rec: PersonRecord, keys: matching.Keys) -> Ref:
+        url, emails, phones = keys
         first, last = rec.first_name, rec.last_name
         full = rec.display_name or next(iter(rec.emails), "") or next(iter(rec.phones), "")
         b = rec.birthday
-        url = normalize_linkedin_url(rec.linkedin_url) or None
-        ref = self.plan.create(
-            "contact",
-            {
-                "first_name": first, "last_name": last, "full_name": full,
-                "name_key": _name_key(full), "linkedin_url": url,
-                "company_id": self._company(rec.company), "title": rec.title,
-                "location": rec.location, "website": rec.website,
-                "birthday_month": b.month if b else None, "birthday_day": b.day if b else None,
-                "birthday_year": b.year if b else None, "notes": rec.notes,
-                "stage": rec.stage if rec.stage in STAGES else "lead",
-                "source": rec.source or self.report.source,
-                "connected_on": db_time(rec.connected_on), "is_connection": int(rec.is_connection),
-                "connected": int(rec.is_connection), "cadence_days": None, "value_deal": 0,
-                "value_referrals": 0, "value_advocate": 0, "value_feedback": 0,
-                "created_at": self.now, "updated_at": self.now, "deleted_at": None,
-                "last_touch_at": None, "next_touch_due": None, "snoozed_until": None, "score": 0,
-                "score_reasons": "[]", "score_updated_at": None,
-            },
+        contact = {**self.blank_contact}
+        contact.update(
+            first_name=first, last_name=last, full_name=full, name_key=_name_key(full),
+            linkedin_url=url or None, company_id=self._company(rec.company), title=rec.title,
+            location=rec.location, website=rec.website, notes=rec.notes,
+            stage=rec.stage if rec.stage in STAGES else "lead",
+            source=rec.source or self.report.source,
         )  # fmt: skip
-        self._lists(ref, list(dict.fromkeys(filter(None, map(email_key, rec.emails)))),
-                    _dedupe_phones(rec.phones), rec.tags, 0, 0)  # fmt: skip
+        if b is not None:
+            contact.update(birthday_month=b.month, birthday_day=b.day, birthday_year=b.year)
+        if rec.connected_on is not None or rec.is_connection:
+            linked = int(rec.is_connection)
+            contact.update(connected_on=db_time(rec.connected_on), is_connection=linked, connected=linked)
+        ref = self.plan.create("contact", contact)
+        self._lists(ref, emails, phones, rec.tags, 0, 0)
         self.report.contacts["created"] += 1
         return ref
 
     def _lists(self, ref, emails, phones, tags, email_at: int, phone_at: int) -> None:
-        for i, email in enumerate(emails):
-            self.plan.create(
-                "contact_email", {"contact_id": ref, "email": email, "label": "", "position": email_at + i}
-            )
-        for i, (phone, key) in enumerate(phones):
-            self.plan.create(
+        create = self.plan.create
+        for i, email in enumerate(emails, email_at):
+            create("contact_email", {"contact_id": ref, "email": email, "label": "", "position": i})
+        for i, (phone, key) in enumerate(phones, phone_at):
+            create(
                 "contact_phone",
-                {"contact_id": ref, "phone": phone, "phone_key": key, "label": "", "position": phone_at + i},
+                {"contact_id": ref, "phone": phone, "phone_key": key, "label": "", "position": i},
             )
+        if not tags:
+            return
         done = set()
         for tag in tags:
             if tag.casefold() not in done:
@@ -339,7 +339,7 @@ class _Planner:
             self.plan.update("contact", cid, new, before)
         self._lists(
             cid, changes.get("add_emails", []),
-            [(p, phone_key(p)) for p in changes.get("add_phones", [])],
+            [(p, normalize_phone(p)) for p in changes.get("add_phones", [])],
             changes.get("add_tags", []), len(row["emails"]), len(row["phone_keys"]),
         )  # fmt: skip
         self.report.contacts["updated"] += 1
@@ -357,17 +357,9 @@ class _Planner:
 
 
 def _stored(column: str, row: dict):
-    """A contact column's value as it is stored in SQLite, for the undo record."""
-    column_of = {"company_id": "company"}
-    value = row.get(column_of.get(column, column))
-    if column == "company_id":
-        # load_rows replaced the id with the name; the id is read back for an exact undo
-        return db.execute_sql("SELECT company_id FROM contact WHERE id = ?", (row["id"],)).fetchone()[0]
-    if isinstance(value, bool):
-        return int(value)
-    if hasattr(value, "isoformat"):
-        return db_time(value)
-    return value
+    """A contact column's value as it is stored in SQLite, for the undo record (load_rows reads
+    them raw)."""
+    return row[column]
 
 
 def summary_counts(report: Report) -> Counter:

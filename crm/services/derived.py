@@ -83,6 +83,26 @@ def weights() -> scoring.Weights:
     return scoring.Weights.from_overrides(overrides)
 
 
+_CONTACT_COLUMNS = """c.id, c.full_name, co.name, c.title, c.stage, c.created_at, c.connected_on,
+    c.cadence_days, c.birthday_month, c.birthday_day, c.value_deal, c.value_referrals,
+    c.value_advocate, c.value_feedback, c.snoozed_until, c.score, c.score_reasons,
+    c.last_touch_at, c.next_touch_due"""
+
+
+def _item(r: tuple) -> dict:
+    """One contact's facts from a row of _CONTACT_COLUMNS, before any history is added."""
+    return {
+        "name": r[1], "company": r[2] or "", "title": r[3], "stage": r[4],
+        "created_at": _ts(r[5]), "connected_on": _day(r[6]), "own_cadence": r[7],
+        "birthday": (r[8], r[9]) if r[8] and r[9] else None,
+        "value": (r[10] or 0.0, r[11] or 0, bool(r[12]), bool(r[13])),
+        "snoozed_until": _ts(r[14]), "tag_cadence": None, "last": None, "last_in": None,
+        "last_out": None, "window": 0, "span_days": 0.0, "followups": [],
+        "signals": [], "gave": 0, "asked": 0,
+        "stored": (r[15], r[16], r[17], r[18], r[14]),
+    }  # fmt: skip
+
+
 def _facts(where: str, params: tuple, now: dt.datetime, as_of: bool = False) -> dict[int, dict]:
     """Every score input for the contacts matching `where` ({col} stands for the contact id column).
 
@@ -102,26 +122,13 @@ def _facts(where: str, params: tuple, now: dt.datetime, as_of: bool = False) -> 
         }
         extra = (stamp,)
     rows = db.execute_sql(
-        f"""SELECT c.id, c.full_name, co.name, c.title, c.stage, c.created_at, c.connected_on,
-                   c.cadence_days, c.birthday_month, c.birthday_day, c.value_deal,
-                   c.value_referrals, c.value_advocate, c.value_feedback, c.snoozed_until,
-                   c.score, c.score_reasons, c.last_touch_at, c.next_touch_due
-            FROM contact c LEFT JOIN company co ON co.id = c.company_id
-            WHERE c.deleted_at IS NULL AND {where.format(col="c.id")}""",
+        f"SELECT {_CONTACT_COLUMNS} FROM contact c LEFT JOIN company co ON co.id = c.company_id"
+        # "+": the id list or range must drive the query; on the deleted_at index (SQLite's pick
+        # for long id lists and ranges) every batch would walk every live contact.
+        f" WHERE +c.deleted_at IS NULL AND {where.format(col='c.id')}",
         params,
     ).fetchall()
-    out: dict[int, dict] = {}
-    for r in rows:
-        out[r[0]] = {
-            "name": r[1], "company": r[2] or "", "title": r[3], "stage": r[4],
-            "created_at": _ts(r[5]), "connected_on": _day(r[6]), "own_cadence": r[7],
-            "birthday": (r[8], r[9]) if r[8] and r[9] else None,
-            "value": (r[10] or 0.0, r[11] or 0, bool(r[12]), bool(r[13])),
-            "snoozed_until": _ts(r[14]), "tag_cadence": None, "last": None, "last_in": None,
-            "last_out": None, "window": 0, "span_days": 0.0, "followups": [],
-            "signals": [], "gave": 0, "asked": 0,
-            "stored": (r[15], r[16], r[17], r[18], r[14]),
-        }  # fmt: skip
+    out = {r[0]: _item(r) for r in rows}
     if not out:
         return out
     for cid, days in db.execute_sql(
@@ -279,42 +286,125 @@ def _naive_text(value: dt.datetime | None) -> str | None:
 def _refresh(where: str, params: tuple, now: dt.datetime, tz: ZoneInfo, stages, w) -> int:
     """Recompute and write only the contacts whose derived fields changed; returns how many read."""
     items = _facts(where, params, now)
+    _write(items, now, tz, stages, w)
+    return len(items)
+
+
+def _bare(item: dict) -> bool:
+    """True when a contact has no history: no touch, open follow-up, live signal or ledger entry."""
+    return (
+        item["last"] is None
+        and not item["followups"]
+        and not item["signals"]
+        and not item["gave"]
+        and not item["asked"]
+        and not item["window"]
+    )
+
+
+def _derive(item: dict, now: dt.datetime, tz: ZoneInfo, stages, w) -> tuple:
+    """(score, reasons JSON, last touch, next due, snoozed until) as stored, from one's facts."""
+    cadence, _ = effective_cadence(item, stages)
+    start = _clock_start(item, tz)
+    next_due = None
+    if cadence and start is not None:
+        next_due = start.astimezone(tz).date() + dt.timedelta(days=cadence)
+    result = _score(item, cadence, start, now, tz, w)
+    snoozed = item["snoozed_until"]
+    if snoozed is not None and snoozed <= now:
+        snoozed = None  # an ended snooze is forgotten, so Today finds the contact again
+    return (
+        result.value,
+        _reasons_json(result),
+        _naive_text(item["last"]),
+        next_due.isoformat() if next_due else None,
+        _naive_text(snoozed),
+    )
+
+
+def _write(items: dict[int, dict], now: dt.datetime, tz: ZoneInfo, stages, w) -> int:
+    """Write the derived fields of these contacts where they changed; returns how many written."""
     stamp = _naive_text(now)
     rows = []
+    # Contacts without history (new imports, mostly) differ only in a few facts: the result
+    # depends on nothing else (name, company and title appear only in job-change and promotion
+    # reasons, which need a signal), so each distinct combination is scored once.
+    known: dict[tuple, tuple] = {}
     for cid, item in items.items():
-        cadence, _ = effective_cadence(item, stages)
-        start = _clock_start(item, tz)
-        next_due = None
-        if cadence and start is not None:
-            next_due = start.astimezone(tz).date() + dt.timedelta(days=cadence)
-        result = _score(item, cadence, start, now, tz, w)
-        snoozed = item["snoozed_until"]
-        if snoozed is not None and snoozed <= now:
-            snoozed = None  # an ended snooze is forgotten, so Today finds the contact again
-        new = (
-            result.value,
-            _reasons_json(result),
-            _naive_text(item["last"]),
-            next_due.isoformat() if next_due else None,
-            _naive_text(snoozed),
-        )
-        old = item["stored"]
-        if (
-            new[0] == old[0]
-            and new[1] == old[1]
-            and _same_time(new[2], old[2])
-            and new[3] == old[3]
-            and _same_time(new[4], old[4])
-        ):
-            continue
-        rows.append((new[2], new[3], new[0], new[1], stamp, new[4], cid))
+        if _bare(item):
+            key = (item["stage"], item["created_at"], item["connected_on"], item["own_cadence"],
+                   item["tag_cadence"], item["birthday"], item["value"], item["snoozed_until"])  # fmt: skip
+            new = known.get(key)
+            if new is None:
+                new = known[key] = _derive(item, now, tz, stages, w)
+        else:
+            new = _derive(item, now, tz, stages, w)
+        if _changed(new, item["stored"]):
+            rows.append((new[2], new[3], new[0], new[1], stamp, new[4], cid))
     if rows:
-        db.cursor().executemany(
-            "UPDATE contact SET last_touch_at = ?, next_touch_due = ?, score = ?, score_reasons = ?,"
-            " score_updated_at = ?, snoozed_until = ? WHERE id = ?",
-            rows,
-        )
-    return len(items)
+        db.cursor().executemany(_UPDATE, rows)
+    return len(rows)
+
+
+_UPDATE = (
+    "UPDATE contact SET last_touch_at = ?, next_touch_due = ?, score = ?, score_reasons = ?,"
+    " score_updated_at = ?, snoozed_until = ? WHERE id = ?"
+)
+
+
+def _changed(new: tuple, old: tuple) -> bool:
+    """True when freshly derived fields differ from the stored (score, reasons, last, due, snooze)."""
+    return not (
+        new[0] == old[0]
+        and new[1] == old[1]
+        and _same_time(new[2], old[2])
+        and new[3] == old[3]
+        and _same_time(new[4], old[4])
+    )
+
+
+def _refresh_bare(ids: list[int], now: dt.datetime, tz: ZoneInfo, stages, w) -> set[int]:
+    """Write the derived fields of those of these contacts that have no history; returns their ids.
+
+    Without history a contact's facts are a few of its own columns and its tags' cadence, so
+    SQLite groups the contacts by those (and by what is stored now) and each group is scored
+    once, through the same code as _write, and written only where it changed.
+    """
+    marks = ", ".join("?" * len(ids))
+    groups = db.execute_sql(
+        f"""SELECT group_concat(id), stage, created_at, connected_on, cadence_days, birthday_month,
+                   birthday_day, value_deal, value_referrals, value_advocate, value_feedback,
+                   snoozed_until, score, score_reasons, last_touch_at, next_touch_due, tag_cadence
+            FROM (SELECT c.*, (SELECT MIN(t.cadence_days) FROM contact_tag ct
+                               JOIN tag t ON t.id = ct.tag_id
+                               WHERE ct.contact_id = c.id AND t.cadence_days IS NOT NULL) AS tag_cadence
+                  FROM contact c
+                  WHERE +c.deleted_at IS NULL AND c.id IN ({marks})
+                    AND NOT EXISTS (SELECT 1 FROM activity_contact ac WHERE ac.contact_id = c.id)
+                    AND NOT EXISTS (SELECT 1 FROM follow_up f WHERE f.contact_id = c.id
+                                    AND f.deleted_at IS NULL AND f.done_at IS NULL)
+                    AND NOT EXISTS (SELECT 1 FROM signal s WHERE s.contact_id = c.id
+                                    AND s.dismissed_at IS NULL)
+                    AND NOT EXISTS (SELECT 1 FROM reciprocity r WHERE r.contact_id = c.id))
+            GROUP BY 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17""",
+        ids,
+    ).fetchall()
+    done: set[int] = set()
+    stamp = _naive_text(now)
+    rows = []
+    for g in groups:
+        members = [int(i) for i in g[0].split(",")]
+        done.update(members)
+        # the row _facts reads (name, company and title matter only with a signal: none here)
+        item = _item((0, "", "", "", *g[1:16]))
+        item["tag_cadence"] = g[16]
+        new = _derive(item, now, tz, stages, w)
+        if not _changed(new, item["stored"]):
+            continue
+        rows += [(new[2], new[3], new[0], new[1], stamp, new[4], cid) for cid in members]
+    if rows:
+        db.cursor().executemany(_UPDATE, rows)
+    return done
 
 
 def _same_time(new: str | None, old) -> bool:
@@ -342,6 +432,29 @@ def refresh_contacts(
             chunk = ids[start : start + 500]
             marks = ", ".join("?" * len(chunk))
             done += _refresh("{col} IN (" + marks + ")", tuple(chunk), now, tz, stages, w)
+    return done
+
+
+def refresh_many(
+    contact_ids: Iterable[int], now: dt.datetime | None = None, tz: ZoneInfo | None = None
+) -> int:
+    """refresh_contacts for many contacts at once (after an import): those without history in one
+    query per batch, the rest as refresh_contacts does. One short write transaction per batch, so
+    the app's own saves get the lock in between; returns how many were read."""
+    ids = sorted({int(i) for i in contact_ids if i is not None})
+    now, tz, stages, w = _context(now, tz)
+    done = 0
+    for start in range(0, len(ids), BATCH):
+        batch = ids[start : start + BATCH]
+        with write():
+            bare = _refresh_bare(batch, now, tz, stages, w)
+            rest = [i for i in batch if i not in bare]
+            done += len(bare)
+            for at in range(0, len(rest), 500):
+                chunk = rest[at : at + 500]
+                items = _facts("{col} IN (" + ", ".join("?" * len(chunk)) + ")", tuple(chunk), now)
+                _write(items, now, tz, stages, w)
+                done += len(items)
     return done
 
 

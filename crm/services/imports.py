@@ -15,6 +15,8 @@ import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from itertools import repeat
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -29,6 +31,8 @@ CHUNK = 5000
 FTS_BULK_MIN = 1000
 # Created rows are inserted in this order and deleted in the reverse one (foreign keys).
 TABLES = ("company", "tag", "contact", "contact_email", "contact_phone", "contact_tag", "signal")
+# Tables whose rows the database deletes with their contact (foreign key ON DELETE CASCADE).
+CASCADED = frozenset({"contact_email", "contact_phone", "contact_tag"})
 UPDATABLE = {
     "company": {"name", "deleted_at"},
     "contact": {
@@ -334,24 +338,30 @@ def _apply(plan: Plan, progress: Progress) -> ImportRun:
     def create_rows(table: str, rows: list[dict]) -> None:
         if not rows:
             return
-        columns = ["id", *rows[0].keys()]
+        # Column by column: a column is resolved only when it holds Refs (most hold none).
+        keys = list(rows[0].keys())
+        ids = range(base[table] + 1, base[table] + len(rows) + 1)
+        columns: list[Iterable] = [ids]
+        for key in keys:
+            column = list(map(itemgetter(key), rows))
+            if key == "activity_id":
+                column = [None if v is None else base["activity"] + act_number[v] for v in column]
+            elif Ref in set(map(type, column)):
+                column = [resolve(v) for v in column]
+            columns.append(column)
+        names = ["id", *keys]
         if table in ("contact", "signal"):
-            columns.append("import_run_id")
-        values = []
-        for index, row in enumerate(rows):
-            row_id = base[table] + index + 1
-            item = [row_id]
-            for key in columns[1:]:
-                if key == "import_run_id":
-                    item.append(run.id)
-                elif key == "activity_id" and row.get(key) is not None:
-                    item.append(base["activity"] + act_number[row[key]])
-                else:
-                    item.append(resolve(row[key]))
-            values.append(tuple(item))
-            changes.append((run.id, table, row_id, "created", None))
-        _insert(table, columns, values)
-        progress(f"Writing {table.replace('_', ' ')}s", len(values))
+            names.append("import_run_id")
+            columns.append(repeat(run.id))
+        _insert(table, names, list(zip(*columns, strict=False)))  # run id: repeat()
+        logged: Iterable[int] = ids
+        if table in CASCADED:
+            # Rows of a contact this run creates go when undo deletes that contact (ON DELETE
+            # CASCADE): only those added to existing contacts are logged one by one.
+            owners = map(itemgetter("contact_id"), rows)
+            logged = [row_id for row_id, owner in zip(ids, owners, strict=True) if type(owner) is not Ref]
+        changes.extend((run.id, table, row_id, "created", None) for row_id in logged)
+        progress(f"Writing {table.replace('_', ' ')}s", len(rows))
 
     for table in TABLES[:-1]:
         create_rows(table, plan.created.get(table, []))
@@ -428,13 +438,12 @@ def _touched_ids(run_id: int) -> list[int]:
 def after_import(contact_ids: list[int]) -> None:
     """After an import commit or undo: recompute next due dates and scores of the people it touched.
 
-    In chunks, each its own short transaction, so the app's own saves get the lock in between.
+    In chunks, each its own short transaction, so the app's own saves get the lock in between;
+    contacts without history (most of a fresh address book) in one query per chunk.
     """
     from crm.services import derived
 
-    ids = sorted(set(contact_ids))
-    for start in range(0, len(ids), 2000):
-        derived.refresh_contacts(ids[start : start + 2000])
+    derived.refresh_many(contact_ids)
 
 
 def undo(run_id: int) -> ImportRun:

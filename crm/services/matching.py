@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from crm.models import Company, Contact, ContactEmail, ContactPhone, ContactTag, Tag, utcnow
+from crm.db import db
+from crm.models import Contact, ContactEmail, ContactPhone, ContactTag, Tag, utcnow
 from importers.base import (
     PersonRecord,
     name_key,
@@ -22,11 +23,12 @@ from importers.base import (
     normalize_phone,
 )
 
-# Address books repeat the same addresses and numbers across rows and files.
-email_key = lru_cache(maxsize=1 << 12)(normalize_email)
-phone_key = lru_cache(maxsize=1 << 12)(normalize_phone)
+# Names and companies repeat across the rows of an address book (compared for each update).
+_name_key = lru_cache(maxsize=1 << 16)(name_key)
 
 _CANONICAL_URL = re.compile(r"https://www\.linkedin\.com/in/[^/?#A-Z\s<>\"'\\%]+")
+# An address normalize_email leaves as it is (when also lower-case): no space, bracket or mailto:.
+_NORMAL_EMAIL = re.compile(r"(?!mailto:)[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+\Z")
 # Scalar fields an import may fill in; the value in the database wins on a conflict.
 SCALARS = ("first_name", "last_name", "company", "title", "location", "website", "notes")
 
@@ -41,17 +43,58 @@ class MatchIndex:
 
     def add(self, contact_id: Any, record: PersonRecord) -> None:
         """Register a contact (an id, or a planned row) from `record`, so later rows match it."""
-        url = normalize_linkedin_url(record.linkedin_url)
+        self.add_keys(contact_id, record_keys(record))
+
+    def add_keys(self, contact_id: Any, keys: Keys) -> None:
+        """Register a contact under keys from record_keys()."""
+        url, emails, phones = keys
         if url:
             self.by_url.setdefault(url, contact_id)
-        for email in record.emails:
-            key = email_key(email)
-            if key:
-                self.by_email.setdefault(key, contact_id)
-        for phone in record.phones:
-            key = phone_key(phone)
-            if key:
-                self.by_phone.setdefault(key, contact_id)
+        for email in emails:
+            self.by_email.setdefault(email, contact_id)
+        for _phone, key in phones:
+            self.by_phone.setdefault(key, contact_id)
+
+    def find(self, keys: Keys) -> tuple[Any, str]:
+        """(contact, "linkedin_url" | "email" | "phone") for keys from record_keys(), or (None, "")."""
+        url, emails, phones = keys
+        if url:
+            found = self.by_url.get(url)
+            if found:
+                return found, "linkedin_url"
+        for email in emails:
+            found = self.by_email.get(email)
+            if found:
+                return found, "email"
+        for _phone, key in phones:
+            found = self.by_phone.get(key)
+            if found:
+                return found, "phone"
+        return None, ""
+
+
+# (normalised LinkedIn URL or "", email keys, (phone as written, phone key) pairs), no repeats
+Keys = tuple[str, tuple[str, ...], tuple[tuple[str, str], ...]]
+
+
+def record_keys(record: PersonRecord) -> Keys:
+    """Every matching key of a record, each normalised once (importers normalise URLs and
+    emails already: those that look normalised are kept as they are)."""
+    url = record.linkedin_url
+    if url and not _CANONICAL_URL.fullmatch(url):
+        url = normalize_linkedin_url(url)
+    emails: dict[str, None] = {}
+    for email in record.emails:
+        normal = email == email.lower() and _NORMAL_EMAIL.match(email)
+        key = email if normal else normalize_email(email)
+        if key:
+            emails[key] = None
+    phones: dict[str, str] = {}
+    for phone in record.phones:
+        key = normalize_phone(phone)
+        if key and key not in phones:
+            phones[key] = phone
+    return url, tuple(emails), tuple((phone, key) for key, phone in phones.items())
 
 
 @dataclass(frozen=True)
@@ -80,20 +123,24 @@ def build_index() -> MatchIndex:
     """Load the LinkedIn URLs, emails and phones of every contact (three queries).
 
     URLs include contacts in the trash, because the column is unique across them; emails and
-    phones come from live contacts only. When two contacts share a key the oldest wins.
+    phones come from live contacts only. When two contacts share a key the oldest wins (rows
+    come newest first, so the oldest is written last).
     """
     index = MatchIndex()
-    rows = Contact.select(Contact.id, Contact.linkedin_url).where(Contact.linkedin_url.is_null(False))
-    for contact_id, url in rows.order_by(Contact.id.desc()).tuples():
-        index.by_url[url] = contact_id
-    alive = Contact.deleted_at.is_null()
-    emails = ContactEmail.select(ContactEmail.email, ContactEmail.contact).join(Contact).where(alive)
-    for email, contact_id in emails.order_by(ContactEmail.contact.desc()).tuples():
-        index.by_email[email.lower()] = contact_id
-    phones = ContactPhone.select(ContactPhone.phone_key, ContactPhone.contact).join(Contact)
-    for key, contact_id in phones.where(alive).order_by(ContactPhone.contact.desc()).tuples():
-        if key:
-            index.by_phone[key] = contact_id
+    index.by_url = dict(
+        db.execute_sql("SELECT linkedin_url, id FROM contact WHERE linkedin_url IS NOT NULL ORDER BY id DESC")
+    )
+    rows = db.execute_sql(
+        "SELECT e.email, e.contact_id FROM contact_email e JOIN contact c ON c.id = e.contact_id"
+        " WHERE c.deleted_at IS NULL ORDER BY e.contact_id DESC"
+    )
+    index.by_email = {email.lower(): contact_id for email, contact_id in rows}
+    index.by_phone = dict(
+        db.execute_sql(
+            "SELECT p.phone_key, p.contact_id FROM contact_phone p JOIN contact c ON c.id = p.contact_id"
+            " WHERE c.deleted_at IS NULL AND p.phone_key != '' ORDER BY p.contact_id DESC"
+        )
+    )
     return index
 
 
@@ -104,25 +151,7 @@ def match(record: PersonRecord, index: MatchIndex) -> int | None:
 
 def match_reason(record: PersonRecord, index: MatchIndex) -> tuple[int | None, str]:
     """(contact id or None, "linkedin_url" | "email" | "phone" | "")."""
-    url = record.linkedin_url
-    if url:
-        # Importers already normalise; normalise again only what does not look normalised.
-        if not _CANONICAL_URL.fullmatch(url):
-            url = normalize_linkedin_url(url)
-        found = index.by_url.get(url)
-        if found:
-            return found, "linkedin_url"
-    for email in record.emails:
-        found = index.by_email.get(email)
-        if found is None and email != email.strip().lower():
-            found = index.by_email.get(normalize_email(email))
-        if found:
-            return found, "email"
-    for phone in record.phones:
-        key = normalize_phone(phone)
-        if key and key in index.by_phone:
-            return index.by_phone[key], "phone"
-    return None, ""
+    return index.find(record_keys(record))
 
 
 def match_all(records: Iterable[PersonRecord], index: MatchIndex) -> list[int | None]:
@@ -130,46 +159,50 @@ def match_all(records: Iterable[PersonRecord], index: MatchIndex) -> list[int | 
     return [match(r, index) for r in records]
 
 
+_ROW_COLUMNS = (
+    "id", "first_name", "last_name", "full_name", "name_key", "linkedin_url", "company_id", "title",
+    "location", "website", "notes", "birthday_month", "birthday_day", "birthday_year",
+    "connected_on", "is_connection", "updated_at",
+)  # fmt: skip
+
+
 def load_rows(contact_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
-    """Contacts as plain dicts for plan_update: scalars plus emails, phone keys and tags.
+    """Contacts as plain dicts for plan_update: the columns an import reads or changes, as
+    stored (so an undo restores them exactly), the company's name, emails, phone keys and tags.
 
     A constant number of queries however many ids (chunked under SQLite's variable limit).
     """
     ids = sorted(set(contact_ids))
     out: dict[int, dict[str, Any]] = {}
-    for start in range(0, len(ids), 30000):
-        chunk = ids[start : start + 30000]
-        names = dict(
-            Company.select(Company.id, Company.name)
-            .join(Contact, on=(Contact.company == Company.id))
-            .where(Contact.id.in_(chunk))
-            .tuples()
-        )
-        for row in Contact.select().where(Contact.id.in_(chunk)).dicts():
-            row["company"] = names.get(row["company"], "")
-            row.update(emails=[], phone_keys=[], tags=[])
-            out[row["id"]] = row
-        for email, cid in (
-            ContactEmail.select(ContactEmail.email, ContactEmail.contact)
-            .where(ContactEmail.contact.in_(chunk))
-            .tuples()
+    columns = ", ".join(f"c.{c}" for c in _ROW_COLUMNS)
+    for start in range(0, len(ids), 10000):
+        chunk = ids[start : start + 10000]
+        marks = ", ".join("?" * len(chunk))
+        for row in db.execute_sql(
+            f"SELECT {columns}, coalesce(co.name, '') FROM contact c"
+            f" LEFT JOIN company co ON co.id = c.company_id WHERE c.id IN ({marks})",
+            chunk,
         ):
-            out[cid]["emails"].append(email)
-        for key, cid in (
-            ContactPhone.select(ContactPhone.phone_key, ContactPhone.contact)
-            .where(ContactPhone.contact.in_(chunk))
-            .tuples()
+            item = dict(zip(_ROW_COLUMNS, row, strict=False))
+            item.update(company=row[-1], emails=[], phone_keys=[], tags=[])
+            out[row[0]] = item
+        for sql, key in (
+            (f"SELECT contact_id, email FROM contact_email WHERE contact_id IN ({marks})", "emails"),
+            (f"SELECT contact_id, phone_key FROM contact_phone WHERE contact_id IN ({marks})", "phone_keys"),
+            (
+                "SELECT ct.contact_id, t.name FROM contact_tag ct JOIN tag t ON t.id = ct.tag_id"
+                f" WHERE ct.contact_id IN ({marks})",
+                "tags",
+            ),
         ):
-            out[cid]["phone_keys"].append(key)
-        tags = ContactTag.select(Tag.name, ContactTag.contact).join(Tag)
-        for name, cid in tags.where(ContactTag.contact.in_(chunk)).tuples():
-            out[cid]["tags"].append(name)
+            for cid, value in db.execute_sql(sql, chunk):
+                out[cid][key].append(value)
     return out
 
 
 def _same(field_name: str, a: str, b: str) -> bool:
     if field_name in ("first_name", "last_name", "company"):
-        return name_key(a) == name_key(b)
+        return _name_key(a) == _name_key(b)
     if field_name == "notes":
         return b.strip() in a
     return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()

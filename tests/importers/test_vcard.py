@@ -128,3 +128,19 @@ def test_arbitrary_vcard_like_text(text):
     except ImportRejected:
         return
     assert all(isinstance(r, (PersonRecord, Skipped)) for r in records)
+
+
+def test_vcard40_kind_org_is_a_company_card():
+    (card,) = cards(b"BEGIN:VCARD\nVERSION:4.0\nFN:Acme Labs\nORG:Acme Labs\nKIND:org\nEND:VCARD\n")
+    assert is_company_card(card) and card.display_name == "Acme Labs" and not card.first_name
+    (person,) = cards(b"BEGIN:VCARD\nVERSION:4.0\nFN:Ann Lee\nORG:Acme\nKIND:individual\nEND:VCARD\n")
+    assert not is_company_card(person) and person.full_name == "Ann Lee"
+
+
+def test_only_the_first_address_becomes_the_location():
+    data = (
+        b"BEGIN:VCARD\nVERSION:3.0\nFN:Ann Lee\nADR;type=WORK:;;1 Main St;Austin;TX;78701;USA\n"
+        b"ADR;type=HOME:;;;Paris;;;France\nEND:VCARD\n"
+    )
+    (card,) = cards(data)
+    assert card.location == "Austin, TX, USA"
