@@ -129,7 +129,7 @@ def _simple_html(text: str) -> str | None:
     if "&" in text and _ODD_ENTITY.search(text):
         return None
     out: list[str] = []
-    depth: dict[str, int] = {}
+    open_tags: list[str] = []  # must nest exactly: html.parser restructures anything else
     pos = 0
     for match in _TAG.finditer(text):
         chunk = text[pos : match.start()]
@@ -142,20 +142,19 @@ def _simple_html(text: str) -> str | None:
             if closing:
                 return None
             out.append("\n")
-        elif name in _BLOCKS:
-            if selfclose:
-                return None
-            count = depth.get(name, 0) + (-1 if closing else 1)
-            if count < 0:
-                return None
-            depth[name] = count
-            if closing:
+        elif (name not in _BLOCKS and name not in _SILENT) or selfclose:
+            return None
+        elif not closing:
+            open_tags.append(name)
+        elif open_tags and open_tags[-1] == name:
+            open_tags.pop()
+            if name in _BLOCKS:
                 out.append("\n")
-        elif name not in _SILENT or selfclose:
+        else:
             return None
         pos = match.end()
     tail = text[pos:]
-    if "<" in tail or any(depth.values()):
+    if "<" in tail or open_tags:
         return None
     out.append(tail)
     return html.unescape("".join(out))
