@@ -32,7 +32,6 @@ _BLOBS = frozenset({"PHOTO", "LOGO", "SOUND", "KEY"})
 _NAME = re.compile(r"^(?:([A-Za-z0-9\-]+)\.)?([A-Za-z0-9\-]+)")
 _TOKEN = re.compile(r"\\.|[;,]|[^\\;,]+", re.DOTALL)
 _ESCAPES = {"n": "\n", "N": "\n"}
-_NEVER = r"(?!)"
 _TEL = re.compile(r"^tel:", re.IGNORECASE)
 
 
@@ -361,7 +360,8 @@ def _card(
     if "NOTE" in values:
         record["notes"] = "\n\n".join(fast_clean(n, NOTE_LIMIT) for n in values["NOTE"] if n.strip())
     if "CATEGORIES" in values:
-        record["tags"] = tuple(parse_tags(values["CATEGORIES"], _NEVER))
+        # ";" separates tags everywhere in Rapport, so no tag holds one (even an escaped "\;")
+        record["tags"] = tuple(parse_tags(values["CATEGORIES"], ";"))
     if warnings:
         record["warnings"] = tuple(warnings)
     return person_record(record)

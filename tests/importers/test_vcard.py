@@ -35,6 +35,17 @@ def test_apple_grouped_items_escapes_and_photo():
     assert emeka.birthday == Birthday(4, 15, None)
 
 
+def test_a_category_with_a_semicolon_becomes_two_tags():
+    # ";" separates tags everywhere in Rapport (the contact form, CSV cells, our own export),
+    # so a tag never contains one and the CSV export round trip stays lossless.
+    data = (
+        b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ann Lee\r\nN:Lee;Ann;;;\r\n"
+        b"CATEGORIES:Clients,Gold\\;VIP\r\nEND:VCARD\r\n"
+    )
+    (ann,) = cards(data)
+    assert ann.tags == ("Clients", "Gold", "VIP")
+
+
 def test_vcard21_quoted_printable_with_charset():
     jurgen, rene = cards((SAMPLES / "v21_qp.vcf").read_bytes())
     assert (jurgen.first_name, jurgen.last_name) == ("Jürgen", "Müller")
