@@ -231,15 +231,8 @@ class _Planner:
     def _company(self, name: str) -> int | Ref | None:
         if not name:
             return None
-        key = _name_key(name) or name.strip().lower()
-        ref = self.companies.get(key)
-        if ref is None:
-            ref = self.plan.create(
-                "company",
-                {"name": name, "name_key": key, "website": "", "notes": "",
-                 "created_at": self.now, "deleted_at": None},
-            )  # fmt: skip
-            self.companies[key] = ref
+        ref, new = self.plan.company(self.companies, name, _name_key(name) or name.strip().lower(), self.now)
+        if new:
             self.report.rows["companies_created"] += 1
         return ref
 

@@ -200,6 +200,19 @@ class Plan:
         rows.append(values)
         return Ref(table, len(rows) - 1)
 
+    def company(self, companies: dict, name: str, key: str, now: str) -> tuple[int | Ref, bool]:
+        """The company under `key` in `companies` (id or Ref), planned and added when new;
+        returns (it, whether it is new)."""
+        ref = companies.get(key)
+        if ref is not None:
+            return ref, False
+        ref = companies[key] = self.create(
+            "company",
+            {"name": name, "name_key": key, "website": "", "notes": "",
+             "created_at": now, "deleted_at": None},
+        )  # fmt: skip
+        return ref, True
+
     def update(self, table: str, row_id: int, changes: dict, before: dict) -> None:
         """Plan new values for an existing row (merged with earlier changes to it)."""
         unknown = set(changes) - UPDATABLE[table]

@@ -122,15 +122,8 @@ class _Planner:
     def _company(self, name: str) -> int | Ref | None:
         if not name:
             return None
-        key = _company_key(name)
-        ref = self.companies.get(key)
-        if ref is None:
-            ref = self.plan.create(
-                "company",
-                {"name": name, "name_key": key, "website": "", "notes": "",
-                 "created_at": self.now, "deleted_at": None},
-            )  # fmt: skip
-            self.companies[key] = ref
+        ref, new = self.plan.company(self.companies, name, _company_key(name), self.now)
+        if new:
             self.company_names[ref] = name
         return ref
 
