@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 
 from importers.base import ImportRejected
-from importers.safezip import iter_lines
+from importers.safezip import bad_utf8_line
 
 FIELD_LIMIT = 1 << 20
 HEADER_SCAN_ROWS = 20
@@ -49,7 +49,7 @@ def read_rows(
     names = list(required)
     need = {column_key(n) for n in names}
     csv.field_size_limit(FIELD_LIMIT)
-    reader = csv.reader(iter_lines(text, file, reopen))
+    reader = csv.reader(text)
     index: dict[str, int] | None = None
     scanned = 0
     rows = 0
@@ -69,13 +69,18 @@ def read_rows(
                 elif scanned >= HEADER_SCAN_ROWS:
                     break
                 continue
-            if not any(c.strip() for c in cells):
+            if not any(map(str.strip, cells)):
                 yield None
                 continue
             rows += 1
             if rows > max_rows:
                 raise ImportRejected(f"more than {max_rows:,} rows", file=file, row=start)
             yield Row(cells, start, index)
+    except UnicodeDecodeError:
+        row = bad_utf8_line(reopen) if reopen else last_line + 1
+        raise ImportRejected(
+            "the file is not valid UTF-8 (re-saved in another encoding?)", file=file, row=row
+        ) from None
     except csv.Error as exc:
         raise ImportRejected(
             f"unreadable CSV ({exc}); a stray quote may have swallowed the rest of the file",

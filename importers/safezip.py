@@ -12,7 +12,7 @@ import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -56,6 +56,9 @@ class _BoundedReader(io.RawIOBase):
         self._budget = budget
         self._compressed = compressed
         self._count = 0
+        self.reject_nul = False  # text streams: a NUL byte means this is not a text CSV
+        self._lines = 0
+        self._nul_row: int | None = None
 
     def readable(self) -> bool:
         return True
@@ -80,7 +83,29 @@ class _BoundedReader(io.RawIOBase):
             and self._count > MAX_RATIO * max(self._compressed, 1)
         ):
             raise ImportRejected("file compresses suspiciously well (zip bomb?)", file=self._name)
+        if self.reject_nul:
+            self._check_nul(data)
         return n
+
+    def _check_nul(self, data: bytes) -> None:
+        """Reject a NUL byte once its line is complete, as a line-by-line check would: a bomb of
+        zeros still hits the caps first and a UTF-16 file still gets the encoding error. Per
+        chunk, so plain text costs next to nothing."""
+        after = 0
+        if self._nul_row is None:
+            at = data.find(b"\x00")
+            if at >= 0:
+                self._nul_row = self._lines + data.count(b"\n", 0, at) + 1
+                after = at
+        end = data.find(b"\n", after) if data else 0
+        if self._nul_row is not None and end >= 0:
+            if not _valid_utf8(data[:end]):
+                self.reject_nul = False  # the text layer's UTF-8 error comes first
+                return
+            raise ImportRejected(
+                "the file contains NUL bytes (not a text CSV?)", file=self._name, row=self._nul_row
+            )
+        self._lines += data.count(b"\n")
 
     def close(self) -> None:
         try:
@@ -89,8 +114,25 @@ class _BoundedReader(io.RawIOBase):
             super().close()
 
 
+def _valid_utf8(data: bytes) -> bool:
+    """Whether a chunk decodes as UTF-8, not counting a character cut off at its start."""
+    start = 0
+    while start < min(3, len(data)) and 0x80 <= data[start] < 0xC0:
+        start += 1
+    try:
+        data[start:].decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def text_stream(raw: io.RawIOBase) -> io.TextIOWrapper:
-    """Strict UTF-8 (BOM optional) text over a raw byte stream, universal newlines left to csv."""
+    """Strict UTF-8 (BOM optional) text over a raw byte stream, universal newlines left to csv.
+
+    Reading it raises UnicodeDecodeError on bad UTF-8, and ImportRejected on a NUL byte.
+    """
+    if isinstance(raw, _BoundedReader):
+        raw.reject_nul = True
     return io.TextIOWrapper(
         io.BufferedReader(raw, CHUNK), encoding="utf-8-sig", errors="strict", newline=""
     )
@@ -328,27 +370,7 @@ def open_source(data: bytes | str | os.PathLike, filename: str = "") -> Source:
     raise ImportRejected("expected a .zip export, an extracted folder or a .csv file")
 
 
-def iter_lines(
-    text: io.TextIOWrapper, file: str, reopen: Callable[[], io.RawIOBase] | None = None
-) -> Iterator[str]:
-    """Lines of a text stream, with a clear ImportRejected on bad UTF-8 or NUL bytes."""
-    line_no = 0
-    try:
-        for line in text:
-            line_no += 1
-            if "\x00" in line:
-                raise ImportRejected(
-                    "the file contains NUL bytes (not a text CSV?)", file=file, row=line_no
-                )
-            yield line
-    except UnicodeDecodeError:
-        row = _bad_utf8_line(reopen) if reopen else line_no + 1
-        raise ImportRejected(
-            "the file is not valid UTF-8 (re-saved in another encoding?)", file=file, row=row
-        ) from None
-
-
-def _bad_utf8_line(reopen: Callable[[], io.RawIOBase]) -> int | None:
+def bad_utf8_line(reopen: Callable[[], io.RawIOBase]) -> int | None:
     """Line number of the first invalid UTF-8 byte (error path only: re-reads the member)."""
     decoder = codecs.getincrementaldecoder("utf-8-sig")()
     lines = 1

@@ -422,8 +422,32 @@ def test_wrong_encoding_and_nul_bytes():
         list(export.connections())
     assert "UTF-8" in str(info.value) and info.value.row == 5
     with one_file("Connections.csv", CONN + "a\x00b,c,,,,,01 May 2024\n") as export:
-        with pytest.raises(ImportRejected, match="NUL"):
+        with pytest.raises(ImportRejected, match="NUL") as info:
             list(export.connections())
+    assert info.value.row == CONN.count("\n") + 1
+
+
+@pytest.mark.parametrize(
+    "lines_before, tail",
+    [(0, "\n"), (3, "\n"), (3, ""), (2000, "\n"), (2000, "")],
+    ids=["first-line", "third-row", "last-line-no-newline", "past-first-chunk", "end-no-newline"],
+)
+def test_nul_byte_is_reported_on_its_line(lines_before, tail):
+    """The NUL check runs per 64 KiB chunk, yet names the line, also past a chunk boundary."""
+    rows = "".join(f"Name{i},Surname{i},,,Acme {'x' * 40},Seller,01 May 2024\n" for i in range(lines_before))
+    text = CONN + rows + "a\x00b,c,,,,,01 May 2024" + tail
+    assert len(text) > 64 << 10 or lines_before < 2000
+    with one_file("Connections.csv", text) as export, pytest.raises(ImportRejected) as info:
+        list(export.connections())
+    assert "NUL" in str(info.value) and info.value.file == "Connections.csv"
+    assert info.value.row == text.count("\n", 0, text.index("\x00")) + 1
+
+
+def test_utf16_export_gets_the_encoding_error_not_the_nul_one():
+    data = "\ufeff".encode("utf-16-le") + CONN.encode("utf-16-le")
+    with one_file("Connections.csv", data) as export, pytest.raises(ImportRejected) as info:
+        list(export.connections())
+    assert "UTF-8" in str(info.value)
 
 
 def test_header_missing_is_rejected():
