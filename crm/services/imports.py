@@ -14,6 +14,7 @@ import sqlite3
 import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import repeat
 from operator import itemgetter
@@ -29,6 +30,7 @@ Progress = Callable[[str, int], None]
 SKIPPED_KEPT = 500  # skipped rows stored with a run (the CLI prints them all)
 CHUNK = 5000
 FTS_BULK_MIN = 1000
+PLAN_DB = "import_plan"  # the plan's spill file, attached while a commit writes it
 # Created rows are inserted in this order and deleted in the reverse one (foreign keys).
 TABLES = ("company", "tag", "contact", "contact_email", "contact_phone", "contact_tag", "signal")
 # Tables whose rows the database deletes with their contact (foreign key ON DELETE CASCADE).
@@ -130,53 +132,43 @@ class Spill:
         os.close(fd)
         self.conn = sqlite3.connect(self.path, check_same_thread=False)
         self.conn.executescript(
-            "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+            "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA temp_store=memory;"
             "CREATE TABLE act (seq INTEGER PRIMARY KEY, kind, occurred_at, direction, source,"
-            " source_key, summary, body);"
-            "CREATE TABLE link (seq INTEGER, contact INTEGER, occurred_at);"
+            " source_key, summary, body, contacts);"
         )
         self.count = 0
         self._acts: list[tuple] = []
-        self._links: list[tuple] = []
 
-    def add(self, kind, occurred_at, direction, source, key, summary, body, contacts) -> int:
-        """Queue one activity linked to contacts (ids, or -(index+1) for planned contacts)."""
+    def add(self, kind, occurred_at, direction, source, key, summary, body, contacts: str) -> int:
+        """Queue one activity linked to contacts (a JSON list of ids, -(index+1) for planned ones)."""
         self.count += 1
-        self._acts.append((self.count, kind, occurred_at, direction, source, key, summary, body))
-        for contact in contacts:
-            self._links.append((self.count, contact, occurred_at))
+        self._acts.append((self.count, kind, occurred_at, direction, source, key, summary, body, contacts))
         if len(self._acts) >= CHUNK:
             self.flush()
         return self.count
 
     def flush(self) -> None:
         if self._acts:
-            self.conn.executemany("INSERT INTO act VALUES (?,?,?,?,?,?,?,?)", self._acts)
+            self.conn.executemany("INSERT INTO act VALUES (?,?,?,?,?,?,?,?,?)", self._acts)
             self._acts.clear()
-        if self._links:
-            self.conn.executemany("INSERT INTO link VALUES (?,?,?)", self._links)
-            self._links.clear()
 
     def order(self) -> None:
-        """Number the planned activities by time: ids then grow with occurred_at and source
-        keys, so both indexes are appended to instead of written all over."""
+        """Number the planned activities by time (`ord`: n, seq, when, contacts as a JSON list):
+        ids then grow with occurred_at, so the activity indexes are appended to instead of
+        written all over, and the links can be written from `ord` alone."""
         self.flush()
+        self.conn.commit()
         self.conn.executescript(
-            "DROP TABLE IF EXISTS ord; CREATE TABLE ord (seq INTEGER PRIMARY KEY, n INTEGER);"
-            "INSERT INTO ord SELECT seq, row_number() OVER (ORDER BY occurred_at, source_key, seq)"
-            " FROM act;"
+            "DROP TABLE IF EXISTS ord;"
+            "CREATE TABLE ord (n INTEGER PRIMARY KEY, seq INTEGER, occurred_at, contacts);"
+            "INSERT INTO ord SELECT row_number() OVER (ORDER BY occurred_at, seq), seq, occurred_at,"
+            " contacts FROM act;"
         )
 
     def numbers(self, seqs: list[int]) -> dict[int, int]:
         """The time-ordered number of some planned activities."""
         marks = ",".join("?" * len(seqs))
         return dict(self.conn.execute(f"SELECT seq, n FROM ord WHERE seq IN ({marks})", seqs))
-
-    def rows(self, sql: str) -> Iterable[list[tuple]]:
-        self.flush()
-        cursor = self.conn.execute(sql)
-        while batch := cursor.fetchmany(CHUNK):
-            yield batch
 
     def close(self) -> None:
         self.conn.close()
@@ -224,7 +216,11 @@ class Plan:
 
     def activity(self, kind, occurred_at, direction, source, key, summary, body, contacts) -> int:
         """Plan an activity (stored in the spill file); returns its sequence number."""
-        links = [-(c.index + 1) if isinstance(c, Ref) else c for c in contacts]
+        if len(contacts) == 1:  # nearly always: one person
+            c = contacts[0]
+            links = f"[{c}]" if type(c) is int else f"[{-(c.index + 1)}]"
+        else:
+            links = json.dumps([-(c.index + 1) if isinstance(c, Ref) else c for c in contacts])
         return self.spill.add(kind, occurred_at, direction, source, key, summary, body, links)
 
     def close(self) -> None:
@@ -291,7 +287,7 @@ def commit(planner: Planner, progress: Progress = _no_progress, plan: Plan | Non
     for attempt in range(REPLANS + 1):
         plan = plan or planner(progress)
         try:
-            with write():
+            with _bulk_write():
                 if fingerprint() != plan.fingerprint:
                     if attempt < REPLANS:
                         # Replan without holding the lock (planning a full export takes
@@ -322,6 +318,47 @@ def _insert(table: str, columns: list[str], rows: list[tuple]) -> None:
 
 def _max_id(table: str) -> int:
     return db.execute_sql(f'SELECT coalesce(max(id), 0) FROM "{table}"').fetchone()[0]
+
+
+def _copy_activities(act_base: int, run_id: int, now: str) -> None:
+    """Insert the attached plan's activities, numbered after `act_base` in time order."""
+    db.execute_sql(
+        "INSERT INTO activity (id, kind, occurred_at, direction, origin, source, source_key,"
+        " summary, body, import_run_id, created_at, updated_at)"
+        " SELECT ? + o.n, a.kind, a.occurred_at, a.direction, 'imported', a.source, a.source_key,"
+        f" a.summary, a.body, ?, ?, ? FROM {PLAN_DB}.ord o JOIN {PLAN_DB}.act a ON a.seq = o.seq"
+        " ORDER BY o.n",
+        (act_base, run_id, now, now),
+    )
+
+
+def _copy_links(act_base: int, contact_base: int) -> None:
+    """Insert the attached plan's activity links (planned contacts are -(index + 1))."""
+    db.execute_sql(
+        "INSERT INTO activity_contact (activity_id, contact_id, occurred_at)"
+        " SELECT ? + o.n, CASE WHEN j.value > 0 THEN j.value ELSE ? - j.value END, o.occurred_at"
+        f" FROM {PLAN_DB}.ord o, json_each(o.contacts) j ORDER BY o.n",
+        (act_base, contact_base),
+    )
+
+
+@contextmanager
+def _bulk_write():
+    """write(), with foreign keys unchecked while it lasts and the plan detached after it.
+
+    Every reference a plan writes is an id it read under the same fingerprint or one it
+    assigns itself (tests run `PRAGMA foreign_key_check` after imports); checking each of
+    ~600,000 of them again costs about a second. A commit only inserts and updates, so no
+    ON DELETE action is skipped. The pragma and DETACH only work outside a transaction.
+    """
+    db.execute_sql("PRAGMA foreign_keys = OFF")
+    try:
+        with write():
+            yield
+    finally:
+        db.execute_sql("PRAGMA foreign_keys = ON")
+        if any(row[1] == PLAN_DB for row in db.execute_sql("PRAGMA database_list")):
+            db.execute_sql(f"DETACH DATABASE {PLAN_DB}")
 
 
 def _apply(plan: Plan, progress: Progress) -> ImportRun:
@@ -379,38 +416,23 @@ def _apply(plan: Plan, progress: Progress) -> ImportRun:
     for table in TABLES[:-1]:
         create_rows(table, plan.created.get(table, []))
 
-    act_base = base["activity"]
-    cursor = db.cursor()
-    written = 0
+    # The planned activities and links go from the spill file to the database in two
+    # statements, already in id order: no row passes through Python again.
+    db.execute_sql(f"ATTACH DATABASE ? AS {PLAN_DB}", (plan.spill.path,))
     # The search trigger costs ~10x the insert itself when run per row; for a big batch drop it
     # inside this transaction, index the new rows in one statement, and put it back.
     trigger = None
     if plan.spill.count >= FTS_BULK_MIN:
         trigger = search.drop_index_trigger("activity_search_insert")
-    for batch in plan.spill.rows(
-        "SELECT o.n, a.kind, a.occurred_at, a.direction, a.source, a.source_key, a.summary, a.body"
-        " FROM act a JOIN ord o ON o.seq = a.seq ORDER BY o.n"
-    ):
-        cursor.executemany(
-            "INSERT INTO activity (id, kind, occurred_at, direction, origin, source, source_key,"
-            " summary, body, import_run_id, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, 'imported', ?, ?, ?, ?, ?, ?, ?)",
-            [(act_base + r[0], *r[1:], run.id, now, now) for r in batch],
-        )
-        written += len(batch)
-        progress("writing activities", written)
+    progress("Writing activities", plan.spill.count)
+    _copy_activities(base["activity"], run.id, now)
     if trigger:
-        progress("Indexing for search", written)
+        progress("Indexing for search", plan.spill.count)
         search.index_run(run.id)
         db.execute_sql(trigger)
-    contact_base = base["contact"]
-    for batch in plan.spill.rows(
-        "SELECT o.n, l.contact, l.occurred_at FROM link l JOIN ord o ON o.seq = l.seq ORDER BY o.n"
-    ):
-        cursor.executemany(
-            "INSERT INTO activity_contact (activity_id, contact_id, occurred_at) VALUES (?, ?, ?)",
-            [(act_base + s, c if c > 0 else contact_base - c, o) for s, c, o in batch],
-        )
+    progress("Linking activities to contacts", plan.spill.count)
+    _copy_links(base["activity"], base["contact"])
+    cursor = db.cursor()
 
     create_rows("signal", plan.signals)
     by_columns: dict[tuple[str, tuple], list[tuple]] = defaultdict(list)

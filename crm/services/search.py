@@ -114,7 +114,8 @@ def index_run(run_id: int) -> None:
     key = KEY_SQL.format(t="activity")
     db.execute_sql(
         f"INSERT INTO activity_search (rowid, summary, body) SELECT {key} AS key, summary, body"
-        " FROM activity WHERE import_run_id = ? ORDER BY key",
+        # an import numbers its activities in time order, so id order is key order (no sort)
+        " FROM activity WHERE import_run_id = ? ORDER BY id",
         (run_id,),
     )
     db.execute_sql(

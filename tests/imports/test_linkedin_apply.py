@@ -46,6 +46,17 @@ def test_counts_equal_what_the_builder_wrote(database, exports):
     assert run.status == "committed" and run.counts["contacts"]["created"] == report.contacts["created"]
 
 
+def test_every_reference_an_import_writes_exists(database, exports):
+    """Commits skip the per-row foreign key check; the references must hold all the same."""
+    run_import(exports[1][0], exports[1][1]["zip_name"])
+    run_import(exports[2][0], exports[2][1]["zip_name"])
+    assert imports.db.execute_sql("PRAGMA foreign_key_check").fetchall() == []
+    links = imports.db.execute_sql("SELECT count(*) FROM activity_contact").fetchone()[0]
+    assert links >= exports[1][1]["messages"]["real"]
+    assert imports.db.execute_sql("PRAGMA foreign_keys").fetchone() == (1,)  # back on
+    assert imports.PLAN_DB not in [r[1] for r in imports.db.execute_sql("PRAGMA database_list")]
+
+
 def test_last_touch_is_the_latest_real_message_either_way(database, exports):
     data, truth = exports[1]
     run_import(data, truth["zip_name"])
@@ -162,20 +173,20 @@ def test_failure_midway_leaves_the_database_unchanged(
     class Boom(RuntimeError):
         pass
 
-    real_insert, real_rows, real_save = imports._insert, imports.Spill.rows, ImportRun.save
-    calls = []
+    real_insert, real_save = imports._insert, ImportRun.save
+    real_copies = {"activities": imports._copy_activities, "links": imports._copy_links}
 
     def failing_insert(table, columns, rows):
         if table == step:
             raise Boom(table)
         return real_insert(table, columns, rows)
 
-    def failing_rows(self, sql):
-        calls.append(sql)
-        for i, batch in enumerate(real_rows(self, sql)):
-            yield batch
-            if i == 0 and step == ("activities", "links")[len(calls) - 1 if len(calls) < 3 else 0]:
-                raise Boom(step)
+    def failing_copy(name):
+        def copy(*args):
+            real_copies[name](*args)  # the rows are written, then the commit fails
+            raise Boom(name)
+
+        return copy
 
     def failing_save(self, *args, **kwargs):
         if self.status == "committed":
@@ -183,14 +194,18 @@ def test_failure_midway_leaves_the_database_unchanged(
         return real_save(self, *args, **kwargs)
 
     monkeypatch.setattr(imports, "_insert", failing_insert)
-    monkeypatch.setattr(imports.Spill, "rows", failing_rows)
+    if step in real_copies:
+        monkeypatch.setattr(imports, f"_copy_{step}", failing_copy(step))
     monkeypatch.setattr(ImportRun, "save", failing_save)
     monkeypatch.setattr(imports, "CHUNK", 50)  # several batches, so the failure is mid-stream
     with pytest.raises(Boom):
         run_import(exports[2][0], exports[2][1]["zip_name"])
     monkeypatch.setattr(imports, "_insert", real_insert)
-    monkeypatch.setattr(imports.Spill, "rows", real_rows)
+    for name, real in real_copies.items():
+        monkeypatch.setattr(imports, f"_copy_{name}", real)
     monkeypatch.setattr(ImportRun, "save", real_save)
+    # the plan's spill file was detached again, so the next import can attach its own
+    assert imports.PLAN_DB not in [r[1] for r in imports.db.execute_sql("PRAGMA database_list")]
     assert dump(db_path) == before
     assert ImportRun.select().count() == runs
     assert ImportChange.select().where(ImportChange.run > runs).count() == 0
