@@ -384,9 +384,10 @@ class LinkedInExport:
                 i_date, i_content, i_convo = ix["date"], ix["content"], ix["conversationid"]
                 i_dir = ix["direction"]
                 i_who = (ix["from"], ix["senderprofileurl"], ix["to"], ix["recipientprofileurls"])
+                at = tuple(ix[k] for k in _SKIP_COLUMNS)
             if len(cells) < width:
                 cells = cells + [""] * (width - len(cells))
-            skip = _message_skip(cells, ix)
+            skip = _message_skip(cells, *at)
             if skip:
                 counts[f"messages.{skip}"] += 1
                 yield Skipped(file, row.line, skip)
@@ -589,18 +590,24 @@ _MESSAGE_COLUMNS = (
 )  # fmt: skip
 
 
-def _message_skip(cells: list[str], ix: dict[str, int]) -> str:
-    draft, other = cells[ix["ismessagedraft"]], cells[ix["isconversationdraft"]]
+_SKIP_COLUMNS = (
+    "ismessagedraft", "isconversationdraft", "content", "conversationtitle", "from", "senderprofileurl"
+)  # fmt: skip
+
+
+def _message_skip(cells: list[str], i_draft, i_other, i_content, i_title, i_from, i_url) -> str:
+    """"draft", "sponsored" or "system" when a message row is not a real message, else ""."""
+    draft, other = cells[i_draft], cells[i_other]
     if (draft and draft != "No" and draft.strip().lower() == "yes") or (
         other and other != "No" and other.strip().lower() == "yes"
     ):
         return "draft"
-    content = cells[ix["content"]].strip()
-    title = cells[ix["conversationtitle"]]
+    content = cells[i_content].strip()
+    title = cells[i_title]
     if (
         "spinmail" in content
         or (title and title.strip().casefold() == "sponsored conversation")
-        or (cells[ix["from"]].strip() == "LinkedIn Member" and not cells[ix["senderprofileurl"]].strip())
+        or (cells[i_from].strip() == "LinkedIn Member" and not cells[i_url].strip())
     ):
         return "sponsored"
     if len(content) < 400:

@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import os
 import re
+from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -90,6 +91,13 @@ class _Planner:
         self.emails = set(db.execute_sql("SELECT contact_id, email FROM contact_email"))
         self.events: list[tuple] = []
         self.seen_keys: set[str] = set()
+        # Before the first import nothing can be present: skip the per-batch lookups.
+        self.keys_present = bool(
+            db.execute_sql(
+                "SELECT 1 FROM activity WHERE source_key >= ? AND source_key < ? LIMIT 1",
+                (f"{SOURCE}:", f"{SOURCE};"),
+            ).fetchone()
+        )
 
     def _index(self, ref, url, nkey, ckey, full_name) -> None:
         if url:
@@ -314,25 +322,26 @@ class _Planner:
     def _flush(self, batch: list[ActivityRecord]) -> None:
         if not batch:
             return
-        keys = [r.source_key for r in batch]
-        marks = ",".join("?" * len(keys))
-        present = {
-            k
-            for (k,) in db.execute_sql(f"SELECT source_key FROM activity WHERE source_key IN ({marks})", keys)
-        }
-        report, plan, touch = self.report, self.plan, self.touch
+        present: set[str] = set()
+        if self.keys_present:
+            keys = [r.source_key for r in batch]
+            marks = ",".join("?" * len(keys))
+            sql = f"SELECT source_key FROM activity WHERE source_key IN ({marks})"
+            present = {k for (k,) in db.execute_sql(sql, keys)}
+        report, plan, touch, by_url, seen = self.report, self.plan, self.touch, self.by_url, self.seen_keys
+        kinds: Counter = Counter()
         for rec in batch:
             key = rec.source_key
             if key in present:
                 report.activities["unchanged"] += 1
                 continue
-            if key in self.seen_keys:
+            if key in seen:
                 report.skip(Skipped(rec.file, rec.row, "duplicate of an earlier row"))
                 continue
-            self.seen_keys.add(key)
+            seen.add(key)
             people = rec.people
             if len(people) == 1:
-                ref = self.by_url.get(people[0])
+                ref = by_url.get(people[0])
                 refs = [
                     ref
                     if ref is not None
@@ -347,13 +356,15 @@ class _Planner:
                 report.skip(Skipped(rec.file, rec.row, "two contacts share this name; not linked"))
                 continue
             when = db_time(rec.occurred_at)
-            plan.activity(rec.kind, when, rec.direction, SOURCE, key, rec.summary, rec.text, refs)
-            report.activities["created"] += 1
-            report.activities[rec.kind] += 1
-            if rec.kind == "message":
+            kind = rec.kind
+            plan.activity(kind, when, rec.direction, SOURCE, key, rec.summary, rec.text, refs)
+            kinds[kind] += 1
+            if kind == "message":
                 for ref in refs:
                     if when > touch.get(ref, ""):
                         touch[ref] = when
+        report.activities.update(kinds)
+        report.activities["created"] += kinds.total()
 
     # -- signals and last touch ------------------------------------------------------------
 
