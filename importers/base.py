@@ -182,7 +182,12 @@ def clean_text(value: str, limit: int = 1 << 20) -> str:
 
 
 def name_key(*parts: str) -> str:
-    """Case- and accent-insensitive key for comparing names ("José Ødegaard" == "jose odegaard")."""
+    """Case- and accent-insensitive key for comparing names ("José Müller" == "jose muller").
+
+    Letters NFKD does not take apart (ø, ł, đ, æ, œ, þ) are kept: the key is stored, and company
+    keys are unique, so folding them would need a migration that merges companies. Duplicate
+    suggestions fold them on top (duplicates.FOLD), so "Ødegaard" and "Odegaard" still meet there.
+    """
     text = " ".join(p for p in parts if p)
     if text.isascii():  # nothing to decompose, and casefold is lower
         text = text.lower()

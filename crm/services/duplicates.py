@@ -88,8 +88,6 @@ _NICKNAMES = {
     "gabriel": "gabe",
     "raphael": "rafael rafa",
 }
-# Letters NFKD does not take apart, so "Ødegaard" and "Odegaard" still meet.
-FOLD = str.maketrans({"ø": "o", "ł": "l", "đ": "d", "ß": "ss", "æ": "ae", "œ": "oe", "þ": "th"})
 NICKNAMES = {nick: full for full, nicks in _NICKNAMES.items() for nick in nicks.split()}
 FREE_MAIL = frozenset(
     "gmail.com googlemail.com yahoo.com yahoo.co.uk hotmail.com hotmail.co.uk outlook.com "
