@@ -157,22 +157,27 @@ def set_mapping(job_id: str, mapping: dict[str, str]) -> Job:
 
 
 def _guarded(job: Job, work) -> None:
+    """Run a job's work in its thread, turning errors into the job's state.
+
+    The state is set last in every branch: the status page shows the job as soon as the state
+    changes, so its choices, its error and the upload's removal must already be in place.
+    """
     db.connect(reuse_if_open=True)
     try:
         work()
     except NeedsMapping as exc:
-        job.needs, job.state = exc, "mapping"
         job.choices = addressbook_import.remembered_mapping(exc.header) or exc.suggestion
+        job.needs, job.state = exc, "mapping"
     except ImportRejected as exc:
-        job.error, job.state = str(exc), "failed"
         _drop_upload(job)
+        job.error, job.state = str(exc), "failed"
     except Exception:
         log.exception("import %s failed", job.file_name)
         job.error = (
             "Something went wrong while importing; nothing was written. Details are in the server log."
         )
-        job.state = "failed"
         _drop_upload(job)
+        job.state = "failed"
     finally:
         db.close()
 
@@ -201,8 +206,8 @@ def _commit(job: Job) -> None:
     def work():
         plan, job.plan = job.plan, None
         run, report = imports.commit(job.planner(), job.progress, plan=plan)
-        job.run_id, job.report, job.state = run.id, report, "done"
         _drop_upload(job)
+        job.run_id, job.report, job.state = run.id, report, "done"
 
     _guarded(job, work)
 
