@@ -336,9 +336,7 @@ _UNIT_FREQ = {unit: freq for freq, unit in _FREQS.items()}
 _MAX_INTERVAL = 999
 
 
-def make_rrule(
-    every: int, unit: str, *, weekday: int | None = None, monthday: int | None = None
-) -> str:
+def make_rrule(every: int, unit: str, *, weekday: int | None = None, monthday: int | None = None) -> str:
     """RRULE text for "every N days/weeks/months" (weekday 0=Mon..6=Sun; monthday 1..31 or -1)."""
     if unit not in _UNIT_FREQ:
         raise DateParseError(f"Repeat unit must be day, week or month, not “{unit}”.")

@@ -387,9 +387,7 @@ class Score:
 ZERO = Score(0.0, ())
 
 
-def score(
-    facts: ContactFacts, now: datetime, tz: ZoneInfo, weights: Weights = DEFAULT_WEIGHTS
-) -> Score:
+def score(facts: ContactFacts, now: datetime, tz: ZoneInfo, weights: Weights = DEFAULT_WEIGHTS) -> Score:
     """Priority of one contact at `now`, with its reasons, highest points first."""
     if facts.snoozed_until is not None and facts.snoozed_until > now:
         return ZERO
@@ -486,15 +484,11 @@ def _signal_reason(
 ) -> Reason:
     details = signal.details
     if signal.kind == "job_change":
-        role = _role(
-            details.get("new_title") or facts.title, details.get("new_company") or facts.company
-        )
+        role = _role(details.get("new_title") or facts.title, details.get("new_company") or facts.company)
         head = f"Changed jobs: now {role}" if role else "Changed jobs"
         return Reason("job_change", f"{head} ({ago})", points)
     if signal.kind == "promotion":
-        role = _role(
-            details.get("new_title") or facts.title, details.get("new_company") or facts.company
-        )
+        role = _role(details.get("new_title") or facts.title, details.get("new_company") or facts.company)
         head = f"Promoted to {role}" if role else "Promoted"
         return Reason("promotion", f"{head} ({ago})", points)
     if signal.kind == "new_connection":
@@ -530,9 +524,7 @@ def _followup_reasons(facts: ContactFacts, today: date, tz: ZoneInfo, w: Weights
     reasons = []
     if overdue:
         late, followup = max(overdue, key=lambda pair: (pair[0], pair[1].title))
-        points = min(
-            w.followup_overdue_max, w.followup_overdue_base + w.followup_overdue_per_day * late
-        )
+        points = min(w.followup_overdue_max, w.followup_overdue_base + w.followup_overdue_per_day * late)
         more = f" (+{len(overdue) - 1} more)" if len(overdue) > 1 else ""
         text = f"Follow-up '{followup.title}' overdue by {_days(late)}{more}"
         reasons.append(Reason("followup_overdue", text, points))
@@ -555,9 +547,7 @@ def _rhythm_reasons(facts: ContactFacts, today: date, tz: ZoneInfo, w: Weights) 
         days = (today - _local_date(reference, tz)).days
         if days < cadence:
             return []
-        points = min(
-            w.cadence_max, w.cadence_base + w.cadence_per_cadence_late * (days - cadence) / cadence
-        )
+        points = min(w.cadence_max, w.cadence_base + w.cadence_per_cadence_late * (days - cadence) / cadence)
         every = "Every day" if cadence == 1 else f"Every {cadence} days"
         if facts.last_touch_at is not None:
             text = f"{every}; last touch {_days(days)} ago"
@@ -576,9 +566,7 @@ def _rhythm_reasons(facts: ContactFacts, today: date, tz: ZoneInfo, w: Weights) 
     threshold = max(w.going_quiet_min_days, w.going_quiet_factor * gap)
     if quiet < threshold:
         return []
-    points = min(
-        w.going_quiet_max, w.going_quiet_base + w.going_quiet_per_gap * (quiet - threshold) / gap
-    )
+    points = min(w.going_quiet_max, w.going_quiet_base + w.going_quiet_per_gap * (quiet - threshold) / gap)
     text = f"Used to talk every ~{_days(max(1, round(gap)))}; quiet for {_days(quiet)}"
     return [Reason("going_quiet", text, points)]
 
@@ -668,9 +656,6 @@ def _multipliers(stage: str, value: ValueFacts, w: Weights) -> list[tuple[str, s
         and value.asked >= w.reciprocity_ratio * value.gave
         and w.reciprocity_lopsided != 1
     ):
-        text = (
-            f"Give first: you asked {_days(value.asked, 'time')} "
-            f"and gave {_days(value.gave, 'time')}"
-        )
+        text = f"Give first: you asked {_days(value.asked, 'time')} and gave {_days(value.gave, 'time')}"
         out.append(("reciprocity", text, w.reciprocity_lopsided))
     return out

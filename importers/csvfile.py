@@ -154,9 +154,7 @@ class CsvTable:
             yield number, values
 
 
-def read_table(
-    data: bytes, filename: str, known_headers: Iterable[str] = BASIC_HEADERS
-) -> CsvTable:
+def read_table(data: bytes, filename: str, known_headers: Iterable[str] = BASIC_HEADERS) -> CsvTable:
     """Decode, sniff the delimiter, find the header line and return the table."""
     csv.field_size_limit(MAX_FIELD)
     text, encoding, notices = decode(data, filename)
@@ -200,9 +198,7 @@ def _numbered(reader: Iterator[list[str]], filename: str) -> Iterator[tuple[int,
         yield number, record
 
 
-def _checked(
-    rows: Iterator[tuple[int, list[str]]], filename: str
-) -> Iterator[tuple[int, list[str]]]:
+def _checked(rows: Iterator[tuple[int, list[str]]], filename: str) -> Iterator[tuple[int, list[str]]]:
     for number, record in rows:
         if len(record) > MAX_COLUMNS:
             raise ImportRejected(
@@ -221,9 +217,7 @@ def _dedupe(names: list[str], notices: list[str]) -> list[str]:
         count = seen.get(name, 0) + 1
         seen[name] = count
         if count > 1:
-            notices.append(
-                f'The column "{name}" appears more than once; kept as "{name}__{count}".'
-            )
+            notices.append(f'The column "{name}" appears more than once; kept as "{name}__{count}".')
             name = f"{name}__{count}"
         out.append(name)
     return out

@@ -26,9 +26,7 @@ _YEARLESS = re.compile(r"^--(\d{2})-?(\d{2})$")
 _NUMERIC = re.compile(r"^(\d{1,2})([./-])(\d{1,2})(?:\2(\d{4}|\d{2}))?\.?$")
 _TEXT_FORMATS = ("%d %b %Y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y", "%b %d %Y", "%B %d %Y")
 _TEXT_YEARLESS = ("%d %b", "%d %B", "%b %d", "%B %d")
-_MONTHS = (
-    "January February March April May June July August September October November December"
-).split()
+_MONTHS = ("January February March April May June July August September October November December").split()
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -118,9 +116,7 @@ def _parse_birthday(value: str, *, dayfirst: bool = False) -> tuple[Birthday | N
             result = _birthday(year, month, day)
             if result:
                 order = "day first" if dayfirst else "month first"
-                warnings.append(
-                    f"birthday {text!r} is ambiguous; read as {_describe(result)} ({order})"
-                )
+                warnings.append(f"birthday {text!r} is ambiguous; read as {_describe(result)} ({order})")
         result = result or _birthday(year, month, day)
     else:
         result = _parse_text_date(text)

@@ -42,9 +42,7 @@ FIELDS = (
     "website",
     "ignore",
 )
-USEFUL_FIELDS = frozenset(
-    {"first_name", "last_name", "full_name", "email", "phone", "linkedin_url"}
-)
+USEFUL_FIELDS = frozenset({"first_name", "last_name", "full_name", "email", "phone", "linkedin_url"})
 
 
 @dataclass(frozen=True)
@@ -329,9 +327,7 @@ KNOWN_HEADERS = frozenset(SYNONYMS) | {
 class NeedsMapping(ImportRejected):
     """An unknown CSV layout: show the mapping screen with these columns and sample rows."""
 
-    def __init__(
-        self, header: list[str], samples: list[dict[str, str]], suggestion: dict[str, str], file=""
-    ):
+    def __init__(self, header: list[str], samples: list[dict[str, str]], suggestion: dict[str, str], file=""):
         super().__init__("Which column holds what? This CSV layout is not one we know.", file=file)
         self.header = header
         self.samples = samples

@@ -596,7 +596,7 @@ _SKIP_COLUMNS = (
 
 
 def _message_skip(cells: list[str], i_draft, i_other, i_content, i_title, i_from, i_url) -> str:
-    """"draft", "sponsored" or "system" when a message row is not a real message, else ""."""
+    """Why a message row is not a real message ("draft", "sponsored", "system"), or "" if it is."""
     draft, other = cells[i_draft], cells[i_other]
     if (draft and draft != "No" and draft.strip().lower() == "yes") or (
         other and other != "No" and other.strip().lower() == "yes"

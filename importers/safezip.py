@@ -133,9 +133,7 @@ def text_stream(raw: io.RawIOBase) -> io.TextIOWrapper:
     """
     if isinstance(raw, _BoundedReader):
         raw.reject_nul = True
-    return io.TextIOWrapper(
-        io.BufferedReader(raw, CHUNK), encoding="utf-8-sig", errors="strict", newline=""
-    )
+    return io.TextIOWrapper(io.BufferedReader(raw, CHUNK), encoding="utf-8-sig", errors="strict", newline="")
 
 
 def _check_eocd(fh: BinaryIO, size: int) -> None:

@@ -94,7 +94,5 @@ def _cell(contact: Any, name: str) -> str:
 def export_rows(contacts: Iterable[Any]) -> str:
     """Rapport CSV text for contacts (mappings or objects with RAPPORT_COLUMNS attributes)."""
     return write_csv(
-        itertools.chain(
-            [RAPPORT_COLUMNS], ([_cell(c, n) for n in RAPPORT_COLUMNS] for c in contacts)
-        )
+        itertools.chain([RAPPORT_COLUMNS], ([_cell(c, n) for n in RAPPORT_COLUMNS] for c in contacts))
     )

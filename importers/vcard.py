@@ -103,9 +103,7 @@ def _parse_head(head: str) -> tuple[str, str, dict[str, list[str]], bool, bool] 
         items = [v.strip().strip('"') for v in val.split(",") if v.strip()]
         params.setdefault(key.strip().upper(), []).extend(items)
     encodings = {e.upper() for e in params.get("ENCODING", [])}
-    qp = "QUOTED-PRINTABLE" in encodings or "QUOTED-PRINTABLE" in {
-        t.upper() for t in params.get("TYPE", [])
-    }
+    qp = "QUOTED-PRINTABLE" in encodings or "QUOTED-PRINTABLE" in {t.upper() for t in params.get("TYPE", [])}
     binary = (params.get("ENCODING") or [""])[0].upper() in ("B", "BASE64")
     return (match[1] or "").lower(), match[2].upper(), params, qp, binary
 
