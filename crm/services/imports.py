@@ -35,6 +35,11 @@ PLAN_DB = "import_plan"  # the plan's spill file, attached while a commit writes
 TABLES = ("company", "tag", "contact", "contact_email", "contact_phone", "contact_tag", "signal")
 # Tables whose rows the database deletes with their contact (foreign key ON DELETE CASCADE).
 CASCADED = frozenset({"contact_email", "contact_phone", "contact_tag"})
+# What the progress line says while each table is written.
+WRITING = {
+    "company": "companies", "tag": "tags", "contact": "contacts", "contact_email": "email addresses",
+    "contact_phone": "phone numbers", "contact_tag": "contact tags", "signal": "signals",
+}  # fmt: skip
 UPDATABLE = {
     "company": {"name", "deleted_at"},
     "contact": {
@@ -295,7 +300,7 @@ def commit(planner: Planner, progress: Progress = _no_progress, plan: Plan | Non
                         raise _Stale
                     plan.close()
                     plan = planner(progress)
-                progress("writing", 0)
+                progress("Preparing to write", 0)
                 run = _apply(plan, progress)
             break
         except _Stale:
@@ -304,7 +309,9 @@ def commit(planner: Planner, progress: Progress = _no_progress, plan: Plan | Non
         finally:
             if plan is not None:
                 plan.close()
-    after_import(_touched_ids(run.id))
+    touched = _touched_ids(run.id)
+    progress("Updating scores and due dates", len(touched))
+    after_import(touched)
     return run, plan.report
 
 
@@ -388,6 +395,7 @@ def _apply(plan: Plan, progress: Progress) -> ImportRun:
     def create_rows(table: str, rows: list[dict]) -> None:
         if not rows:
             return
+        progress(f"Writing {WRITING[table]}", len(rows))
         # Column by column: a column is resolved only when it holds Refs (most hold none).
         keys = list(rows[0].keys())
         ids = range(base[table] + 1, base[table] + len(rows) + 1)
@@ -411,7 +419,6 @@ def _apply(plan: Plan, progress: Progress) -> ImportRun:
             owners = map(itemgetter("contact_id"), rows)
             logged = [row_id for row_id, owner in zip(ids, owners, strict=True) if type(owner) is not Ref]
         changes.extend((run.id, table, row_id, "created", None) for row_id in logged)
-        progress(f"Writing {table.replace('_', ' ')}s", len(rows))
 
     for table in TABLES[:-1]:
         create_rows(table, plan.created.get(table, []))

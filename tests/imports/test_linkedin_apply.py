@@ -57,6 +57,34 @@ def test_every_reference_an_import_writes_exists(database, exports):
     assert imports.PLAN_DB not in [r[1] for r in imports.db.execute_sql("PRAGMA database_list")]
 
 
+def test_commit_names_each_phase_before_doing_it(database, exports):
+    """The progress line says what is being written now, in words, and ends with the rescoring."""
+    data, truth = exports[1]
+    seen: list[tuple[str, int, int]] = []
+
+    def progress(phase: str, done: int) -> None:
+        if not phase.startswith("Reading"):
+            contacts = imports.db.execute_sql("SELECT count(*) FROM contact").fetchone()[0]
+            seen.append((phase, done, contacts))
+
+    imports.commit(linkedin_import.planner(data, truth["zip_name"], "test-hash"), progress)
+    phases = [phase for phase, _done, _contacts in seen]
+    assert phases == [
+        "Preparing to write",
+        "Writing companies",
+        "Writing contacts",
+        "Writing email addresses",
+        "Writing activities",  # few enough to be indexed for search as they go in
+        "Linking activities to contacts",
+        "Updating scores and due dates",
+    ]
+    by_phase = {phase: (done, contacts) for phase, done, contacts in seen}
+    created = truth["connections"] + len(truth["outsiders_messaged"])
+    assert by_phase["Writing contacts"] == (created, 0)  # announced before the rows go in
+    assert by_phase["Writing activities"][0] == Activity.select().count()
+    assert by_phase["Updating scores and due dates"] == (created, created)
+
+
 def test_last_touch_is_the_latest_real_message_either_way(database, exports):
     data, truth = exports[1]
     run_import(data, truth["zip_name"])
