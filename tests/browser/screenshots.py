@@ -74,7 +74,7 @@ def main(out: str, extra: list[str]) -> None:
 
 
 def import_screens(page, live, outdir: Path, name: str, tmp: str) -> None:
-    """The import flow: progress while reading, the preview, and the history after commit."""
+    """The import flow: progress while reading, the preview, progress while saving, history."""
     import time
 
     from crm.services import linkedin_import
@@ -100,8 +100,22 @@ def import_screens(page, live, outdir: Path, name: str, tmp: str) -> None:
         page.screenshot(path=str(outdir / f"{name}-imports-preview.png"), full_page=True)
     finally:
         linkedin_import._Planner._flush = real_flush
-    page.click("text=Import now")
-    page.wait_for_selector("text=Imported as", timeout=60_000)
+    from crm.services import imports
+
+    real_copy = imports._copy_activities
+
+    def slow_copy(*args):
+        time.sleep(1.5)
+        return real_copy(*args)
+
+    imports._copy_activities = slow_copy
+    try:
+        page.click("text=Import now")
+        page.wait_for_selector("text=Writing activities", timeout=60_000)
+        page.screenshot(path=str(outdir / f"{name}-imports-saving.png"), full_page=True)
+        page.wait_for_selector("text=Imported as", timeout=60_000)
+    finally:
+        imports._copy_activities = real_copy
     page.screenshot(path=str(outdir / f"{name}-imports-done.png"), full_page=True)
     page.goto(live.url + "/imports")
     page.screenshot(path=str(outdir / f"{name}-imports-history.png"), full_page=True)
