@@ -15,10 +15,10 @@ import io
 import json
 import sqlite3
 import sys
-import tempfile
 import time
 from pathlib import Path
 
+from bench.common import scratch
 from bench.people import build as build_people
 from crm.db import db, init_database
 from crm.services import addressbook_import, imports, matching
@@ -118,7 +118,7 @@ def measure(data: bytes, name: str, kind: str) -> dict:
 
 def run(rows: int = 50_000, existing: int = 30_000, folder: Path | None = None, log=print) -> dict:
     """Build the database and both files, time each format; returns {format: figures}."""
-    folder = folder or Path(tempfile.mkdtemp(prefix="rapport-abimport-"))
+    folder = folder or scratch("rapport-abimport-")
     path = str(folder / "db.sqlite3")
     build_people(path, existing)
     known = known_people(path)

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import collections
 import sys
-import tempfile
 import time
 
+from bench.common import scratch
 from bench.people import build
 from crm.db import db, init_database
 from crm.services import duplicates
@@ -24,7 +24,7 @@ def measure() -> tuple[float, list]:
 
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 30_000
-    path = f"{tempfile.mkdtemp()}/bench.sqlite3"
+    path = str(scratch() / "bench.sqlite3")
     started = time.perf_counter()
     build(path, n)
     print(f"built {n:,} contacts in {time.perf_counter() - started:.2f} s")

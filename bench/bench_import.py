@@ -15,7 +15,6 @@ import io
 import json
 import subprocess
 import sys
-import tempfile
 import time
 import zipfile
 from pathlib import Path
@@ -125,9 +124,9 @@ def main() -> None:
         print(json.dumps(result))
         return
 
-    figures = run(
-        args.connections, args.messages, Path(tempfile.mkdtemp(prefix="rapport-bench-")), echo=print
-    )
+    from bench.common import scratch  # not at the top: the timed child steps stay lean
+
+    figures = run(args.connections, args.messages, scratch(), echo=print)
     floor1, floor2 = figures["floor1"], figures["floor2"]
     first, second, again = figures["import"], figures["reimport"], figures["again"]
     rows = [

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import tempfile
 import time
 
 from bench.builder import build
-from bench.common import bench_app, logged_in, measure, ok, sizes_for
+from bench.common import bench_app, logged_in, measure, ok, scratch, sizes_for
 from crm.db import db
 
 
@@ -63,7 +62,7 @@ def cases(client, csrf: str, contacts: int) -> dict:
 
 def run(contacts: int, runs: int) -> dict[str, dict]:
     """Build a database of `contacts`, then time every case; prints and returns the figures."""
-    tmp = tempfile.mkdtemp()
+    tmp = str(scratch())
     path = f"{tmp}/bench.sqlite3"
     started = time.perf_counter()
     build(path, **sizes_for(contacts))

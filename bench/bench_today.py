@@ -10,11 +10,11 @@ import argparse
 import datetime as dt
 import shutil
 import statistics
-import tempfile
 import time
 from pathlib import Path
 
 from bench.builder import build
+from bench.common import scratch
 from crm import create_app, migrations
 from crm.db import db, init_database
 from tests.conftest import PASSWORD, login
@@ -61,7 +61,7 @@ def _rescore(label: str, now: dt.datetime | None = None) -> float:
 def prepare(contacts: int, cache: str | None):
     """Build (or copy) a database, time the rescore three ways, and log a client in."""
     print(f"{contacts} contacts, {contacts * SIZES[contacts][0]} activities, {SIZES[contacts][2]} signals")
-    tmp = tempfile.mkdtemp()
+    tmp = str(scratch())
     path = _database(contacts, tmp, cache)
     app = create_app(
         {

@@ -5,15 +5,26 @@ Page figures go through the Flask test client (the whole app and templates, no s
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import statistics
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from crm import create_app
 from crm.db import db
 from tests.conftest import PASSWORD, login, token
 
 WARMUP = 5
+
+
+def scratch(prefix: str = "rapport-bench-") -> Path:
+    """A fresh temporary folder, removed when the benchmark exits (a full-size run leaves ~400 MB)."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
 
 
 def sizes_for(contacts: int) -> dict[str, int]:

@@ -10,10 +10,10 @@ import resource
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
+from bench.common import scratch
 from crm import migrations
 
 CONTACTS, ACTIVITIES = 30_000, 300_000
@@ -44,7 +44,7 @@ def fill(path: Path) -> None:
 
 
 def main() -> None:
-    folder = Path(sys.argv[1] if len(sys.argv) > 1 else tempfile.mkdtemp(prefix="rapport-bench-"))
+    folder = Path(sys.argv[1]) if len(sys.argv) > 1 else scratch()
     database = folder / "rapport.sqlite3"
     if not database.exists():
         migrations.migrate(str(database))

@@ -8,10 +8,9 @@ Usage: python -m bench.match_cross_source [--seed 11] [--connections 3000] [--co
 from __future__ import annotations
 
 import argparse
-import tempfile
 import time
-from pathlib import Path
 
+from bench.common import scratch
 from crm import migrations
 from crm.db import db, init_database
 from crm.models import Contact, ContactEmail
@@ -59,7 +58,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--connections", type=int, default=3000)
     parser.add_argument("--contacts", type=int, default=1500)
     args = parser.parse_args(argv)
-    path = str(Path(tempfile.mkdtemp(prefix="rapport-match-")) / "db.sqlite3")
+    path = str(scratch("rapport-match-") / "db.sqlite3")
     migrations.migrate(path)
     init_database(path)
     db.connect()
