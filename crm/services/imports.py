@@ -142,6 +142,7 @@ class Spill:
             " source_key, summary, body, contacts);"
         )
         self.count = 0
+        self.ordered = False
         self._acts: list[tuple] = []
 
     def add(self, kind, occurred_at, direction, source, key, summary, body, contacts: str) -> int:
@@ -160,7 +161,10 @@ class Spill:
     def order(self) -> None:
         """Number the planned activities by time (`ord`: n, seq, when, contacts as a JSON list):
         ids then grow with occurred_at, so the activity indexes are appended to instead of
-        written all over, and the links can be written from `ord` alone."""
+        written all over, and the links can be written from `ord` alone. Once per plan."""
+        if self.ordered:
+            return
+        self.ordered = True
         self.flush()
         self.conn.commit()
         self.conn.executescript(
@@ -292,6 +296,8 @@ def commit(planner: Planner, progress: Progress = _no_progress, plan: Plan | Non
     for attempt in range(REPLANS + 1):
         plan = plan or planner(progress)
         try:
+            progress("Ordering activities by time", plan.spill.count)
+            plan.spill.order()  # plan-local work: before the lock, not under it
             with _bulk_write():
                 if fingerprint() != plan.fingerprint:
                     if attempt < REPLANS:

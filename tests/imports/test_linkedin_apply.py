@@ -70,6 +70,7 @@ def test_commit_names_each_phase_before_doing_it(database, exports):
     imports.commit(linkedin_import.planner(data, truth["zip_name"], "test-hash"), progress)
     phases = [phase for phase, _done, _contacts in seen]
     assert phases == [
+        "Ordering activities by time",  # before the write lock is taken
         "Preparing to write",
         "Writing companies",
         "Writing contacts",
