@@ -136,3 +136,31 @@ def test_linkedin_then_google_updates_the_same_people_without_duplicates(databas
     imports.undo(run_.id)
     assert dump(app.config["CRM"]["DATABASE"]) == before
     assert ContactEmail.select().count() == len(before["contact_email"])
+
+
+def vcard(name: str, email: str, categories: str) -> bytes:
+    first, last = name.split()
+    return (
+        f"BEGIN:VCARD\r\nVERSION:3.0\r\nN:{last};{first};;;\r\nFN:{name}\r\nEMAIL:{email}\r\n"
+        f"CATEGORIES:{categories}\r\nEND:VCARD\r\n"
+    ).encode()
+
+
+def test_a_tag_removed_between_preview_and_commit_is_planned_again(database, app):
+    """Commits write without per-row foreign key checks, so a plan must never outlive the rows
+    it points at: here an undo removes the tag a previewed import was going to reuse."""
+    from tests.dedupe_helpers import person
+
+    ravi = person("Ravi", "Gupta", emails=["ravi@gupta.example"])
+    first, _ = run(vcard("Ravi Gupta", "ravi@gupta.example", "VIP"), "first.vcf", kind="vcard")  # new tag
+    person("Zed", "Later")  # the newest change, so undoing `first` leaves it the newest
+    data = vcard("Sita Rao", "sita@rao.example", "VIP")
+    planner = addressbook_import.planner(data, "second.vcf", "h", kind="vcard")
+    plan = planner(lambda *_: None)
+    imports.undo(first.id)  # deletes the VIP tag the plan points at
+    run_id, _report = imports.commit(planner, plan=plan)
+    assert imports.db.execute_sql("PRAGMA foreign_key_check").fetchall() == []
+    sita = Contact.get(Contact.full_name == "Sita Rao")
+    assert [t.tag.name for t in sita.tag_links] == ["VIP"]
+    assert [t.tag.name for t in Contact.get_by_id(ravi).tag_links] == []
+    assert run_id.status == "committed"
