@@ -6,11 +6,11 @@ Usage: python -m tests.browser.screenshots OUTDIR [--demo]
 from __future__ import annotations
 
 import sys
-import tempfile
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+from bench.common import scratch
 from crm import create_app, migrations
 from crm.db import db
 from tests.browser.conftest import CHROMIUM, LAUNCH_ARGS, LiveServer
@@ -40,7 +40,7 @@ PAGES = [
 def main(out: str, extra: list[str]) -> None:
     outdir = Path(out)
     outdir.mkdir(parents=True, exist_ok=True)
-    tmp = tempfile.mkdtemp()
+    tmp = str(scratch("rapport-shots-"))
     path = f"{tmp}/rapport.sqlite3"
     migrations.migrate(path)
     app = create_app(
