@@ -217,9 +217,12 @@ class ActivityContact(BaseModel):
     activity = ForeignKeyField(Activity, backref="contact_links", on_delete="CASCADE", index=False)
     contact = ForeignKeyField(Contact, backref="activity_links", on_delete="CASCADE", index=False)
     occurred_at = DateTimeField()
+    # What scoring needs of the activity, so it never reads the activity table (migration 0006):
+    # derived.TOUCH_* values; left at TOUCH_UNKNOWN, a trigger fills it in from the activity.
+    touch = IntegerField(default=-1)
 
     class Meta:
-        indexes = ((("activity", "contact"), True), (("contact", "occurred_at"), False))
+        indexes = ((("activity", "contact"), True), (("contact", "occurred_at", "touch"), False))
 
 
 class FollowUp(BaseModel):

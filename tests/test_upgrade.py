@@ -11,6 +11,7 @@ from crm import create_app, migrations
 from crm.cli import cli
 from crm.db import db
 from crm.models import MODELS
+from crm.services.derived import TOUCH_IN
 
 FIRST = "0001_initial"
 
@@ -70,6 +71,8 @@ def test_crm_init_migrates_a_first_release_database_with_its_data(tmp_path, monk
     assert conn.execute("SELECT count(*) FROM contact").fetchone()[0] == 25
     assert conn.execute("SELECT count(*) FROM activity").fetchone()[0] == 25
     assert conn.execute("SELECT count(*) FROM activity_contact").fetchone()[0] == 25
+    # Each old link learns its activity's touch (inbound message) for scoring (migration 0006).
+    assert conn.execute("SELECT DISTINCT touch FROM activity_contact").fetchall() == [(TOUCH_IN,)]
     assert conn.execute(
         "SELECT full_name, linkedin_url, last_touch_at FROM contact WHERE id = 7"
     ).fetchone() == (

@@ -35,6 +35,20 @@ GOING_QUIET_FACTOR = 2.0
 BATCH = 2000
 
 _KINDS_SQL = ", ".join(f"'{k}'" for k in TOUCH_ACTIVITY_KINDS)
+# activity_contact.touch (migration 0006): what scoring needs of a link's activity, kept on the
+# link so the touch history is read from one index. UNKNOWN: the insert trigger fills it in.
+TOUCH_UNKNOWN, TOUCH_NONE, TOUCH_IN, TOUCH_OUT, TOUCH_OTHER = -1, 0, 1, 2, 3
+
+
+def touch_sql(kind: str, direction: str, deleted_at: str = "NULL") -> str:
+    """SQL for the `touch` of an activity with these column expressions (the triggers' rule):
+    inbound, outbound (also no direction, except a note), another touch, or none at all."""
+    return (
+        f"CASE WHEN {deleted_at} IS NOT NULL OR {kind} NOT IN ({_KINDS_SQL}) THEN {TOUCH_NONE}"
+        f" WHEN {direction} = 'in' THEN {TOUCH_IN}"
+        f" WHEN {direction} = 'out' OR ({direction} IS NULL AND {kind} != 'note') THEN {TOUCH_OUT}"
+        f" ELSE {TOUCH_OTHER} END"
+    )
 
 
 @dataclass
@@ -141,24 +155,21 @@ def _facts(where: str, params: tuple, now: dt.datetime, as_of: bool = False) -> 
         if cid in out:
             out[cid]["tag_cadence"] = days
     # One pass for the latest touches, then only the half year before the last one for the habit;
-    # both walk the (contact_id, occurred_at) index and never leave SQLite with per-touch rows.
-    touch = f"""JOIN activity {{a}} ON {{a}}.id = {{ac}}.activity_id
-                WHERE {{a}}.deleted_at IS NULL AND {{a}}.kind IN ({_KINDS_SQL})"""
+    # both walk the (contact_id, occurred_at, touch) index alone and never leave SQLite with
+    # per-touch rows.
     for cid, last, last_in, last_out, window, span in db.execute_sql(
         f"""WITH agg AS MATERIALIZED (
                 SELECT ac.contact_id AS cid, MAX(ac.occurred_at) AS last,
-                       MAX(CASE WHEN a.direction = 'in' THEN ac.occurred_at END) AS last_in,
-                       MAX(CASE WHEN a.direction = 'out' OR (a.direction IS NULL AND a.kind != 'note')
-                           THEN ac.occurred_at END) AS last_out
-                FROM activity_contact ac {touch.format(a="a", ac="ac")}
-                     AND {where.format(col="ac.contact_id")} {when["act"]}
+                       MAX(CASE WHEN ac.touch = {TOUCH_IN} THEN ac.occurred_at END) AS last_in,
+                       MAX(CASE WHEN ac.touch = {TOUCH_OUT} THEN ac.occurred_at END) AS last_out
+                FROM activity_contact ac
+                WHERE ac.touch > {TOUCH_NONE} AND {where.format(col="ac.contact_id")} {when["act"]}
                 GROUP BY ac.contact_id)
             SELECT agg.cid, agg.last, agg.last_in, agg.last_out, COUNT(*),
                    julianday(agg.last) - julianday(MIN(w.occurred_at))
             FROM agg JOIN activity_contact w ON w.contact_id = agg.cid
                  AND w.occurred_at >= datetime(agg.last, '-{QUIET_WINDOW_DAYS} days')
-                 AND w.occurred_at <= agg.last
-            {touch.format(a="wa", ac="w")}
+                 AND w.occurred_at <= agg.last AND w.touch > {TOUCH_NONE}
             GROUP BY agg.cid""",
         params + extra,
     ):

@@ -23,13 +23,15 @@ from typing import Any, NamedTuple
 
 from crm.db import db, write
 from crm.models import ImportChange, ImportRun, utcnow
-from crm.services import search
+from crm.services import derived, search
+from crm.services.derived import touch_sql
 from importers.base import ImportRejected, Skipped
 
 Progress = Callable[[str, int], None]
 SKIPPED_KEPT = 500  # skipped rows stored with a run (the CLI prints them all)
 CHUNK = 5000
 FTS_BULK_MIN = 1000
+LINK_INDEX = "activity_contact_contact_id_occurred_at_touch"  # (contact_id, occurred_at, touch)
 PLAN_DB = "import_plan"  # the plan's spill file, attached while a commit writes it
 # Created rows are inserted in this order and deleted in the reverse one (foreign keys).
 TABLES = ("company", "tag", "contact", "contact_email", "contact_phone", "contact_tag", "signal")
@@ -159,9 +161,9 @@ class Spill:
             self._acts.clear()
 
     def order(self) -> None:
-        """Number the planned activities by time (`ord`: n, seq, when, contacts as a JSON list):
-        ids then grow with occurred_at, so the activity indexes are appended to instead of
-        written all over, and the links can be written from `ord` alone. Once per plan."""
+        """Number the planned activities by time (`ord`: n, seq, when, contacts as a JSON list,
+        the links' touch): ids then grow with occurred_at, so the activity indexes are appended
+        to instead of written all over, and the links can be written from `ord` alone. Once."""
         if self.ordered:
             return
         self.ordered = True
@@ -169,9 +171,9 @@ class Spill:
         self.conn.commit()
         self.conn.executescript(
             "DROP TABLE IF EXISTS ord;"
-            "CREATE TABLE ord (n INTEGER PRIMARY KEY, seq INTEGER, occurred_at, contacts);"
+            "CREATE TABLE ord (n INTEGER PRIMARY KEY, seq INTEGER, occurred_at, contacts, touch);"
             "INSERT INTO ord SELECT row_number() OVER (ORDER BY occurred_at, seq), seq, occurred_at,"
-            " contacts FROM act;"
+            f" contacts, {touch_sql('kind', 'direction')} FROM act;"
         )
 
     def numbers(self, seqs: list[int]) -> dict[int, int]:
@@ -347,14 +349,29 @@ def _copy_activities(act_base: int, run_id: int, now: str) -> None:
     )
 
 
-def _copy_links(act_base: int, contact_base: int) -> None:
-    """Insert the attached plan's activity links (planned contacts are -(index + 1))."""
+def _copy_links(act_base: int, contact_base: int, count: int) -> None:
+    """Insert the attached plan's activity links (planned contacts are -(index + 1)), about
+    `count` of them.
+
+    The links arrive in activity order, so the per-contact index takes them all over the place;
+    when they at least double the table, it is cheaper to drop that index and build it again
+    from a sort (0.5 s instead of 1.4 s for the 282,000 links of a first 300k-message import).
+    """
+    rebuild = count >= max(_max_id("activity_contact"), 1)
+    index = db.execute_sql(
+        "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?", (LINK_INDEX,)
+    ).fetchone()
+    if rebuild and index:
+        db.execute_sql(f'DROP INDEX "{LINK_INDEX}"')  # undone with the transaction if it fails
     db.execute_sql(
-        "INSERT INTO activity_contact (activity_id, contact_id, occurred_at)"
-        " SELECT ? + o.n, CASE WHEN j.value > 0 THEN j.value ELSE ? - j.value END, o.occurred_at"
+        "INSERT INTO activity_contact (activity_id, contact_id, occurred_at, touch)"
+        " SELECT ? + o.n, CASE WHEN j.value > 0 THEN j.value ELSE ? - j.value END, o.occurred_at,"
+        " o.touch"
         f" FROM {PLAN_DB}.ord o, json_each(o.contacts) j ORDER BY o.n",
         (act_base, contact_base),
     )
+    if rebuild and index:
+        db.execute_sql(index[0])
 
 
 @contextmanager
@@ -446,7 +463,7 @@ def _apply(plan: Plan, progress: Progress) -> ImportRun:
         search.index_run(run.id)
         db.execute_sql(trigger)
     progress("Linking activities to contacts", plan.spill.count)
-    _copy_links(base["activity"], base["contact"])
+    _copy_links(base["activity"], base["contact"], plan.spill.count)
     cursor = db.cursor()
 
     create_rows("signal", plan.signals)
@@ -460,6 +477,8 @@ def _apply(plan: Plan, progress: Progress) -> ImportRun:
         cursor.executemany(f'UPDATE "{table}" SET {sets} WHERE id = ?', rows)
 
     _insert("import_change", ["run_id", "table", "row_id", "action", "before"], changes)
+    # The commit that follows writes what the cache still holds and syncs it (1.2 s at 300k).
+    progress("Saving to disk", plan.spill.count)
     run.status = "committed"
     run.finished_at = utcnow()
     run.counts = report.counts()
@@ -491,8 +510,6 @@ def after_import(contact_ids: list[int]) -> None:
     In chunks, each its own short transaction, so the app's own saves get the lock in between;
     contacts without history (most of a fresh address book) in one query per chunk.
     """
-    from crm.services import derived
-
     derived.refresh_many(contact_ids)
 
 

@@ -22,6 +22,7 @@ from crm.models import (
     Signal,
     utcnow,
 )
+from crm.services.derived import TOUCH_UNKNOWN
 
 # Scalar choices the owner makes, and the contact columns each one carries.
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -219,6 +220,8 @@ def undo_merge(merge_id: int) -> Merge:
             if table not in {t for t, _m, _k in MOVED}:
                 raise MergeError("The merge record is damaged.")
             for row in rows:
+                if table == "activity_contact":  # its activity may have changed since: ask again
+                    row = {**row, "touch": TOUCH_UNKNOWN}
                 columns = list(row)
                 names = ", ".join(f'"{c}"' for c in columns)
                 marks = ", ".join("?" * len(columns))

@@ -16,10 +16,12 @@ TABLES_COMPARED = (
 
 
 def dump(path: str) -> dict:
-    """Every row of every data table (import bookkeeping excluded), plus FTS search results."""
+    """Every row of every data table (import bookkeeping excluded), FTS search results, and the
+    schema (a bulk write drops triggers and indexes for a while)."""
     conn = sqlite3.connect(path)
     try:
         out = {t: conn.execute(f'SELECT * FROM "{t}" ORDER BY id').fetchall() for t in TABLES_COMPARED}
+        out["schema"] = conn.execute("SELECT type, name, sql FROM sqlite_master ORDER BY name").fetchall()
         # The score is a cache recomputed from the data and the current time after every
         # import and undo (it decays by the second); the data it derives from is compared.
         columns = [row[1] for row in conn.execute('PRAGMA table_info("contact")')]
