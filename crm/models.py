@@ -159,7 +159,8 @@ class Contact(BaseModel):
 
 
 class ContactEmail(BaseModel):
-    contact = ForeignKeyField(Contact, backref="emails", on_delete="CASCADE")
+    # No index on contact alone: (contact, email) serves it (migration 0007); the same below.
+    contact = ForeignKeyField(Contact, backref="emails", on_delete="CASCADE", index=False)
     email = CharField(index=True)
     label = CharField(default="")
     position = IntegerField(default=0)
@@ -169,7 +170,7 @@ class ContactEmail(BaseModel):
 
 
 class ContactPhone(BaseModel):
-    contact = ForeignKeyField(Contact, backref="phones", on_delete="CASCADE")
+    contact = ForeignKeyField(Contact, backref="phones", on_delete="CASCADE", index=False)
     phone = CharField()
     phone_key = CharField(index=True)
     label = CharField(default="")
@@ -185,8 +186,8 @@ class Tag(BaseModel):
 
 
 class ContactTag(BaseModel):
-    contact = ForeignKeyField(Contact, backref="tag_links", on_delete="CASCADE")
-    tag = ForeignKeyField(Tag, backref="contact_links", on_delete="CASCADE")
+    contact = ForeignKeyField(Contact, backref="tag_links", on_delete="CASCADE", index=False)
+    tag = ForeignKeyField(Tag, backref="contact_links", on_delete="CASCADE", index=False)
 
     class Meta:
         indexes = ((("contact", "tag"), True), (("tag", "contact"), False))
@@ -268,7 +269,7 @@ class Reciprocity(BaseModel):
 class ImportChange(BaseModel):
     """What an import did to one row, so the import can be undone exactly."""
 
-    run = ForeignKeyField(ImportRun, backref="changes", on_delete="CASCADE")
+    run = ForeignKeyField(ImportRun, backref="changes", on_delete="CASCADE", index=False)
     table = CharField()
     row_id = IntegerField()
     action = CharField()  # created or updated
@@ -291,7 +292,7 @@ class Merge(BaseModel):
 class DuplicateDismissal(BaseModel):
     """A pair of contacts the owner said are not the same person (contact_a < contact_b)."""
 
-    contact_a = ForeignKeyField(Contact, on_delete="CASCADE")
+    contact_a = ForeignKeyField(Contact, on_delete="CASCADE", index=False)
     contact_b = ForeignKeyField(Contact, on_delete="CASCADE")
     created_at = DateTimeField(default=utcnow)
 
