@@ -6,36 +6,29 @@
 --   0 not a touch (deleted, or a kind that is no contact, such as a job change)
 --   1 inbound   2 outbound (or no direction, except notes)   3 any other touch (a note)
 --  -1 not worked out yet: the insert trigger below fills it in from the activity.
--- The kinds that count are crm/services/derived.py TOUCH_ACTIVITY_KINDS (a test compares them).
+-- The rule is the activity_touch view; the kinds that count are crm/services/derived.py
+-- TOUCH_ACTIVITY_KINDS, whose derived.touch_sql an import uses (a test holds the two equal).
 ALTER TABLE "activity_contact" ADD COLUMN "touch" INTEGER NOT NULL DEFAULT -1;
-UPDATE "activity_contact" SET "touch" = coalesce((
-  SELECT CASE
-    WHEN a.deleted_at IS NOT NULL OR a.kind NOT IN ('note', 'call', 'email', 'meeting', 'message', 'other', 'invitation', 'recommendation', 'followup_done') THEN 0
-    WHEN a.direction = 'in' THEN 1
-    WHEN a.direction = 'out' OR (a.direction IS NULL AND a.kind != 'note') THEN 2
-    ELSE 3 END
-  FROM "activity" a WHERE a.id = "activity_contact"."activity_id"), 0);
+CREATE VIEW "activity_touch" AS SELECT "id", CASE
+    WHEN deleted_at IS NOT NULL OR kind NOT IN ('note', 'call', 'email', 'meeting', 'message', 'other', 'invitation', 'recommendation', 'followup_done') THEN 0
+    WHEN direction = 'in' THEN 1
+    WHEN direction = 'out' OR (direction IS NULL AND kind != 'note') THEN 2
+    ELSE 3 END AS "touch"
+  FROM "activity";
+UPDATE "activity_contact" SET "touch" = coalesce(
+  (SELECT t.touch FROM "activity_touch" t WHERE t.id = "activity_contact"."activity_id"), 0);
 DROP INDEX "activity_contact_contact_id_occurred_at";
 CREATE INDEX "activity_contact_contact_id_occurred_at_touch" ON "activity_contact" ("contact_id", "occurred_at", "touch");
 -- Links written without a touch (every insert but an import's bulk copy, which works it out
 -- itself) get it from their activity.
 CREATE TRIGGER "activity_contact_touch_insert" AFTER INSERT ON "activity_contact" WHEN new.touch = -1 BEGIN
-  UPDATE "activity_contact" SET "touch" = coalesce((
-    SELECT CASE
-      WHEN a.deleted_at IS NOT NULL OR a.kind NOT IN ('note', 'call', 'email', 'meeting', 'message', 'other', 'invitation', 'recommendation', 'followup_done') THEN 0
-      WHEN a.direction = 'in' THEN 1
-      WHEN a.direction = 'out' OR (a.direction IS NULL AND a.kind != 'note') THEN 2
-      ELSE 3 END
-    FROM "activity" a WHERE a.id = new.activity_id), 0)
+  UPDATE "activity_contact" SET "touch" = coalesce(
+    (SELECT t.touch FROM "activity_touch" t WHERE t.id = new.activity_id), 0)
   WHERE id = new.id;
 END;
--- An edited, deleted or restored activity updates its links.
+-- An edited, deleted or restored activity updates its links (the view reads its new values).
 CREATE TRIGGER "activity_touch_update" AFTER UPDATE OF kind, direction, deleted_at ON "activity"
 WHEN old.kind IS NOT new.kind OR old.direction IS NOT new.direction OR (old.deleted_at IS NULL) != (new.deleted_at IS NULL) BEGIN
-  UPDATE "activity_contact" SET "touch" = CASE
-      WHEN new.deleted_at IS NOT NULL OR new.kind NOT IN ('note', 'call', 'email', 'meeting', 'message', 'other', 'invitation', 'recommendation', 'followup_done') THEN 0
-      WHEN new.direction = 'in' THEN 1
-      WHEN new.direction = 'out' OR (new.direction IS NULL AND new.kind != 'note') THEN 2
-      ELSE 3 END
+  UPDATE "activity_contact" SET "touch" = (SELECT t.touch FROM "activity_touch" t WHERE t.id = new.id)
   WHERE activity_id = new.id;
 END;
