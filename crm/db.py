@@ -40,3 +40,13 @@ def init_database(path: str) -> None:
 def write():
     """A transaction that takes the write lock up front, so it waits instead of failing busy."""
     return db.atomic(lock_type="IMMEDIATE")
+
+
+def drop_for_bulk(kind: str, name: str) -> str | None:
+    """Drop a trigger or index for a bulk write in the current transaction (a rollback brings it
+    back); returns the SQL that creates it again, None if there is no such thing."""
+    sql = "SELECT sql FROM sqlite_master WHERE type = ? AND name = ?"
+    found = db.execute_sql(sql, (kind, name)).fetchone()
+    if found:
+        db.execute_sql(f'DROP {kind.upper()} "{name}"')
+    return found[0] if found else None

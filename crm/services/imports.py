@@ -21,7 +21,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from crm.db import db, write
+from crm.db import db, drop_for_bulk, write
 from crm.models import ImportChange, ImportRun, utcnow
 from crm.services import derived, search
 from crm.services.derived import touch_sql
@@ -357,12 +357,7 @@ def _copy_links(act_base: int, contact_base: int, count: int) -> None:
     when they at least double the table, it is cheaper to drop that index and build it again
     from a sort (0.9 s instead of about 2 s for the 282,000 links of a first 300k-message import).
     """
-    rebuild = count >= max(_max_id("activity_contact"), 1)
-    index = db.execute_sql(
-        "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?", (LINK_INDEX,)
-    ).fetchone()
-    if rebuild and index:
-        db.execute_sql(f'DROP INDEX "{LINK_INDEX}"')  # undone with the transaction if it fails
+    index = drop_for_bulk("index", LINK_INDEX) if count >= max(_max_id("activity_contact"), 1) else None
     db.execute_sql(
         "INSERT INTO activity_contact (activity_id, contact_id, occurred_at, touch)"
         " SELECT ? + o.n, CASE WHEN j.value > 0 THEN j.value ELSE ? - j.value END, o.occurred_at,"
@@ -370,8 +365,8 @@ def _copy_links(act_base: int, contact_base: int, count: int) -> None:
         f" FROM {PLAN_DB}.ord o, json_each(o.contacts) j ORDER BY o.n",
         (act_base, contact_base),
     )
-    if rebuild and index:
-        db.execute_sql(index[0])
+    if index:
+        db.execute_sql(index)
 
 
 @contextmanager
@@ -455,7 +450,7 @@ def _apply(plan: Plan, progress: Progress) -> ImportRun:
     # inside this transaction, index the new rows in one statement, and put it back.
     trigger = None
     if plan.spill.count >= FTS_BULK_MIN:
-        trigger = search.drop_index_trigger("activity_search_insert")
+        trigger = drop_for_bulk("trigger", "activity_search_insert")
     progress("Writing activities", plan.spill.count)
     _copy_activities(base["activity"], run.id, now)
     if trigger:
@@ -563,7 +558,7 @@ def undo(run_id: int) -> ImportRun:
 def _delete_activities(run_id: int) -> None:
     """Delete a run's activities; a big batch leaves the search index in one statement."""
     count = db.execute_sql("SELECT count(*) FROM activity WHERE import_run_id = ?", (run_id,)).fetchone()[0]
-    trigger = search.drop_index_trigger("activity_search_delete") if count >= FTS_BULK_MIN else None
+    trigger = drop_for_bulk("trigger", "activity_search_delete") if count >= FTS_BULK_MIN else None
     if trigger:
         search.unindex_run(run_id)
     db.execute_sql("DELETE FROM activity WHERE import_run_id = ?", (run_id,))

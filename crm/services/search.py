@@ -95,16 +95,6 @@ def match_expression(text: str):
     return " AND ".join([*head, "(" + " OR ".join(_quote(t) for t in terms) + ")"])
 
 
-def drop_index_trigger(name: str) -> str | None:
-    """Drop one of the search triggers for a bulk write; returns its SQL to put it back."""
-    found = db.execute_sql(
-        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (name,)
-    ).fetchone()
-    if found:
-        db.execute_sql(f'DROP TRIGGER "{name}"')
-    return found[0] if found else None
-
-
 def index_run(run_id: int) -> None:
     """Index an import run's activities in one pass (key order) and record their terms.
 
