@@ -12,7 +12,6 @@ import os
 import re
 from collections import Counter
 from collections.abc import Iterable
-from datetime import UTC
 from functools import lru_cache
 
 from crm.db import db
@@ -356,9 +355,7 @@ class _Planner:
             if None in refs:
                 report.skip(Skipped(rec.file, rec.row, "two contacts share this name; not linked"))
                 continue
-            occurred = rec.occurred_at
-            # db_time's hot case inline: 1.5 µs a call, 282,000 calls in a full export
-            when = occurred.isoformat(" ")[:-6] if occurred.tzinfo is UTC else db_time(occurred)
+            when = db_time(rec.occurred_at)
             kind = rec.kind
             plan.activity(kind, when, rec.direction, SOURCE, key, rec.summary, rec.text, refs)
             kinds[kind] += 1
