@@ -300,6 +300,9 @@ class WebImport:
             status, _, body = self.client.request("GET", job_url + "/status", headers={"HX-Request": "true"})
             if status != 200 or "could not be imported" in body:
                 raise RuntimeError(f"import job answered {status}: {re.sub(r'<[^>]+>', ' ', body)[:300]}")
+            peak = import_process_peak()
+            if peak > self.result.get("process_peak_mb", 0):
+                self.result["process_peak_mb"] = peak
             if done_marker in body:
                 return body
             time.sleep(0.25)
@@ -346,6 +349,22 @@ class WebImport:
         if self.thread.is_alive():
             self.result["unfinished"] = True
         return self.result
+
+
+def import_process_peak() -> float:
+    """VmHWM in MB of the import's own process (crm.services.import_jobs), 0 when none runs."""
+    peak = 0.0
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if b"import child_main" not in cmdline.read_bytes():
+                continue
+            status = (cmdline.parent / "status").read_text()
+        except OSError:
+            continue
+        found = re.search(r"^VmHWM:\s+(\d+) kB", status, re.M)
+        if found:
+            peak = max(peak, round(int(found[1]) / 1024, 1))
+    return peak
 
 
 def web_import_available() -> bool:
@@ -583,6 +602,7 @@ def render(report: dict) -> str:
             f"Import (real, uploaded through the web flow while serving): {imp.get('file_mb')} MB export, "
             f"preview done after {imp.get('preview_s')} s, commit {imp.get('commit_s')} s, total "
             f"{imp.get('seconds')} s = {imp.get('x_floor')}x the csv→sqlite3 floor ({imp.get('floor_s')} s)"
+            + (f"; import process peak {imp['process_peak_mb']} MB" if imp.get("process_peak_mb") else "")
             + (f"; ERROR {imp['error']}" if imp.get("error") else "")
             + ("; UNFINISHED" if imp.get("unfinished") else "")
         )

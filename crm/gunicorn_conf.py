@@ -46,10 +46,11 @@ def pre_request(worker, req):
     """Hold off the max_requests recycle around imports: never on a request to the import pages
     (the upload that starts one, its commit), nor while one runs or waits for confirmation.
 
-    An import lives in this worker's memory (its thread, its previewed plan); recycling the
-    worker would roll the import back and lose the preview, and the progress page polls every
-    second. Gunicorn counts the request right after this hook, so keeping the count two below
-    the limit defers the recycle to the first ordinary request after the import.
+    An import belongs to this worker: the job lives in its memory, and the child process that
+    holds the previewed plan and writes it dies with the worker. Recycling the worker would roll
+    the import back and lose the preview, and the progress page polls every second. Gunicorn
+    counts the request right after this hook, so keeping the count two below the limit defers
+    the recycle to the first ordinary request after the import.
     """
     from crm.services import import_jobs
 

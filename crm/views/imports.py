@@ -50,7 +50,8 @@ def upload():
     if not name.lower().endswith(import_jobs.ACCEPTED):
         return _index(422, f"{name} is not a .zip, .csv or .vcf file.")
     try:
-        job = import_jobs.start(upload.stream, name, current_app.config["CRM"]["DATA_DIR"])
+        settings = current_app.config["CRM"]
+        job = import_jobs.start(upload.stream, name, settings["DATA_DIR"], settings["DATABASE"])
     except import_jobs.Busy as exc:
         return _index(409, str(exc))
     return see_other(url_for("imports.job", job_id=job.id))
