@@ -74,51 +74,42 @@ def main(out: str, extra: list[str]) -> None:
 
 
 def import_screens(page, live, outdir: Path, name: str, tmp: str) -> None:
-    """The import flow: progress while reading, the preview, progress while saving, history."""
-    import time
+    """The import flow: progress while reading, the preview, progress while saving, history, and
+    an import whose process ended early. The import runs in its own process, so the export is
+    big enough for each phase to last a few polls of the progress page."""
+    import os
+    import signal
 
-    from crm.services import linkedin_import
+    from crm.services import import_jobs
     from tests.linkedin_export import build
 
-    data, truth = build(300, 3000, 2)
+    data, truth = build(3000, 60000, 2)
     export = Path(tmp) / truth["zip_name"]
     export.write_bytes(data)
-    real_flush = linkedin_import._Planner._flush
-
-    def slow(self, batch):
-        time.sleep(0.3)
-        return real_flush(self, batch)
-
-    linkedin_import._Planner._flush = slow
-    try:
-        page.goto(live.url + "/imports")
-        page.set_input_files("#f-file", str(export))
-        page.click("text=Upload and preview")
-        page.wait_for_selector(".progress-card")
-        page.screenshot(path=str(outdir / f"{name}-imports-progress.png"), full_page=True)
-        page.wait_for_selector(".confirm-card", timeout=60_000)
-        page.screenshot(path=str(outdir / f"{name}-imports-preview.png"), full_page=True)
-    finally:
-        linkedin_import._Planner._flush = real_flush
-    from crm.services import imports
-
-    real_copy = imports._copy_activities
-
-    def slow_copy(*args):
-        time.sleep(1.5)
-        return real_copy(*args)
-
-    imports._copy_activities = slow_copy
-    try:
-        page.click("text=Import now")
-        page.wait_for_selector("text=Writing activities", timeout=60_000)
-        page.screenshot(path=str(outdir / f"{name}-imports-saving.png"), full_page=True)
-        page.wait_for_selector("text=Imported as", timeout=60_000)
-    finally:
-        imports._copy_activities = real_copy
+    page.goto(live.url + "/imports")
+    page.set_input_files("#f-file", str(export))
+    page.click("text=Upload and preview")
+    page.wait_for_selector(".progress-card")
+    page.screenshot(path=str(outdir / f"{name}-imports-progress.png"), full_page=True)
+    page.wait_for_selector(".confirm-card", timeout=60_000)
+    page.screenshot(path=str(outdir / f"{name}-imports-preview.png"), full_page=True)
+    page.click("text=Import now")
+    page.wait_for_selector("text=Saving…", timeout=60_000)
+    page.screenshot(path=str(outdir / f"{name}-imports-saving.png"), full_page=True)
+    page.wait_for_selector("text=Imported as", timeout=120_000)
     page.screenshot(path=str(outdir / f"{name}-imports-done.png"), full_page=True)
     page.goto(live.url + "/imports")
     page.screenshot(path=str(outdir / f"{name}-imports-history.png"), full_page=True)
+
+    page.set_input_files("#f-file", str(export))
+    page.click("text=Upload and preview")
+    page.wait_for_selector(".confirm-card", timeout=60_000)
+    job = import_jobs.get(page.url.rstrip("/").rsplit("/", 1)[-1])
+    os.kill(job.pid, signal.SIGKILL)
+    while job.state == "ready":
+        page.wait_for_timeout(50)
+    page.reload()
+    page.screenshot(path=str(outdir / f"{name}-imports-stopped.png"), full_page=True)
 
 
 if __name__ == "__main__":
