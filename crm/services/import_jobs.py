@@ -66,6 +66,7 @@ class Work:
     mapping: dict[str, str] | None
     dayfirst: bool
     parent_pid: int
+    wait_for_decision: float  # seconds the child keeps a preview for "Import now" or "Cancel"
 
     def planner(self) -> imports.Planner:
         if self.kind == "linkedin":
@@ -112,7 +113,7 @@ class Job:
         uploads = str(Path(self.data_dir) / "uploads")
         return Work(
             self.database, self.kind, self.path, self.file_name, self.file_hash, uploads,
-            self.mapping, self.dayfirst, os.getpid(),
+            self.mapping, self.dayfirst, os.getpid(), WAIT_FOR_DECISION,
         )  # fmt: skip
 
 
@@ -391,7 +392,7 @@ def _child(work: Work, events: Connection, commands: Connection) -> None:
         planner = work.planner()
         plan = _plan_niced(planner, progress)
         tell("ready", plan.report)
-        if not commands.poll(WAIT_FOR_DECISION):
+        if not commands.poll(work.wait_for_decision):
             tell("expired")
         elif commands.recv() == "commit":
             plan, owned = None, plan  # commit closes it

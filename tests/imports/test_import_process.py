@@ -107,6 +107,23 @@ def test_a_preview_whose_process_dies_says_so_and_the_next_import_works(client, 
     assert ImportRun.select().where(ImportRun.status == "committed").count() == 1
 
 
+def test_a_preview_left_waiting_expires_and_its_process_ends(client, db_path, exports, monkeypatch):
+    monkeypatch.setattr(import_jobs, "WAIT_FOR_DECISION", 0.5)
+    before = dump(db_path)
+    url, _ = settle(client, upload(client, "export.zip", exports[1][0]))
+    job = _job(url)
+    assert _gone(job.pid), "the child must give up waiting"
+    deadline = time.monotonic() + 10
+    while job.state == "ready" and time.monotonic() < deadline:
+        time.sleep(0.02)
+    html = client.get(url + "/status", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert job.state == "failed" and "waited over an hour" in html
+    assert not Path(job.path).exists()
+    response = client.post(url + "/commit", data={"csrf_token": token(client)})
+    assert response.status_code == 409 and "no longer waiting" in response.get_data(as_text=True)
+    assert dump(db_path) == before
+
+
 @pytest.mark.slow
 def test_a_commit_whose_process_is_killed_while_writing_writes_nothing(client, db_path):
     data, _truth = build(2000, 40000, 1, seed=11)
