@@ -298,7 +298,7 @@ class WebImport:
         deadline = time.monotonic() + self.args.import_timeout
         while time.monotonic() < deadline:
             status, _, body = self.client.request("GET", job_url + "/status", headers={"HX-Request": "true"})
-            if status != 200 or "could not be imported" in body:
+            if status != 200 or 'data-state="failed"' in body:
                 raise RuntimeError(f"import job answered {status}: {re.sub(r'<[^>]+>', ' ', body)[:300]}")
             peak = import_process_peak()
             if peak > self.result.get("process_peak_mb", 0):

@@ -45,8 +45,8 @@ WAIT_FOR_DECISION = 3600  # seconds a previewed import waits for "Import now" or
 CHILD_MAIN = "from crm.services.import_jobs import child_main; child_main()"
 ROOT = str(Path(__file__).resolve().parents[2])  # where `crm` can be imported from
 FAILED = "Something went wrong while importing; nothing was written. Details are in the server log."
-VANISHED = "The import stopped before it finished (its process ended); nothing was saved. Try again."
-EXPIRED = "This preview waited over an hour for a decision, so it was dropped; upload the file again."
+VANISHED = "Its process ended (the server restarted, or the machine ran out of memory) before it was done."
+EXPIRED = "It waited over an hour for Import now or Cancel, so the upload was dropped."
 
 
 class Busy(Exception):
@@ -93,6 +93,7 @@ class Job:
     report: imports.Report | None = None
     run_id: int | None = None
     error: str = ""
+    failure: str = ""  # why it failed: "file" (the file's fault), "stopped" or "expired"
     mapping: dict[str, str] | None = None
     needs: NeedsMapping | None = None  # set while the owner maps the columns
     choices: dict[str, str] = field(default_factory=dict)  # preselected fields per column
@@ -321,7 +322,7 @@ def _handle(job: Job, kind: str, *args) -> bool:
     elif kind == "rejected":
         _fail(job, args[0])
     elif kind == "expired":
-        _fail(job, EXPIRED)
+        _fail(job, EXPIRED, "expired")
     else:  # "error", with the child's traceback
         log.error("import %s failed:\n%s", job.file_name, args[0])
         _fail(job, FAILED)
@@ -347,7 +348,7 @@ def _vanished(job: Job) -> None:
         finally:
             db.close()
     if saved is None:
-        _fail(job, VANISHED)
+        _fail(job, VANISHED, "stopped")
         return
     log.warning("import run %s was saved, but its process ended before rescoring", saved)
     _drop_upload(job)
@@ -355,9 +356,9 @@ def _vanished(job: Job) -> None:
     job.state = "done"
 
 
-def _fail(job: Job, error: str) -> None:
+def _fail(job: Job, error: str, failure: str = "file") -> None:
     _drop_upload(job)
-    job.error = error
+    job.error, job.failure = error, failure
     job.state = "failed"
 
 

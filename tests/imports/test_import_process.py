@@ -96,7 +96,8 @@ def test_a_preview_whose_process_dies_says_so_and_the_next_import_works(client, 
         time.sleep(0.02)
     assert job.state == "failed"
     html = client.get(url + "/status", headers={"HX-Request": "true"}).get_data(as_text=True)
-    assert "stopped before it finished" in html and "nothing was saved" in html
+    assert "This import stopped before it finished" in html and "Nothing was saved" in html
+    assert "Upload it again" in html and "could not be imported" not in html
     assert not Path(job.path).exists()
     assert dump(db_path) == before
 
@@ -117,7 +118,7 @@ def test_a_preview_left_waiting_expires_and_its_process_ends(client, db_path, ex
     while job.state == "ready" and time.monotonic() < deadline:
         time.sleep(0.02)
     html = client.get(url + "/status", headers={"HX-Request": "true"}).get_data(as_text=True)
-    assert job.state == "failed" and "waited over an hour" in html
+    assert job.state == "failed" and "This preview has expired" in html and "waited over an hour" in html
     assert not Path(job.path).exists()
     response = client.post(url + "/commit", data={"csrf_token": token(client)})
     assert response.status_code == 409 and "no longer waiting" in response.get_data(as_text=True)
@@ -138,7 +139,7 @@ def test_a_commit_whose_process_is_killed_while_writing_writes_nothing(client, d
     os.kill(pid, signal.SIGKILL)
     page = wait_for(client, url + "/status", timeout=60)
     assert job.state == "failed", job.state
-    assert "nothing was saved" in page.get_data(as_text=True)
+    assert "stopped before it finished" in page.get_data(as_text=True)
     assert dump(db_path) == before
     conn = sqlite3.connect(db_path)
     try:
