@@ -146,6 +146,7 @@ def start(stream: BinaryIO, file_name: str, data_dir: str, database: str) -> Job
         for old in list(_jobs.values()):
             if old.state in ("ready", "mapping"):
                 _discard(old)
+        _sweep(data_dir)
         path, digest = save_upload(stream, data_dir)
         kind = _kind(path, file_name)
         job = Job(secrets.token_urlsafe(12), file_name, digest, path, data_dir, database, kind=kind)
@@ -245,6 +246,17 @@ def _drop_upload(job: Job) -> None:
     Path(job.path).unlink(missing_ok=True)
 
 
+def _sweep(data_dir: str) -> None:
+    """Delete what imports that ended abruptly left in the uploads folder: uploads, partial
+    uploads and plan files (a full LinkedIn plan is ~150 MB). Called only while no import runs
+    (imports run one at a time, in the one worker), so nothing there is in use."""
+    folder = Path(data_dir) / "uploads"
+    for leftover in folder.glob("*") if folder.is_dir() else ():
+        if leftover.is_file():
+            log.info("removing %s, left by an import that ended abruptly", leftover.name)
+            leftover.unlink(missing_ok=True)
+
+
 # -- the worker side: one thread per child turns its messages into the job's state ----------
 
 
@@ -298,6 +310,7 @@ def _supervise(job: Job) -> None:
             if not ended and job.id in _jobs:
                 log.error("the import of %s ended with exit code %s", job.file_name, child.returncode)
                 _vanished(job)
+                _sweep(job.data_dir)  # its plan file
 
 
 def _handle(job: Job, kind: str, *args) -> bool:

@@ -95,6 +95,7 @@ def test_a_preview_whose_process_dies_says_so_and_the_next_import_works(client, 
     while job.state == "ready" and time.monotonic() < deadline:
         time.sleep(0.02)
     assert job.state == "failed"
+    assert not list(Path(job.path).parent.iterdir()), "its plan file must not stay behind"
     html = client.get(url + "/status", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "This import stopped before it finished" in html and "Nothing was saved" in html
     assert "Upload it again" in html and "could not be imported" not in html
@@ -106,6 +107,22 @@ def test_a_preview_whose_process_dies_says_so_and_the_next_import_works(client, 
     done = commit(client, url)
     assert "Imported as #" in done.get_data(as_text=True)
     assert ImportRun.select().where(ImportRun.status == "committed").count() == 1
+
+
+def test_a_new_upload_sweeps_what_an_abrupt_end_left_in_the_uploads_folder(app, client, exports):
+    """A worker killed mid-import leaves its upload and its plan file (~150 MB for a full
+    export) behind; nothing else would ever delete them."""
+    uploads = Path(app.config["CRM"]["DATA_DIR"]) / "uploads"
+    uploads.mkdir(parents=True, exist_ok=True)
+    leftovers = [uploads / "rapport-plan-x1y2.sqlite3", uploads / "partial-0123abcd", uploads / ("f" * 64)]
+    for leftover in leftovers:
+        leftover.write_bytes(b"left behind")
+    url, _ = settle(client, upload(client, "export.zip", exports[1][0]))
+    job = _job(url)
+    assert job.state == "ready"
+    assert not any(leftover.exists() for leftover in leftovers)
+    assert Path(job.path).exists(), "the new upload itself stays until commit or cancel"
+    assert "Import now" in client.get(url).get_data(as_text=True)
 
 
 def test_a_preview_left_waiting_expires_and_its_process_ends(client, db_path, exports, monkeypatch):
@@ -140,6 +157,7 @@ def test_a_commit_whose_process_is_killed_while_writing_writes_nothing(client, d
     page = wait_for(client, url + "/status", timeout=60)
     assert job.state == "failed", job.state
     assert "stopped before it finished" in page.get_data(as_text=True)
+    assert not list(Path(job.path).parent.iterdir()), "its plan file must not stay behind"
     assert dump(db_path) == before
     conn = sqlite3.connect(db_path)
     try:
