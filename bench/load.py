@@ -29,7 +29,7 @@ from bench import common, suite
 from bench.builder import WORDS, build
 from crm import migrations
 from tests.conftest import PASSWORD
-from tests.live_server import Gunicorn
+from tests.live_server import Gunicorn, child_pids
 
 # The mix: (page, weight). A morning session: Today and people, some searching, some writing.
 MIX = (
@@ -410,14 +410,7 @@ def start_import(args, path: Path, port: int = 0, cookies: dict | None = None, e
 
 def process_memory(master_pid: int) -> dict[str, dict]:
     """VmHWM (peak) and VmRSS of the gunicorn master and each of its workers, in MB."""
-    pids = [master_pid]
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == master_pid:
-            pids.append(int(stat.parent.name))
+    pids = [master_pid, *child_pids(master_pid)]
     out = {}
     for pid in pids:
         try:

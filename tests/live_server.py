@@ -22,6 +22,19 @@ ROOT = Path(__file__).resolve().parents[1]
 GUNICORN_CONF = ROOT / "crm" / "gunicorn_conf.py"
 
 
+def child_pids(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (gunicorn's workers, a worker's import process)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
 def production_site(tmp_path: Path, password: str, seed=None) -> tuple[dict[str, str], Path, object]:
     """A migrated database with an owner password and a 0600 secret key file, ready for gunicorn.
 
@@ -157,6 +170,14 @@ class Client:
             + f"\r\n--{boundary}--\r\n".encode()
         )
         return self.request("POST", path, body, {"Content-Type": f"multipart/form-data; boundary={boundary}"})
+
+    def start_import(self, data: bytes, file_name: str = "export.zip") -> str:
+        """Upload a file on the import page; returns the job's path (/imports/jobs/...)."""
+        self.request("GET", "/imports")
+        status, headers, body = self.upload("/imports", file_name, data)
+        if status != 303:
+            raise RuntimeError(f"the upload answered {status}: {body[:300]}")
+        return re.sub(r"^https?://[^/]+", "", headers["Location"])
 
     def request(self, method: str, path: str, form: dict | bytes | None = None, headers: dict | None = None):
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)

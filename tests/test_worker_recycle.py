@@ -7,7 +7,6 @@ several times over during the import below.
 
 from __future__ import annotations
 
-import re
 import sqlite3
 import time
 
@@ -42,10 +41,7 @@ def test_the_worker_is_not_recycled_while_an_import_runs_or_waits(tmp_path):
     try:
         client = Client(server.port)
         client.log_in(PASSWORD)
-        client.request("GET", "/imports")
-        status, headers, _ = client.upload("/imports", "export.zip", export)
-        assert status == 303
-        job_url = re.sub(r"^https?://[^/]+", "", headers["Location"])
+        job_url = client.start_import(export)
         polls: list[int] = []
         _poll(client, job_url, "Ready to import", polls)
         client.request("GET", job_url)  # the preview page, which carries the commit form

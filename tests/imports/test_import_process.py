@@ -4,7 +4,6 @@ plan out of the worker's memory, and a clear, harmless end when that process die
 from __future__ import annotations
 
 import os
-import re
 import signal
 import sqlite3
 import time
@@ -20,7 +19,7 @@ from tests.conftest import token
 from tests.imports.conftest import dump, wait_for
 from tests.imports.test_addressbook_web import commit, settle, upload
 from tests.linkedin_export import build
-from tests.live_server import Client, Gunicorn, production_site
+from tests.live_server import Client, Gunicorn, child_pids, production_site
 from tests.test_import_concurrency import wait_for_write_lock
 
 
@@ -188,18 +187,6 @@ def test_a_process_that_ends_after_saving_is_reported_as_imported(app, tmp_path,
         assert not path.exists()
 
 
-def _children(pid: int) -> list[int]:
-    out = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            out.append(int(stat.parent.name))
-    return out
-
-
 @pytest.mark.slow
 def test_a_worker_that_dies_while_its_import_writes_takes_the_import_with_it(tmp_path):
     password = "child-process-test-7310"
@@ -210,16 +197,13 @@ def test_a_worker_that_dies_while_its_import_writes_takes_the_import_with_it(tmp
     try:
         client = Client(server.port)
         client.log_in(password)
-        client.request("GET", "/imports")
-        status, headers, _ = client.upload("/imports", "export.zip", export)
-        assert status == 303
-        job_url = re.sub(r"^https?://[^/]+", "", headers["Location"])
+        job_url = client.start_import(export)
         deadline = time.monotonic() + 60
         while "Ready to import" not in client.request("GET", job_url + "/status")[2]:
             assert time.monotonic() < deadline, "the preview never finished"
             time.sleep(0.05)
-        (worker,) = _children(server.proc.pid)
-        (child,) = _children(worker)
+        (worker,) = child_pids(server.proc.pid)
+        (child,) = child_pids(worker)
         assert "child_main" in Path(f"/proc/{child}/cmdline").read_text()
         client.request("GET", job_url)  # the preview page, which carries the commit form
         assert client.post(job_url + "/commit", {})[0] == 303
