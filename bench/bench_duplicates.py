@@ -6,6 +6,7 @@ Usage: python -m bench.bench_duplicates [N]   (the suite, `python -m bench`, cal
 from __future__ import annotations
 
 import collections
+import re
 import sys
 import time
 
@@ -32,7 +33,10 @@ def main() -> None:
     db.connect()
     elapsed, found = measure()
     print(f"duplicates for {n:,} contacts: {len(found):,} pairs in {elapsed:.2f} s")
-    kinds = collections.Counter(s.reason.split(" (")[0].split(" with")[0] for s in found)
+    kinds = collections.Counter(
+        re.split(r" \(| with|;", s.reason)[0] + (" …used to work at" if "used to" in s.reason else "")
+        for s in found
+    )
     for reason, count in kinds.most_common(12):
         print(f"  {count:6,}  {reason}")
 

@@ -1,10 +1,12 @@
 """A minimal builder for benchmark databases: N contacts with emails, phones, companies and a
-few planted duplicates (nicknames, accents, initials, shared emails). Deterministic per seed.
+few planted duplicates (nicknames, accents, initials, shared emails, an old employer that a job
+change left). Deterministic per seed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 import sqlite3
 
@@ -56,20 +58,34 @@ def build(path: str, n: int = 30_000, seed: int = 1, duplicate_share: float = 0.
         "INSERT INTO company (id, name, name_key, website, notes, created_at) VALUES (?,?,?,?,?,?)",
         [(i + 1, c, name_key(c), "", "", now) for i, c in enumerate(companies)],
     )
-    contacts, emails, phones = [], [], []
-    previous: list[tuple[str, str, int, str]] = []
+    contacts, emails, phones, signals = [], [], [], []
+
+    def job_change(cid: int, old: int, new: int) -> None:
+        role, old_name, new_name = "Account Executive", companies[old - 1], companies[new - 1]
+        details = {"from": f"{role} at {old_name}", "to": f"{role} at {new_name}", "old_company": old_name}
+        signals.append((cid, json.dumps(details), now))
+
+    previous: list[tuple[str, str, int, str, int]] = []
     for cid in range(1, n + 1):
         if previous and rng.random() < duplicate_share:
-            first, last, company, email = rng.choice(previous)
+            first, last, company, email, original = rng.choice(previous)
             first, last = _variant(rng, first, last)
-            company = company if rng.random() < 0.7 else None
+            roll = rng.random()
+            if roll < 0.2:  # an address book still has them at the company they left
+                moved_from = company % len(companies) + 1
+                job_change(original, moved_from, company)
+                company = moved_from
+            elif roll > 0.8:
+                company = None
             email = email if rng.random() < 0.3 else ""
         else:
             first, last = rng.choice(FIRST), rng.choice(LAST)
             company = rng.randrange(len(companies)) + 1
             domain = name_key(companies[company - 1]).replace(" ", "")
             email = f"{name_key(first)}.{name_key(last)}{cid}@{domain}.example".replace(" ", "")
-            previous.append((first, last, company, email))
+            previous.append((first, last, company, email, cid))
+            if rng.random() < 0.05:  # job changes nobody else shares
+                job_change(cid, rng.randrange(len(companies)) + 1, company)
         full = f"{first} {last}"
         url = f"https://www.linkedin.com/in/p{cid}" if rng.random() < 0.8 else None
         contacts.append((cid, first, last, full, name_key(full), url, company, now, now))
@@ -92,6 +108,11 @@ def build(path: str, n: int = 30_000, seed: int = 1, duplicate_share: float = 0.
         "INSERT OR IGNORE INTO contact_phone (contact_id, phone, phone_key, label, position)"
         " VALUES (?,?,?,?,?)",
         phones,
+    )
+    conn.executemany(
+        "INSERT INTO signal (contact_id, kind, weight, half_life_days, observed_at, details, note,"
+        " created_at) VALUES (?1, 'job_change', 40, 30, ?3, ?2, '', ?3)",
+        signals,
     )
     conn.commit()
     conn.close()

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from crm.models import Contact
+from crm.models import Contact, Signal
 from crm.services import contacts, duplicates
-from tests.dedupe_helpers import person
+from tests.dedupe_helpers import at, person
 
 
 def reasons() -> dict[frozenset[int], str]:
@@ -43,6 +43,35 @@ def test_same_name_at_different_companies_is_not_suggested(database):
     person("Ann", "Smith", company="Acme")
     person("Bob", "Smith", company="Acme")
     assert reasons() == {}
+
+
+def moved(contact_id: int, details: dict) -> None:
+    Signal.create(contact=contact_id, kind="job_change", weight=40, half_life_days=30,
+                  observed_at=at(1), details=details)  # fmt: skip
+
+
+def test_same_name_at_the_company_someone_left_is_suggested(database):
+    """An address book keeps people at their old employer; LinkedIn has moved them on."""
+    linked = person("John", "Lee", company="Globex", linkedin_url="https://www.linkedin.com/in/jlee")
+    moved(linked, {"from": "VP Sales at Acme Corp", "to": "CMO at Globex", "old_company": "Acme Corp"})
+    kept = person("John", "Lee", company="ACME Corp")
+    older = person("Ann", "Smith", company="Initech")  # an import from before old_company was stored
+    moved(older, {"from": "CFO at Hooli", "to": "CFO at Initech"})
+    ann = person("Ann", "Smith", company="Hooli")
+    bare = person("Kim", "Ray", company="Umbrella")
+    moved(bare, {"from": "Vandelay", "to": "Umbrella"})  # no title either side
+    kim = person("Kim", "Ray", company="Vandelay")
+    rob = person("Robert", "Ray", company="Stark")
+    moved(rob, {"from": "CTO at Wayne", "to": "CTO at Stark", "old_company": "Wayne"})
+    bob = person("Bob", "Ray", company="wayne")
+    unrelated = person("John", "Lee", company="Zenith")  # same name, a company John never left
+    assert reasons() == {
+        frozenset((linked, kept)): "Same name; John Lee used to work at ACME Corp",
+        frozenset((older, ann)): "Same name; Ann Smith used to work at Hooli",
+        frozenset((bare, kim)): "Same name; Kim Ray used to work at Vandelay",
+        frozenset((rob, bob)): "Similar names (Robert / Bob); Robert Ray used to work at wayne",
+    }
+    assert unrelated not in {i for pair in reasons() for i in pair}
 
 
 def test_dismissed_and_deleted_contacts_are_left_out(database):

@@ -126,7 +126,7 @@ def canonical_first(first: str) -> str:
     return NICKNAMES.get(first, first)
 
 
-def _load() -> tuple[list[_Person], dict[str, list[int]], dict[str, list[int]]]:
+def _load() -> tuple[list[_Person], dict[str, list[int]], dict[str, list[int]], dict[int, list[str]]]:
     # Plain cursors: for 30,000 contacts peewee's row objects would cost more than the matching.
     by_email: dict[str, list[int]] = defaultdict(list)
     domains: dict[int, set[str]] = defaultdict(set)
@@ -162,7 +162,31 @@ def _load() -> tuple[list[_Person], dict[str, list[int]], dict[str, list[int]]]:
         people.append(
             _Person(cid, full, display, first_key, last_key, canonical_first(first_key), company, shared)
         )
-    return people, by_email, by_phone
+    return people, by_email, by_phone, _former_employers()
+
+
+def _former_employers() -> dict[int, list[str]]:
+    """Per contact, what its job-change signals say it left: a company, or "Title at Company"."""
+    former: dict[int, list[str]] = defaultdict(list)
+    for contact_id, old_company, old_role in db.execute_sql(
+        "SELECT contact_id, json_extract(details, '$.old_company'), json_extract(details, '$.from')"
+        " FROM signal WHERE kind = 'job_change' AND json_valid(details)"
+    ):
+        former[contact_id] += [text for text in (old_company, old_role) if isinstance(text, str) and text]
+    return former
+
+
+def _left_for(a: _Person, b: _Person, former: dict[int, list[str]], companies: dict[int, str]) -> str:
+    """The company of `b` if `a` has a job change away from it ("" if not), so a contact from an
+    address book kept at someone's old employer still meets their LinkedIn record."""
+    name = companies.get(b.company or 0, "")
+    if not name or a.id not in former:
+        return ""
+    key = name_key(name)
+    for text in former[a.id]:
+        if text.endswith(f" at {name}") or name_key(text) == key:
+            return name
+    return ""
 
 
 def _key(text: str, cache: dict[str, str]) -> str:
@@ -209,17 +233,19 @@ def _name_pair(a: _Person, b: _Person) -> tuple[str, int] | None:
     exact = a.full == b.full or relation == "same"
     if not relation or (strength == 1 and not exact):
         return None
+    return f"{_name_phrase(a, b, relation)} {context}", (3 if strength == 2 else 5) + (0 if exact else 1)
+
+
+def _name_phrase(a: _Person, b: _Person, relation: str) -> str:
     if a.full == b.full:
-        name = "Same name" if a.display == b.display else "Same name apart from accents or case"
-    elif relation == "same":
-        name = "Same first and last name"
-    elif relation == "nickname":
-        name = f"Similar names ({_first_word(a)} / {_first_word(b)})"
-    elif relation == "initial":
-        name = "Same last name and matching initial"
-    else:
-        name = "Similar names"
-    return f"{name} {context}", (3 if strength == 2 else 5) + (0 if exact else 1)
+        return "Same name" if a.display == b.display else "Same name apart from accents or case"
+    if relation == "same":
+        return "Same first and last name"
+    if relation == "nickname":
+        return f"Similar names ({_first_word(a)} / {_first_word(b)})"
+    if relation == "initial":
+        return "Same last name and matching initial"
+    return "Similar names"
 
 
 def _first_word(p: _Person) -> str:
@@ -228,7 +254,8 @@ def _first_word(p: _Person) -> str:
 
 def find_duplicates(limit: int | None = None) -> list[Suggestion]:
     """Every suggested pair, surest first; pairs the owner dismissed are left out."""
-    people, by_email, by_phone = _load()
+    people, by_email, by_phone, former = _load()
+    companies = _company_names(former, people)
     found: dict[tuple[int, int], tuple[int, str]] = {}
 
     def offer(x: int, y: int, rank: int, reason: str) -> None:
@@ -261,6 +288,13 @@ def find_duplicates(limit: int | None = None) -> list[Suggestion]:
                 judged = _name_pair(a, b)
                 if judged:
                     offer(a.id, b.id, judged[1], judged[0])
+                elif companies and (relation := _first_relation(a.first, b.first)) in ("same", "nickname"):
+                    for mover, stayer in ((a, b), (b, a)):
+                        left = _left_for(mover, stayer, former, companies)
+                        if left:
+                            name = _name_phrase(a, b, relation)
+                            offer(a.id, b.id, 4, f"{name}; {mover.display} used to work at {left}")
+                            break
     for block in by_company.values():
         if 1 < len(block) <= MAX_BLOCK:
             for a, b in itertools.combinations(block, 2):
@@ -284,6 +318,14 @@ def find_duplicates(limit: int | None = None) -> list[Suggestion]:
     ]
     out.sort(key=lambda s: (s.rank, s.a, s.b))
     return out[:limit] if limit else out
+
+
+def _company_names(former: dict[int, list[str]], people: list[_Person]) -> dict[int, str]:
+    """Names of the companies people work at, when anyone has a job change to compare with."""
+    if not former:
+        return {}
+    wanted = {p.company for p in people if p.company}
+    return {cid: name for cid, name in db.execute_sql("SELECT id, name FROM company") if cid in wanted}
 
 
 def dismiss(a: int, b: int) -> None:

@@ -236,9 +236,8 @@ class _Planner:
         if new_ckey and new_ckey != old_ckey:
             change("company_id", self._company(rec.company), company_id)
             if old_ckey:
-                self.events.append(
-                    ("job_change", ref, rec, (_role(title, old_company), _role(rec.title, rec.company)))
-                )
+                roles = (_role(title, old_company), _role(rec.title, rec.company))
+                self.events.append(("job_change", ref, rec, (*roles, old_company)))
         if rec.title and rec.title != title:
             change("title", rec.title, title)
             if title and new_ckey == old_ckey and old_ckey:
@@ -385,9 +384,10 @@ class _Planner:
             when = observed
             seq = None
             if kind == "job_change":
-                old, new = detail
+                old, new, old_company = detail
                 summary = f"Moved from {old} to {new}"
                 details = {"from": old, "to": new, "company": rec.company, "title": rec.title}
+                details["old_company"] = old_company
                 self.report.job_changes.append({"name": name, "from": old, "to": new})
             elif kind == "promotion":
                 old, new, company = detail

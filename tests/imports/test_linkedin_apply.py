@@ -132,9 +132,33 @@ def test_snapshot_two_signals_the_right_people(database, exports):
     assert signal.observed_at == dt.datetime(2026, 9, 1)
     old, new = change["from"], change["to"]
     assert signal.activity.summary == f"Moved from {old[0]} at {old[1]} to {new[0]} at {new[1]}"
+    assert signal.details["old_company"] == old[1]  # what the duplicates screen compares with
     assert report.contacts["created"] == len(truth["added"])
     assert report.contacts["no_longer_connected"] == len(truth["removed"])
     assert {p["name"] for p in report.promotions}  # listed by name for the preview
+
+
+def test_an_address_book_row_at_the_old_employer_is_suggested_as_a_duplicate(database, exports):
+    """Google still has someone at the company LinkedIn says they left: not merged (names alone
+    never merge), but the duplicates screen pairs them and says why."""
+    from crm.services import addressbook_import, duplicates
+
+    run_import(exports[1][0], exports[1][1]["zip_name"])
+    run_import(exports[2][0], exports[2][1]["zip_name"])
+    change = exports[2][1]["job_changes"][0]
+    moved = Contact.get(Contact.linkedin_url == change["url"])
+    (title, old_company), first, last = change["from"], moved.first_name, moved.last_name
+    google = (
+        "First Name,Last Name,Labels,Organization Name,Organization Title,E-mail 1 - Value\n"
+        f"{first},{last},* myContacts,\"{old_company}\",{title},someone.else@old-employer.example\n"
+    ).encode()
+    imports.commit(addressbook_import.planner(google, "google.csv", "g"))
+    kept = Contact.get(Contact.import_run == ImportRun.select(ImportRun.id).order_by(ImportRun.id.desc()))
+    assert kept.id != moved.id and kept.company.name == old_company
+    pairs = {frozenset((s.a, s.b)): s.reason for s in duplicates.find_duplicates()}
+    assert pairs[frozenset((moved.id, kept.id))] == (
+        f"Same name; {moved.full_name} used to work at {old_company}"
+    )
 
 
 def test_reimport_changes_nothing(database, db_path, exports):
