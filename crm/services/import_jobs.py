@@ -93,7 +93,7 @@ class Job:
     report: imports.Report | None = None
     run_id: int | None = None
     error: str = ""
-    failure: str = ""  # why it failed: "file" (the file's fault), "stopped" or "expired"
+    failure: str = ""  # why it failed: "file" (the file's fault), "internal" (ours), "stopped", "expired"
     mapping: dict[str, str] | None = None
     needs: NeedsMapping | None = None  # set while the owner maps the columns
     choices: dict[str, str] = field(default_factory=dict)  # preselected fields per column
@@ -285,7 +285,7 @@ def _supervise(job: Job) -> None:
         log.exception("could not start the import of %s", job.file_name)
         events.close()
         commands.close()
-        _fail(job, FAILED)
+        _fail(job, FAILED, "internal")
         return
     finally:
         os.close(events_out)
@@ -338,7 +338,7 @@ def _handle(job: Job, kind: str, *args) -> bool:
         _fail(job, EXPIRED, "expired")
     else:  # "error", with the child's traceback
         log.error("import %s failed:\n%s", job.file_name, args[0])
-        _fail(job, FAILED)
+        _fail(job, FAILED, "internal")
     return True
 
 

@@ -108,6 +108,25 @@ def test_a_preview_whose_process_dies_says_so_and_the_next_import_works(client, 
     assert ImportRun.select().where(ImportRun.status == "committed").count() == 1
 
 
+def test_a_failure_of_ours_is_not_blamed_on_the_file(client, db_path, exports, tmp_path, monkeypatch):
+    """A bug in the import process (here: the planner raises) is headed as ours, the traceback
+    goes to the log, and nothing is written."""
+    (tmp_path / "sitecustomize.py").write_text(
+        "from crm.services import linkedin_import\n"
+        "def broken(*args, **kwargs):\n"
+        "    raise RuntimeError('a bug in the importer')\n"
+        "linkedin_import.planner = broken\n"
+    )
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))  # the child's path: the repository, then this
+    before = dump(db_path)
+    url, page = settle(client, upload(client, "export.zip", exports[1][0]))
+    html = page.get_data(as_text=True)
+    assert _job(url).failure == "internal"
+    assert "This import failed on our side" in html and "Details are in the server log" in html
+    assert "could not be imported" not in html and "Upload it again" in html
+    assert dump(db_path) == before
+
+
 def test_a_new_upload_sweeps_what_an_abrupt_end_left_in_the_uploads_folder(app, client, exports):
     """A worker killed mid-import leaves its upload and its plan file (~150 MB for a full
     export) behind; nothing else would ever delete them."""

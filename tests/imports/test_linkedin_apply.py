@@ -150,7 +150,7 @@ def test_an_address_book_row_at_the_old_employer_is_suggested_as_a_duplicate(dat
     (title, old_company), first, last = change["from"], moved.first_name, moved.last_name
     google = (
         "First Name,Last Name,Labels,Organization Name,Organization Title,E-mail 1 - Value\n"
-        f"{first},{last},* myContacts,\"{old_company}\",{title},someone.else@old-employer.example\n"
+        f'{first},{last},* myContacts,"{old_company}",{title},someone.else@old-employer.example\n'
     ).encode()
     imports.commit(addressbook_import.planner(google, "google.csv", "g"))
     kept = Contact.get(Contact.import_run == ImportRun.select(ImportRun.id).order_by(ImportRun.id.desc()))
