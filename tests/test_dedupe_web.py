@@ -10,10 +10,10 @@ import pytest
 from click.testing import CliRunner
 
 from crm.cli import cli
-from crm.models import Contact, DuplicateDismissal, Merge
+from crm.models import Contact, DuplicateDismissal, Merge, Signal
 from crm.services import activities
 from tests.conftest import soup, token
-from tests.dedupe_helpers import person
+from tests.dedupe_helpers import at, person
 
 
 @pytest.fixture
@@ -34,6 +34,19 @@ def test_duplicates_page_shows_pairs_side_by_side_with_the_reason(client, bobs):
     assert [a.get_text() for a in pair.select(".dup-side a.name")] == ["Bob Smith", "Robert Smith"]
     merge_link = pair.select_one("a.button.primary")["href"]
     assert merge_link == f"/duplicates/merge?keep={bobs[0]}&other={bobs[1]}"
+
+
+def test_a_pair_split_by_a_job_change_keeps_the_one_at_the_new_job_by_default(client, database):
+    old = person("Ann", "Lee", company="Acme")  # added first: the address book's copy
+    moved = person("Ann", "Lee", company="Globex")
+    Signal.create(contact=moved, kind="job_change", weight=40, half_life_days=30, observed_at=at(1),
+                  details={"from": "CFO at Acme", "to": "CFO at Globex", "old_company": "Acme"})  # fmt: skip
+    pair = soup(client.get("/duplicates/")).select_one(f"#pair-{old}-{moved}")
+    assert pair.select_one(".dup-reason").get_text(strip=True) == "Same name; Ann Lee used to work at Acme"
+    assert pair.select_one("a.button.primary")["href"] == f"/duplicates/merge?keep={moved}&other={old}"
+    screen = soup(client.get(f"/duplicates/merge?keep={moved}&other={old}"))
+    kept = screen.select_one("input[name=choice-company][value=keep]")
+    assert kept.has_attr("checked") and "Globex" in kept.parent.get_text()
 
 
 def test_contacts_page_links_to_duplicates_and_export_but_the_nav_does_not(client, database):

@@ -104,6 +104,7 @@ class Suggestion:
     b: int
     reason: str
     rank: int
+    keep: int | None = None  # the one to keep by default when one is clearly newer
 
     def as_json(self) -> dict:
         return {"contact_ids": [self.a, self.b], "reason": self.reason}
@@ -256,12 +257,12 @@ def find_duplicates(limit: int | None = None) -> list[Suggestion]:
     """Every suggested pair, surest first; pairs the owner dismissed are left out."""
     people, by_email, by_phone, former = _load()
     companies = _company_names(former, people)
-    found: dict[tuple[int, int], tuple[int, str]] = {}
+    found: dict[tuple[int, int], tuple[int, str, int | None]] = {}
 
-    def offer(x: int, y: int, rank: int, reason: str) -> None:
+    def offer(x: int, y: int, rank: int, reason: str, keep: int | None = None) -> None:
         key = (x, y) if x < y else (y, x)
         if x != y and (key not in found or rank < found[key][0]):
-            found[key] = (rank, reason)
+            found[key] = (rank, reason, keep)
 
     for email, ids in by_email.items():
         if 1 < len(set(ids)) <= MAX_BLOCK:
@@ -293,7 +294,8 @@ def find_duplicates(limit: int | None = None) -> list[Suggestion]:
                         left = _left_for(mover, stayer, former, companies)
                         if left:
                             name = _name_phrase(a, b, relation)
-                            offer(a.id, b.id, 4, f"{name}; {mover.display} used to work at {left}")
+                            reason = f"{name}; {mover.display} used to work at {left}"
+                            offer(a.id, b.id, 4, reason, keep=mover.id)  # the current job
                             break
     for block in by_company.values():
         if 1 < len(block) <= MAX_BLOCK:
@@ -314,7 +316,9 @@ def find_duplicates(limit: int | None = None) -> list[Suggestion]:
         DuplicateDismissal.select(DuplicateDismissal.contact_a, DuplicateDismissal.contact_b).tuples()
     )
     out = [
-        Suggestion(x, y, reason, rank) for (x, y), (rank, reason) in found.items() if (x, y) not in dismissed
+        Suggestion(x, y, reason, rank, keep)
+        for (x, y), (rank, reason, keep) in found.items()
+        if (x, y) not in dismissed
     ]
     out.sort(key=lambda s: (s.rank, s.a, s.b))
     return out[:limit] if limit else out
