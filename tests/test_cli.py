@@ -89,6 +89,14 @@ def test_demo_fills_an_empty_database_and_refuses_a_second_time(app):
     assert Contact.select().count() == counts["contacts"]
     assert FollowUp.select().count() == counts["followups"] > 0
     assert Signal.select().count() == counts["signals"] > 0
+    moved = Signal.select().where(Signal.kind == "job_change")
+    assert moved and all(
+        s.contact.company.name == s.details["company"] != s.details["old_company"] for s in moved
+    )
+    from crm.services import duplicates  # the Duplicates screen has something to show
+
+    reasons = sorted(s.reason.split(" (")[0].split(";")[0] for s in duplicates.find_duplicates())
+    assert reasons == ["Same email address", "Same name"]
     db.close()
     again = app.test_cli_runner().invoke(cli, ["demo"])
     assert again.exit_code != 0

@@ -210,24 +210,45 @@ def load_demo(seed: int = 7, now: dt.datetime | None = None) -> dict[str, int]:
                 )
             ).execute()
         set_setting("stage_cadences", {"opportunity": 10, "lead": 60})
+        moves = []
         for contact in people[1::6]:
-            new_company = rng.choice(companies)
+            old, new = contact.company, rng.choice([c for c in companies if c.id != contact.company_id])
             Signal.create(
                 contact=contact,
                 kind="job_change",
                 weight=40,
                 half_life_days=30,
                 observed_at=now - dt.timedelta(days=rng.randrange(1, 20)),
-                details={
-                    "old_company": contact.company.name,
-                    "new_company": new_company.name,
-                    "new_title": contact.title,
+                details={  # as the LinkedIn import writes them
+                    "from": f"{contact.title} at {old.name}",
+                    "to": f"{contact.title} at {new.name}",
+                    "old_company": old.name,
+                    "company": new.name,
+                    "title": contact.title,
                 },
             )
+            Contact.update(company=new).where(Contact.id == contact.id).execute()
+            moves.append((contact, old))
             counts["signals"] += 1
+        counts["contacts"] += _address_book_copies(*moves[0], known=people[3])
         counts["signals"] += _today_moments(people, now)
     derived.refresh_all(now=now.replace(tzinfo=dt.UTC))
     return counts
+
+
+def _address_book_copies(moved: Contact, old_company, known: Contact) -> int:
+    """Two people an address book brought in twice, so Duplicates has something to show: one
+    still at the company a job change left, one under an initial with the same email."""
+    copies = (
+        (moved.first_name, moved.last_name, old_company, f"{name_key(moved.first_name)}@home.example"),
+        (f"{known.first_name[0]}.", known.last_name, None, known.emails[0].email),
+    )
+    for first, last, company, email in copies:
+        full = f"{first} {last}"
+        copy = Contact.create(first_name=first, last_name=last, full_name=full, name_key=name_key(full),
+                              company=company, title="", source="demo")  # fmt: skip
+        ContactEmail.create(contact=copy, email=email)
+    return len(copies)
 
 
 def _today_moments(people: list[Contact], now: dt.datetime) -> int:

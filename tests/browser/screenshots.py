@@ -33,7 +33,6 @@ PAGES = [
     "/stream/new",
     "/stream/trash",
     "/duplicates/",
-    "/duplicates/merge?keep=1&other=2",
 ]
 
 
@@ -68,6 +67,9 @@ def main(out: str, extra: list[str]) -> None:
                 page.goto(live.url + url)
                 slug = url.strip("/").replace("/", "-").replace("?", "_") or "today"
                 page.screenshot(path=str(outdir / f"{name}-{slug}.png"), full_page=True)
+            page.goto(live.url + "/duplicates/")
+            page.click("text=Compare and merge >> nth=-1")  # the demo's job-change pair
+            page.screenshot(path=str(outdir / f"{name}-duplicates-merge.png"), full_page=True)
             import_screens(page, live, outdir, name, tmp)
             ctx.close()
         browser.close()
