@@ -67,7 +67,8 @@ def build(path: str, n: int = 30_000, seed: int = 1, duplicate_share: float = 0.
 
     previous: list[tuple[str, str, int, str, int]] = []
     for cid in range(1, n + 1):
-        if previous and rng.random() < duplicate_share:
+        copy = bool(previous) and rng.random() < duplicate_share  # from an address book: no URL
+        if copy:
             first, last, company, email, original = rng.choice(previous)
             first, last = _variant(rng, first, last)
             roll = rng.random()
@@ -87,7 +88,7 @@ def build(path: str, n: int = 30_000, seed: int = 1, duplicate_share: float = 0.
             if rng.random() < 0.05:  # job changes nobody else shares
                 job_change(cid, rng.randrange(len(companies)) + 1, company)
         full = f"{first} {last}"
-        url = f"https://www.linkedin.com/in/p{cid}" if rng.random() < 0.8 else None
+        url = f"https://www.linkedin.com/in/p{cid}" if rng.random() < 0.8 and not copy else None
         contacts.append((cid, first, last, full, name_key(full), url, company, now, now))
         if email:
             emails.append((cid, email, "", 0))

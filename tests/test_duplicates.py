@@ -74,6 +74,23 @@ def test_same_name_at_the_company_someone_left_is_suggested(database):
     assert unrelated not in {i for pair in reasons() for i in pair}
 
 
+def test_two_linkedin_profiles_are_two_people_unless_an_email_or_phone_says_otherwise(database):
+    def linked(first, last, slug, **kw):
+        return person(first, last, linkedin_url=f"https://www.linkedin.com/in/{slug}", **kw)
+
+    linked("Lars", "Wójcik", "lars-w-1", company="Polaris")
+    linked("Lars", "Wójcik", "lars-w-2", company="Polaris")
+    linked("Bob", "Smith", "bob-s-1", company="Acme")
+    linked("Robert", "Smith", "bob-s-2", company="Acme")
+    one = linked("Ann", "Lee", "ann-lee-1", emails=["ann@lee.example"])
+    two = linked("Ann", "Lee", "ann-lee-2", emails=["ann@lee.example"])
+    without = person("Lars", "Wójcik", company="Polaris")  # an address-book copy of one of them
+    found = reasons()
+    assert found.pop(frozenset((one, two))) == "Same email address (ann@lee.example)"
+    assert {pair for pair in found if without not in pair} == set()
+    assert len(found) == 2 and all(v == "Same name at the same company" for v in found.values())
+
+
 def test_dismissed_and_deleted_contacts_are_left_out(database):
     a = person("Bob", "Smith", company="Acme")
     b = person("Bob", "Smith", company="Acme")

@@ -120,6 +120,7 @@ class _Person:
     canon: str
     company: int | None
     domains: frozenset[str]
+    profile: str | None  # LinkedIn URL: two different ones are two people, whatever their names
 
 
 def canonical_first(first: str) -> str:
@@ -148,8 +149,8 @@ def _load() -> tuple[list[_Person], dict[str, list[int]], dict[str, list[int]], 
     people = []
     keys: dict[str, str] = {}
     empty: frozenset[str] = frozenset()
-    for cid, full, display, first, last, company in db.execute_sql(
-        "SELECT id, name_key, full_name, first_name, last_name, company_id FROM contact"
+    for cid, full, display, first, last, company, profile in db.execute_sql(
+        "SELECT id, name_key, full_name, first_name, last_name, company_id, linkedin_url FROM contact"
         " WHERE deleted_at IS NULL"
     ):
         full = full.translate(FOLD)
@@ -161,7 +162,9 @@ def _load() -> tuple[list[_Person], dict[str, list[int]], dict[str, list[int]], 
         first_key = first_key.split()[0] if first_key else ""
         shared = frozenset(domains[cid]) if cid in domains else empty
         people.append(
-            _Person(cid, full, display, first_key, last_key, canonical_first(first_key), company, shared)
+            _Person(
+                cid, full, display, first_key, last_key, canonical_first(first_key), company, shared, profile
+            )
         )
     return people, by_email, by_phone, _former_employers()
 
@@ -285,7 +288,7 @@ def find_duplicates(limit: int | None = None) -> list[Suggestion]:
 
     for block in by_name.values():
         if 1 < len(block) <= MAX_BLOCK * 5:
-            for a, b in itertools.combinations(block, 2):
+            for a, b in _pairs(block):
                 judged = _name_pair(a, b)
                 if judged:
                     offer(a.id, b.id, judged[1], judged[0])
@@ -299,7 +302,7 @@ def find_duplicates(limit: int | None = None) -> list[Suggestion]:
                             break
     for block in by_company.values():
         if 1 < len(block) <= MAX_BLOCK:
-            for a, b in itertools.combinations(block, 2):
+            for a, b in _pairs(block):
                 if a.last == b.last or not a.last or not b.last:
                     continue
                 tokens_a, tokens_b = set(a.full.split()), set(b.full.split())
@@ -308,7 +311,7 @@ def find_duplicates(limit: int | None = None) -> list[Suggestion]:
                     offer(a.id, b.id, 4, "Similar names at the same company")
     for block in by_tokens.values():
         if 1 < len(block) <= MAX_BLOCK:
-            for a, b in itertools.combinations(block, 2):
+            for a, b in _pairs(block):
                 if a.full != b.full and _context(a, b)[1] >= 1:
                     offer(a.id, b.id, 4, "Same name with first and last swapped")
 
@@ -322,6 +325,14 @@ def find_duplicates(limit: int | None = None) -> list[Suggestion]:
     ]
     out.sort(key=lambda s: (s.rank, s.a, s.b))
     return out[:limit] if limit else out
+
+
+def _pairs(block: list[_Person]):
+    """Pairs of a name block, less those with two different LinkedIn profiles: two people who
+    share a name (real networks have them), not one person twice."""
+    for a, b in itertools.combinations(block, 2):
+        if not (a.profile and b.profile and a.profile != b.profile):
+            yield a, b
 
 
 def _company_names(former: dict[int, list[str]], people: list[_Person]) -> dict[int, str]:
