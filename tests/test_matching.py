@@ -70,6 +70,16 @@ def test_plan_fills_blanks_reports_conflicts_and_adds_lists(database):
     assert matching.plan_update(after, incoming).changes == {}
 
 
+def test_credentials_after_a_comma_are_not_a_conflict(database):
+    liam = person("Liam", "Sato, CFA", emails=["liam@sato.example"])  # as LinkedIn shows him
+    row = matching.load_rows([liam])[liam]
+    assert matching.plan_update(row, record(first_name="Liam", last_name="Sato")).unchanged
+    clash = matching.plan_update(row, record(last_name="Satō-Berg"))
+    assert [(c.field, c.existing, c.incoming) for c in clash.conflicts] == [
+        ("last_name", "Sato, CFA", "Satō-Berg")
+    ]
+
+
 def test_a_new_contact_is_found_by_later_rows_of_the_same_file(database):
     index = matching.build_index()
     first = record(emails=("new@x.com",), linkedin_url="https://www.linkedin.com/in/new")

@@ -343,9 +343,13 @@ class _Planner:
         if self.warning_count > len(self.warnings):
             self.report.notices.append(f"…and {self.warning_count - len(self.warnings):,} more warnings.")
         if self.conflicted:
+            who = (
+                "1 contact already has"
+                if self.conflicted == 1
+                else f"{self.conflicted:,} contacts already have"
+            )
             self.report.notices.append(
-                f"{self.conflicted:,} contacts already have other values for some fields;"
-                " the existing values were kept (listed under conflicts)."
+                f"{who} other values for some fields; the existing values were kept (listed under conflicts)."
             )
 
 

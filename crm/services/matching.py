@@ -201,7 +201,10 @@ def load_rows(contact_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
 
 
 def _same(field_name: str, a: str, b: str) -> bool:
-    if field_name in ("first_name", "last_name", "company"):
+    if field_name in ("first_name", "last_name"):
+        # "Sato, CFA" on LinkedIn and "Sato" in an address book: credentials after a comma
+        return _name_key(a) == _name_key(b) or _name_key(a.split(",")[0]) == _name_key(b.split(",")[0])
+    if field_name == "company":
         return _name_key(a) == _name_key(b)
     if field_name == "notes":
         return b.strip() in a

@@ -69,6 +69,9 @@ def test_update_keeps_set_fields_lists_conflicts_and_undo_is_exact(database, app
     assert (
         preview.conflicts[0]["existing"] == "Engines Ltd" and preview.conflicts[0]["incoming"] == "Other Corp"
     )
+    assert len(preview.conflicts) == 1 and preview.notices[-1].startswith(
+        "1 contact already has other values"
+    )
     assert dump(app.config["CRM"]["DATABASE"]) == before  # preview wrote nothing
     run_, report = run(second.encode(), "g2.csv")
     ada = Contact.get(Contact.full_name == "Ada Lovelace")

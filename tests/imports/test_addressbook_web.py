@@ -60,6 +60,21 @@ def test_google_csv_preview_commit_history_undo(client, app):
     assert dump(app.config["CRM"]["DATABASE"]) == before
 
 
+def test_the_preview_lists_conflicts_with_field_and_row(client, app):
+    commit(client, settle(client, upload(client, "contacts.csv", GOOGLE.encode()))[0])
+    second = (
+        "First Name,Last Name,Organization Name,E-mail 1 - Value,Labels\n"
+        'Ada,"Lovelace, FRS",Other Corp,ada@engines.example,\n'  # credentials are not a conflict
+    )
+    _url, page = settle(client, upload(client, "again.csv", second.encode()))
+    rows = [
+        [td.get_text(" ", strip=True) for td in tr.select("td")]
+        for tr in soup(page).select("table.conflicts tbody tr")
+    ]
+    assert rows == [["Ada Lovelace Company, row 2", "Engines Ltd", "Other Corp"]]
+    assert "1 contact already has other values" in soup(page).get_text(" ")
+
+
 def test_vcard_goes_to_the_address_book_flow(client, app):
     url, page = settle(client, upload(client, "cards.vcf", VCARD.encode()))
     assert counts(page)["created"] == "1" and counts(page)["companies"] == "2"
