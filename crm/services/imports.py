@@ -29,6 +29,7 @@ from importers.base import ImportRejected, Skipped
 
 Progress = Callable[[str, int], None]
 SKIPPED_KEPT = 500  # skipped rows stored with a run (the CLI prints them all)
+ROUTINE_SKIPS = frozenset(("draft", "sponsored", "system"))  # LinkedIn rows that are not messages
 CHUNK = 5000
 FTS_BULK_MIN = 1000
 LINK_INDEX = "activity_contact_contact_id_occurred_at_touch"  # (contact_id, occurred_at, touch)
@@ -106,6 +107,12 @@ class Report:
     @property
     def skipped_by_reason(self) -> Counter:
         return Counter(s.reason for s in self.skipped)
+
+    @property
+    def skipped_to_read(self) -> list[Skipped]:
+        """Skipped rows with the unusual reasons first: thousands of drafts, sponsored and system
+        rows (skipped by design) would otherwise bury the one row that needs a look."""
+        return sorted(self.skipped, key=lambda s: s.reason in ROUTINE_SKIPS)
 
     def counts(self) -> dict[str, Any]:
         """Everything countable, for ImportRun.counts and the history list."""
@@ -477,7 +484,8 @@ def _apply(plan: Plan, progress: Progress) -> ImportRun:
     run.status = "committed"
     run.finished_at = utcnow()
     run.counts = report.counts()
-    run.problems = [{"file": s.file, "row": s.row, "reason": s.reason} for s in report.skipped[:SKIPPED_KEPT]]
+    kept = report.skipped_to_read[:SKIPPED_KEPT]
+    run.problems = [{"file": s.file, "row": s.row, "reason": s.reason} for s in kept]
     run.notices = report.notices
     run.save()
     return run

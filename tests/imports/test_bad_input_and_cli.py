@@ -15,6 +15,8 @@ from click.testing import CliRunner
 from flask.cli import ScriptInfo
 
 from crm.cli import cli
+from crm.db import db
+from crm.models import ImportRun
 from tests.conftest import soup, token
 from tests.imports.conftest import dump, wait_for
 
@@ -189,3 +191,33 @@ def test_cli_reads_an_extracted_folder_and_a_single_csv(app, tmp_path, exports):
     assert result["activities"]["created"] > truth["messages"]["real"]
     single = json.loads(invoke(app, "import", "linkedin", str(folder / "Connections.csv"), "--json").stdout)
     assert single["contacts"] == {"created": 0, "updated": 0, "unchanged": truth["connections"]}
+
+
+def test_unusual_skipped_rows_come_before_thousands_of_drafts(client, app):
+    """60 drafts and then one row that needs a look: the preview's table and the stored run
+    both start with the row that needs a look."""
+    header = "CONVERSATION ID,FROM,SENDER PROFILE URL,TO,DATE,CONTENT,IS MESSAGE DRAFT\n"
+    row = "c{i},Ada Lovelace,https://www.linkedin.com/in/ada,Me,2024-05-0{d} 10:00:00 UTC,Hi {i},{draft}\n"
+    drafts = "".join(row.format(i=i, d=1, draft="Yes") for i in range(60))
+    odd = "c99,Ada Lovelace,https://www.linkedin.com/in/ada,Me,last Tuesday,Hi,No\n"
+    real = row.format(i=100, d=2, draft="No")
+    export = make_zip({"Connections.csv": CONNECTIONS, "messages.csv": header + drafts + odd + real})
+    response = client.post(
+        "/imports",
+        data={"csrf_token": token(client), "file": (io.BytesIO(export), "export.zip")},
+        content_type="multipart/form-data",
+    )
+    url = response.headers["Location"]
+    page = soup(wait_for(client, url + "/status"))
+    rows = [
+        [td.get_text(strip=True) for td in tr.select("td")] for tr in page.select("table.skipped tbody tr")
+    ]
+    assert len(rows) == 50 and rows[0] == ["messages.csv", "62", "unreadable date 'last Tuesday'"]
+    assert {r[2] for r in rows[1:]} == {"draft"}
+    assert "unusual reasons before drafts" in page.get_text(" ")
+    assert client.post(url + "/commit", data={"csrf_token": token(client)}).status_code == 303
+    assert "Imported as" in wait_for(client, url + "/status").get_data(as_text=True)
+    db.connect(reuse_if_open=True)
+    run = ImportRun.get()
+    assert run.problems[0] == {"file": "messages.csv", "row": 62, "reason": "unreadable date 'last Tuesday'"}
+    assert len(run.problems) == 61
