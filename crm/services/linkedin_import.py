@@ -75,6 +75,7 @@ class _Planner:
             self.company_names[cid] = name
         self.rows: dict[int, tuple] = {}
         self.by_url: dict[str, int | Ref] = {}
+        self.planned_urls: dict[int, str] = {}  # URLs this plan gives contacts that had none
         self.by_name_company: dict[tuple[str, str], int | Ref] = {}
         self.by_name: dict[str, list[int | Ref]] = {}
         self.names: dict[int | Ref, str] = {}
@@ -214,7 +215,7 @@ class _Planner:
         if isinstance(ref, Ref):
             url = self.plan.created["contact"][ref.index]["linkedin_url"]
         else:
-            url = self.rows[ref][1]
+            url = self.rows[ref][1] or self.planned_urls.get(ref)
         if rec.linkedin_url and url and url != rec.linkedin_url:
             return None
         return ref
@@ -253,6 +254,10 @@ class _Planner:
             change("connected_on", new_on, connected_on)
         if rec.linkedin_url and not url:
             change("linkedin_url", rec.linkedin_url, url)
+            # matched by name and company: from now on the URL is theirs, for namesakes later in
+            # Connections.csv and for the messages, which find people by URL
+            self.by_url.setdefault(rec.linkedin_url, ref)
+            self.planned_urls[ref] = rec.linkedin_url
         if not first and not last and (rec.first_name or rec.last_name):
             full = " ".join(p for p in (rec.first_name, rec.last_name) if p)
             change("first_name", rec.first_name, first)

@@ -9,7 +9,7 @@ import zipfile
 
 import pytest
 
-from crm.models import Activity, Contact, ImportChange, ImportRun, Signal
+from crm.models import Activity, ActivityContact, Contact, ImportChange, ImportRun, Signal
 from crm.services import imports, linkedin_import
 from importers.base import ImportRejected
 from tests.imports.conftest import dump
@@ -159,6 +159,46 @@ def test_an_address_book_row_at_the_old_employer_is_suggested_as_a_duplicate(dat
     assert pairs[frozenset((moved.id, kept.id))] == (
         f"Same name; {moved.full_name} used to work at {old_company}"
     )
+
+
+def test_linkedin_after_an_address_book_gives_its_people_their_urls_and_messages(database):
+    """Found by importing the generator's Google CSV and then its LinkedIn export: a connection
+    matched by name and company got its URL as a planned change, but the messages looked the URL
+    up among the old URLs only, planned a second contact with it, and the commit failed on the
+    unique URL. A namesake at the same company was also taken for the same person."""
+    from crm.services import addressbook_import
+
+    google = (
+        "First Name,Last Name,Labels,Organization Name,E-mail 1 - Value\n"
+        "Ann,Lee,* myContacts,Acme,ann@home.example\n"
+    )
+    imports.commit(addressbook_import.planner(google.encode(), "google.csv", "g"))
+    (ann_id,) = [c.id for c in Contact.select()]
+    connections = (
+        "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+        "Ann,Lee,https://www.linkedin.com/in/ann-lee,,Acme,CFO,01 May 2024\n"
+        "Ann,Lee,https://www.linkedin.com/in/ann-lee-2,,Acme,Intern,02 May 2024\n"
+    )
+    messages = (
+        "CONVERSATION ID,FROM,SENDER PROFILE URL,TO,RECIPIENT PROFILE URLS,DATE,CONTENT\n"
+        "c1,Ann Lee,https://www.linkedin.com/in/ann-lee,Morgan Reyes,https://www.linkedin.com/in/morgan,"
+        "2024-06-01 10:00:00 UTC,Lunch next week?\n"
+    )
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("Connections.csv", connections)
+        zf.writestr("messages.csv", messages)
+        zf.writestr("Profile.csv", "First Name,Last Name,Headline\nMorgan,Reyes,Sales\n")
+    run, report = run_import(buf.getvalue(), "export.zip")
+    assert run.status == "committed"
+    ann = Contact.get_by_id(ann_id)
+    assert (ann.linkedin_url, ann.title) == ("https://www.linkedin.com/in/ann-lee", "CFO")
+    namesake = Contact.get(Contact.linkedin_url == "https://www.linkedin.com/in/ann-lee-2")
+    assert namesake.id != ann_id and namesake.title == "Intern"
+    assert Contact.select().count() == 2
+    links = ActivityContact.select().join(Activity).where(Activity.kind == "message")
+    assert [link.contact_id for link in links] == [ann_id]
+    assert ann.last_touch_at == dt.datetime(2024, 6, 1, 10, 0)
 
 
 def test_reimport_changes_nothing(database, db_path, exports):
