@@ -99,6 +99,9 @@ class Report:
     no_longer_connected: list[str] = field(default_factory=list)
     conflicts: list[dict] = field(default_factory=list)  # address-book imports: values kept
     observed_at: str = ""
+    # LinkedIn: how recent the export is (its date from the file name, its newest Connected On),
+    # kept with the run so a later, older export is recognised as such
+    export: dict[str, str] = field(default_factory=dict)
 
     def skip(self, item: Skipped) -> None:
         """Count a skipped row (its reason is its category)."""
@@ -124,7 +127,7 @@ class Report:
             "rows": dict(self.rows),
             "skipped": len(self.skipped),
             "skipped_by_reason": dict(self.skipped_by_reason),
-        }
+        } | ({"export": self.export} if self.export else {})
 
     def summary_json(self, run_id: int | None, dry_run: bool) -> dict[str, Any]:
         """The CLI's JSON object (issue 3 item 8), exactly."""

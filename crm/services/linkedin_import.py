@@ -6,6 +6,7 @@ Everything is read up front into dicts and checked in batches, so no row costs i
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -110,6 +111,7 @@ class _Planner:
     def run(self) -> Plan:
         """Plan connections, then every dated file, then signals and last touch."""
         try:
+            self.older = self._older_than_before()
             self._connections()
             for label, gen in (
                 ("messages", self.export.messages),
@@ -158,9 +160,34 @@ class _Planner:
         self.report.contacts["created"] += 1
         return ref
 
+    def _older_than_before(self) -> str:
+        """How a newer export imported before is newer ("" if this one is not older): its
+        connections then add history but move no one back to an old job or out of touch.
+
+        Exports are compared by the date in their file names when both have one, else by their
+        newest Connected On (read in a first pass over the file only when needed)."""
+        this = {"date": self.export.exported_at_hint.isoformat() if self.export.exported_at_hint else ""}
+        newest = {"date": "", "latest_connection": ""}
+        for (counts,) in db.execute_sql(
+            "SELECT counts FROM import_run WHERE source = ? AND status = 'committed'", (SOURCE,)
+        ):
+            export = json.loads(counts).get("export") or {}
+            for key in newest:
+                newest[key] = max(newest[key], export.get(key) or "")
+        if this["date"] and newest["date"]:
+            return f"that one is dated {newest['date']}" if this["date"] < newest["date"] else ""
+        if not newest["latest_connection"]:
+            return ""
+        dates = [r.connected_on for r in self.export.connections() if not isinstance(r, Skipped)]
+        latest = max((d for d in dates if d), default=None)
+        if latest and latest.isoformat() < newest["latest_connection"]:
+            return f"its newest connection is from {latest}, that one's from {newest['latest_connection']}"
+        return ""
+
     def _connections(self) -> None:
         seen: dict[int | Ref, int] = {}
         read = 0
+        latest = ""
         for rec in self.export.connections():
             read += 1
             if isinstance(rec, Skipped):
@@ -170,12 +197,16 @@ class _Planner:
             if ref in seen:
                 self.report.skip(Skipped(rec.file, rec.row, f"same person as row {seen[ref]}"))
                 continue
+            if rec.connected_on and rec.connected_on.isoformat() > latest:
+                latest = rec.connected_on.isoformat()
             if ref is None:
                 ref = self._new_contact(
                     rec.first_name, rec.last_name, rec.linkedin_url, rec.company, rec.title,
                     rec.connected_on, True, rec.website,
                 )  # fmt: skip
-                if not self.first_import or self._recent(rec.connected_on):
+                if self.older:  # a connection then, and gone by the newer export
+                    self.plan.created["contact"][ref.index]["connected"] = 0
+                elif not self.first_import or self._recent(rec.connected_on):
                     self.events.append(("new_connection", ref, rec, None))
             else:
                 self._update_connection(ref, rec)
@@ -191,7 +222,10 @@ class _Planner:
             if read % PROGRESS_EVERY == 0:
                 self.progress("Reading connections", read)
         self.report.rows["connections"] = read
-        if "connections" in self.export.files_found and seen:
+        if not self.older:
+            date = self.export.exported_at_hint
+            self.report.export = {"date": date.isoformat() if date else "", "latest_connection": latest}
+        if "connections" in self.export.files_found and seen and not self.older:
             self._gone(seen)
 
     def _recent(self, connected_on: dt.date | None) -> bool:
@@ -234,6 +268,8 @@ class _Planner:
 
         new_ckey = _company_key(rec.company) if rec.company else ""
         old_company = self.company_names.get(company_id, "") if company_id else ""
+        if self.older:  # an older export's jobs and connections are out of date: fill blanks only
+            new_ckey, rec, connected = old_ckey, dataclasses.replace(rec, title=""), True
         if new_ckey and new_ckey != old_ckey:
             change("company_id", self._company(rec.company), company_id)
             if old_ckey:
@@ -250,7 +286,7 @@ class _Planner:
             if not self.first_import or self._recent(rec.connected_on):
                 self.events.append(("new_connection", ref, rec, None))
         new_on = db_time(rec.connected_on)
-        if new_on and new_on != connected_on:
+        if new_on and new_on != connected_on and not (self.older and connected_on):
             change("connected_on", new_on, connected_on)
         if rec.linkedin_url and not url:
             change("linkedin_url", rec.linkedin_url, url)
@@ -436,6 +472,12 @@ class _Planner:
 
     def _notices(self) -> None:
         found = self.export.files_found
+        if self.older:
+            self.report.notices.append(
+                f"This export is older than one you imported before ({self.older}): its messages and"
+                " invitations are added, but nobody's company, title or connection changes and no"
+                " signals are raised."
+            )
         if "connections" not in found:
             self.report.notices.append(
                 "No Connections.csv in this upload, so nobody was marked as no longer connected."

@@ -201,6 +201,39 @@ def test_linkedin_after_an_address_book_gives_its_people_their_urls_and_messages
     assert ann.last_touch_at == dt.datetime(2024, 6, 1, 10, 0)
 
 
+@pytest.mark.parametrize("name_of_older", ["by its file name", "by its newest connection"])
+def test_an_older_export_after_a_newer_one_adds_history_but_moves_nobody_back(
+    database, exports, name_of_older
+):
+    """Uploading last quarter's export by mistake must not undo job changes, raise 'job change'
+    signals back to old employers, or mark this quarter's connections as gone."""
+    new, newer_truth = exports[2]
+    run_import(new, newer_truth["zip_name"])
+    jobs = {c.id: (c.company_id, c.title, c.connected, c.connected_on) for c in Contact.select()}
+    signals = Signal.select().count()
+    old, older_truth = exports[1]
+    name = older_truth["zip_name"] if name_of_older == "by its file name" else "export.zip"
+    run, report = run_import(old, name)
+    assert report.notices[0].startswith("This export is older than one you imported before")
+    assert ("dated 2026-09-01" in report.notices[0]) == (name_of_older == "by its file name")
+    assert Signal.select().count() == signals and report.signals.total() == 0
+    after = {c.id: (c.company_id, c.title, c.connected, c.connected_on) for c in Contact.select()}
+    assert {cid: after[cid] for cid in jobs} == jobs
+    # people only the older export knows were connections then and are not now
+    assert {after[cid][2] for cid in after.keys() - jobs.keys()} <= {False}
+    gone = Contact.select().where(Contact.linkedin_url.in_(newer_truth["removed"]))
+    assert len(gone) == len(newer_truth["removed"]) > 0
+    assert {(c.is_connection, c.connected) for c in gone} == {(True, False)}
+    # its history still counts: every real message of either export is there once
+    messages = Activity.select().where(Activity.kind == "message").count()
+    assert messages >= max(older_truth["messages"]["real"], newer_truth["messages"]["real"])
+    # and the newer export imported again afterwards changes nothing
+    again, _ = run_import(new, newer_truth["zip_name"])
+    assert again.counts["contacts"]["updated"] == 0 and again.counts["signals"] == {
+        "job_change": 0, "promotion": 0, "new_connection": 0
+    }  # fmt: skip
+
+
 def test_reimport_changes_nothing(database, db_path, exports):
     data, truth = exports[1]
     run_import(data, truth["zip_name"])
