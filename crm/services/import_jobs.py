@@ -44,7 +44,7 @@ NICE = 10  # the preview's CPU priority below the web worker's (0 = the same)
 WAIT_FOR_DECISION = 3600  # seconds a previewed import waits for "Import now" or "Cancel"
 CHILD_MAIN = "from crm.services.import_jobs import child_main; child_main()"
 ROOT = str(Path(__file__).resolve().parents[2])  # where `crm` can be imported from
-FAILED = "Something went wrong while importing; nothing was written. Details are in the server log."
+FAILED = "Something went wrong while importing. Details are in the server log."
 VANISHED = "Its process ended (the server restarted, or the machine ran out of memory) before it was done."
 EXPIRED = "It waited over an hour for Import now or Cancel, so the upload was dropped."
 
