@@ -77,6 +77,7 @@ class _Planner:
         self.rows: dict[int, tuple] = {}
         self.by_url: dict[str, int | Ref] = {}
         self.planned_urls: dict[int, str] = {}  # URLs this plan gives contacts that had none
+        self.older = ""  # set by run(): why a newer export imported before is newer
         self.by_name_company: dict[tuple[str, str], int | Ref] = {}
         self.by_name: dict[str, list[int | Ref]] = {}
         self.names: dict[int | Ref, str] = {}
@@ -242,7 +243,10 @@ class _Planner:
         nkey = name_key(rec.display_name)
         if not nkey:
             return None
-        ref = self.by_name_company.get((nkey, _company_key(rec.company) if rec.company else ""))
+        ckey = _company_key(rec.company) if rec.company else ""
+        ref = self.by_name_company.get((nkey, ckey))
+        if ref is None and "," in rec.display_name:  # "Kai Silva, CFA" here, "Kai Silva" elsewhere
+            ref = self.by_name_company.get((name_key(rec.display_name.split(",")[0]), ckey))
         if ref is None:
             return None
         # a name + company match never takes over a contact that has another profile URL

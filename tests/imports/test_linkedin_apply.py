@@ -171,13 +171,15 @@ def test_linkedin_after_an_address_book_gives_its_people_their_urls_and_messages
     google = (
         "First Name,Last Name,Labels,Organization Name,E-mail 1 - Value\n"
         "Ann,Lee,* myContacts,Acme,ann@home.example\n"
+        "Kai,Silva,* myContacts,Redwood,kai@home.example\n"
     )
     imports.commit(addressbook_import.planner(google.encode(), "google.csv", "g"))
-    (ann_id,) = [c.id for c in Contact.select()]
+    ann_id, kai_id = [c.id for c in Contact.select().order_by(Contact.id)]
     connections = (
         "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
         "Ann,Lee,https://www.linkedin.com/in/ann-lee,,Acme,CFO,01 May 2024\n"
         "Ann,Lee,https://www.linkedin.com/in/ann-lee-2,,Acme,Intern,02 May 2024\n"
+        'Kai,"Silva, CFA",https://www.linkedin.com/in/kai,,Redwood,CFO,03 May 2024\n'
     )
     messages = (
         "CONVERSATION ID,FROM,SENDER PROFILE URL,TO,RECIPIENT PROFILE URLS,DATE,CONTENT\n"
@@ -195,7 +197,8 @@ def test_linkedin_after_an_address_book_gives_its_people_their_urls_and_messages
     assert (ann.linkedin_url, ann.title) == ("https://www.linkedin.com/in/ann-lee", "CFO")
     namesake = Contact.get(Contact.linkedin_url == "https://www.linkedin.com/in/ann-lee-2")
     assert namesake.id != ann_id and namesake.title == "Intern"
-    assert Contact.select().count() == 2
+    assert Contact.get_by_id(kai_id).linkedin_url == "https://www.linkedin.com/in/kai"  # credentials aside
+    assert Contact.select().count() == 3
     links = ActivityContact.select().join(Activity).where(Activity.kind == "message")
     assert [link.contact_id for link in links] == [ann_id]
     assert ann.last_touch_at == dt.datetime(2024, 6, 1, 10, 0)
