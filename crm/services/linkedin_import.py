@@ -168,13 +168,13 @@ class _Planner:
         Exports are compared by the date in their file names when both have one, else by their
         newest Connected On (read in a first pass over the file only when needed)."""
         this = {"date": self.export.exported_at_hint.isoformat() if self.export.exported_at_hint else ""}
-        newest = {"date": "", "latest_connection": ""}
-        for (counts,) in db.execute_sql(
-            "SELECT counts FROM import_run WHERE source = ? AND status = 'committed'", (SOURCE,)
-        ):
-            export = json.loads(counts).get("export") or {}
-            for key in newest:
-                newest[key] = max(newest[key], export.get(key) or "")
+        date, connection = db.execute_sql(
+            "SELECT max(json_extract(counts, '$.export.date')),"
+            " max(json_extract(counts, '$.export.latest_connection'))"
+            " FROM import_run WHERE source = ? AND status = 'committed'",
+            (SOURCE,),
+        ).fetchone()
+        newest = {"date": date or "", "latest_connection": connection or ""}
         if this["date"] and newest["date"]:
             return f"that one is dated {newest['date']}" if this["date"] < newest["date"] else ""
         if not newest["latest_connection"]:

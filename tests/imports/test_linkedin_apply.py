@@ -12,6 +12,7 @@ import pytest
 from crm.models import Activity, ActivityContact, Contact, ImportChange, ImportRun, Signal
 from crm.services import imports, linkedin_import
 from importers.base import ImportRejected
+from tests.importers.test_linkedin import zip_of
 from tests.imports.conftest import dump
 from tests.linkedin_export import build
 from tests.search_helpers import index_drift
@@ -186,12 +187,9 @@ def test_linkedin_after_an_address_book_gives_its_people_their_urls_and_messages
         "c1,Ann Lee,https://www.linkedin.com/in/ann-lee,Morgan Reyes,https://www.linkedin.com/in/morgan,"
         "2024-06-01 10:00:00 UTC,Lunch next week?\n"
     )
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr("Connections.csv", connections)
-        zf.writestr("messages.csv", messages)
-        zf.writestr("Profile.csv", "First Name,Last Name,Headline\nMorgan,Reyes,Sales\n")
-    run, report = run_import(buf.getvalue(), "export.zip")
+    profile = "First Name,Last Name,Headline\nMorgan,Reyes,Sales\n"
+    export = zip_of({"Connections.csv": connections, "messages.csv": messages, "Profile.csv": profile})
+    run, report = run_import(export, "export.zip")
     assert run.status == "committed"
     ann = Contact.get_by_id(ann_id)
     assert (ann.linkedin_url, ann.title) == ("https://www.linkedin.com/in/ann-lee", "CFO")
@@ -453,10 +451,7 @@ def test_same_name_and_company_with_different_urls_are_two_people(database):
         "Sam,Lee,https://www.linkedin.com/in/sam-lee-1,,Acme,CEO,01 May 2020\n"
         "Sam,Lee,https://www.linkedin.com/in/sam-lee-2,,Acme,CTO,02 May 2020\n"
     )
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr("Connections.csv", rows)
-    _run, report = run_import(buf.getvalue(), "x.zip")
+    _run, report = run_import(zip_of({"Connections.csv": rows}), "x.zip")
     assert report.contacts["created"] == 2 and not report.skipped
 
 
