@@ -27,7 +27,7 @@ def _alive(pid: int) -> bool:
     """Running (a zombie waiting to be reaped counts as ended)."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
+    except OSError:  # gone before open (FileNotFoundError) or between open and read (ProcessLookupError)
         return False
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
