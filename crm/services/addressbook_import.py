@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
@@ -37,6 +38,10 @@ FAMILIES = {
     "rapport": ("rapport",),
 }
 WARNINGS_LISTED = 20
+LOST_ROWS_LISTED = 10
+# A "?" touching a letter in a name, company or email: a letter the exporting program could not
+# encode (Outlook desktop saving in the Windows "ANSI" code page writes "Łukasz" as "?ukasz").
+_LOST_LETTER = re.compile(r"\?(?=\w)|(?<=\w)\?")
 CONFLICTS_KEPT = 500
 PROGRESS_EVERY = 5000
 
@@ -172,6 +177,7 @@ class _Planner:
         }  # fmt: skip
         self.warnings: list[str] = []
         self.warning_count = 0
+        self.lost_letters: list[int] = []  # rows with a "?" where a letter was lost
         self.conflicted = 0
 
     def run(self) -> Plan:
@@ -201,6 +207,9 @@ class _Planner:
                 if is_company_card(rec):
                     self._company_card(rec)
                     continue
+            named = "\n".join((rec.first_name, rec.last_name, rec.full_name, rec.company, *rec.emails))
+            if "?" in named and _LOST_LETTER.search(named):
+                self.lost_letters.append(rec.row)
             keys = matching.record_keys(rec)  # normalised once: matched, indexed and stored
             ref, _reason = index.find(keys)
             if ref is not None and ref in seen:
@@ -339,6 +348,8 @@ class _Planner:
 
     def _notices(self) -> None:
         self.report.notices.extend(self.source.notices)
+        if self.lost_letters:  # about the whole file: before the row-by-row warnings
+            self.report.notices.append(_lost_letters_notice(self.lost_letters))
         self.report.notices.extend(self.warnings)
         if self.warning_count > len(self.warnings):
             self.report.notices.append(f"…and {self.warning_count - len(self.warnings):,} more warnings.")
@@ -351,6 +362,17 @@ class _Planner:
             self.report.notices.append(
                 f"{who} other values for some fields; the existing values were kept (listed under conflicts)."
             )
+
+
+def _lost_letters_notice(rows: list[int]) -> str:
+    listed = ", ".join(map(str, rows[:LOST_ROWS_LISTED])) + (", …" if len(rows) > LOST_ROWS_LISTED else "")
+    count, where = ("1 row has", "row") if len(rows) == 1 else (f"{len(rows):,} rows have", "rows")
+    return (
+        f'{count} a "?" where a letter should be, in a name, company or email ({where} {listed}):'
+        " the program that saved this file could not write those letters. They are imported as they"
+        " are; if that program can export in Unicode (UTF-8), export again that way, or correct"
+        " these contacts after the import."
+    )
 
 
 def _stored(column: str, row: dict):

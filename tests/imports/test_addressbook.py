@@ -167,3 +167,25 @@ def test_a_tag_removed_between_preview_and_commit_is_planned_again(database, app
     assert [t.tag.name for t in sita.tag_links] == ["VIP"]
     assert [t.tag.name for t in Contact.get_by_id(ravi).tag_links] == []
     assert run_id.status == "committed"
+
+
+def test_letters_lost_to_question_marks_are_imported_as_they_are_and_named_by_row(database, app):
+    """Outlook desktop exports in the Windows code page: "Łukasz" arrives as "?ukasz". The preview
+    says which rows lost letters; a "?" away from any letter (a note, a bare "?") is no sign of it."""
+    data = (
+        '"First Name","Last Name","Company","Job Title","E-mail Address","Notes"\r\n'
+        '"?ukasz","Nielsen","Fathom Media","CTO","?ukasz.nielsen@sapphire.example",""\r\n'
+        '"Ana","Silva","Caf? Noir","Who? Owner","ana@noir.example","Call back?"\r\n'
+        '"Ben","Ode","Acme","","ben@acme.example","Which office ? Ask"\r\n'
+    ).encode("cp1252")
+    _, report = run(data, "outlook.csv", dry_run=True)
+    lost = [n for n in report.notices if "where a letter should be" in n]
+    assert len(lost) == 1, report.notices
+    assert "2 rows have" in lost[0] and "(rows 2, 3)" in lost[0]
+    run(data, "outlook.csv")
+    assert Contact.get(Contact.last_name == "Nielsen").first_name == "?ukasz"  # kept, not guessed
+
+
+def test_no_lost_letters_notice_for_a_clean_file(database, app):
+    _, report = run(GOOGLE.encode(), "google.csv", dry_run=True)
+    assert not [n for n in report.notices if "where a letter should be" in n]
