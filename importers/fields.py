@@ -9,6 +9,7 @@ import datetime as dt
 import functools
 import re
 import unicodedata
+from collections import Counter
 
 from .base import Birthday, clean_text, normalize_email, normalize_linkedin_url
 
@@ -82,24 +83,42 @@ def _describe(b: Birthday) -> str:
     return f"{text} {b.year}" if b.year else text
 
 
-def parse_birthday(value: str, *, dayfirst: bool = False) -> tuple[Birthday | None, list[str]]:
-    """A Birthday from the common export spellings; ambiguous D/M is flagged."""
-    birthday, warnings = _parse_birthday_cached(value, dayfirst)
+class AmbiguousDate(str):
+    """The warning for a day/month date that reads either way: `value` is the date as written,
+    `order` how it was read ("day first" or "month first"). An import sums these up in one note
+    instead of a line each."""
+
+    value: str
+    order: str
+
+
+def parse_birthday(
+    value: str, *, dayfirst: bool = False, orders: Counter | None = None
+) -> tuple[Birthday | None, list[str]]:
+    """A Birthday from the common export spellings; ambiguous D/M is flagged (AmbiguousDate).
+
+    `orders`, when given, counts the numeric dates that can only be read one way ("day first"
+    or "month first"): the evidence of how the file writes its dates."""
+    birthday, warnings, order = _parse_birthday_cached(value, dayfirst)
+    if order and orders is not None:
+        orders[order] += 1
     return birthday, list(warnings)
 
 
 @functools.lru_cache(maxsize=1 << 14)
-def _parse_birthday_cached(value: str, dayfirst: bool) -> tuple[Birthday | None, tuple[str, ...]]:
-    birthday, warnings = _parse_birthday(value, dayfirst=dayfirst)
-    return birthday, tuple(warnings)
+def _parse_birthday_cached(value: str, dayfirst: bool) -> tuple[Birthday | None, tuple[str, ...], str]:
+    birthday, warnings, order = _parse_birthday(value, dayfirst=dayfirst)
+    return birthday, tuple(warnings), order
 
 
-def _parse_birthday(value: str, *, dayfirst: bool = False) -> tuple[Birthday | None, list[str]]:
+def _parse_birthday(value: str, *, dayfirst: bool = False) -> tuple[Birthday | None, list[str], str]:
+    """(birthday, warnings, the order a numeric date can only be read in, else "")."""
     text = value.strip()
     if not text or set(text) <= set("0/-.: "):
-        return None, []
+        return None, [], ""
     result: Birthday | None = None
     warnings: list[str] = []
+    order = ""
     if match := _ISO.match(text) or _COMPACT.match(text):
         result = _birthday(int(match[1]), int(match[2]), int(match[3]))
     elif match := _YEARLESS.match(text):
@@ -109,20 +128,26 @@ def _parse_birthday(value: str, *, dayfirst: bool = False) -> tuple[Birthday | N
         year = _full_year(int(year_text), len(year_text)) if year_text else None
         if sep == "." or a > 12:
             day, month = a, b
+            order = "day first" if sep != "." else ""
         elif b > 12 or a == b:
             month, day = a, b
+            order = "month first" if b > 12 else ""
         else:
             day, month = (a, b) if dayfirst else (b, a)
             result = _birthday(year, month, day)
             if result:
-                order = "day first" if dayfirst else "month first"
-                warnings.append(f"birthday {text!r} is ambiguous; read as {_describe(result)} ({order})")
+                read = "day first" if dayfirst else "month first"
+                warning = AmbiguousDate(
+                    f"birthday {text!r} is ambiguous; read as {_describe(result)} ({read})"
+                )
+                warning.value, warning.order = text, read
+                warnings.append(warning)
         result = result or _birthday(year, month, day)
     else:
         result = _parse_text_date(text)
     if result is None:
-        return None, [f"birthday {text!r} was not understood and was left out"]
-    return result, warnings
+        return None, [f"birthday {text!r} was not understood and was left out"], ""
+    return result, warnings, order
 
 
 def _parse_text_date(text: str) -> Birthday | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -382,6 +383,8 @@ class CsvImport:
     fmt: Format
     dayfirst: bool = False
     notices: list[str] = field(default_factory=list)
+    # numeric birthdays that can only be read one way, by that way: how the file writes dates
+    date_orders: Counter = field(default_factory=Counter)
 
     @property
     def header(self) -> list[str]:
@@ -486,7 +489,9 @@ class CsvImport:
             values["title"] = _first(cells["title"]) if own else parse_title(cells["title"])
         if "birthday" in cells:
             dayfirst = self.dayfirst if self.fmt.dayfirst is None else self.fmt.dayfirst
-            values["birthday"], found = parse_birthday(cells["birthday"][0], dayfirst=dayfirst)
+            values["birthday"], found = parse_birthday(
+                cells["birthday"][0], dayfirst=dayfirst, orders=self.date_orders
+            )
             warnings += found
         if "connected_on" in cells:
             connected = next((d for d in map(parse_date, cells["connected_on"]) if d), None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import quopri
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -141,6 +142,9 @@ class VcardImport:
     text: str = field(repr=False)  # line breaks as \n
     notices: list[str] = field(default_factory=list)
     format: str = "vcard"
+    dayfirst: bool = False  # how to read a BDAY like 3/4/1980 (the standard form is 1980-04-03)
+    # numeric birthdays that can only be read one way, by that way: how the file writes dates
+    date_orders: Counter = field(default_factory=Counter)
 
     def __iter__(self) -> Iterator[PersonRecord | Skipped]:
         return self.records()
@@ -195,7 +199,7 @@ class VcardImport:
         self, props: list[Prop], number: int, line: int, warnings: list[str]
     ) -> PersonRecord | Skipped:
         try:
-            return _card(props, self.file, number, line, warnings)
+            return _card(props, self.file, number, line, warnings, self.dayfirst, self.date_orders)
         except Exception as exc:  # one broken card must not stop the others
             return Skipped(self.file, number, f"card at line {line} could not be read ({exc})")
 
@@ -272,7 +276,7 @@ _KEPT = frozenset({"EMAIL", "FN", "TITLE", "ROLE", "NOTE"})  # read as they are 
 
 
 def _card(
-    props: list[Prop], file: str, number: int, line: int, warnings: list[str]
+    props: list[Prop], file: str, number: int, line: int, warnings: list[str], dayfirst: bool, orders: Counter
 ) -> PersonRecord | Skipped:
     labels = None
     values: dict[str, list[str]] = {}
@@ -325,7 +329,7 @@ def _card(
             (linkedin if is_linkedin else websites).append(text)
         elif name == "BDAY":
             if birthday is None:
-                birthday = _bday(params, value, warnings)
+                birthday = _bday(params, value, warnings, dayfirst, orders)
         elif name == "X-ABSHOWAS":
             show_as = value.strip().upper()
         elif name == "KIND":  # vCard 4.0's company card
@@ -365,20 +369,20 @@ def _card(
     return person_record(record)
 
 
-def _bday(params: dict[str, list[str]], value: str, warnings: list[str]):
+def _bday(params: dict[str, list[str]], value: str, warnings: list[str], dayfirst: bool, orders: Counter):
     text = _unescape(value).strip()
     if params.get("VALUE", [""])[0].lower() == "text":
         warnings.append(f"birthday {text[:40]!r} is free text and was left out")
         return None
     omit = (params.get("X-APPLE-OMIT-YEAR") or [""])[0]
-    birthday, found = parse_birthday(text)
+    birthday, found = parse_birthday(text, dayfirst=dayfirst, orders=orders)
     warnings += found
     if birthday and omit and str(birthday.year) == omit.strip():
         birthday = type(birthday)(birthday.month, birthday.day, None)
     return birthday
 
 
-def parse_vcard(data: bytes, filename: str) -> VcardImport:
+def parse_vcard(data: bytes, filename: str, dayfirst: bool = False) -> VcardImport:
     """Check and decode a .vcf file; iterate the result for PersonRecord/Skipped."""
     text, _encoding, notices = decode(data, filename)
     head = text.lstrip()[:4096].upper()
@@ -386,4 +390,4 @@ def parse_vcard(data: bytes, filename: str) -> VcardImport:
         raise ImportRejected("This is not a vCard file (it has no BEGIN:VCARD).", file=filename)
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return VcardImport(filename, text, notices)
+    return VcardImport(filename, text, notices, dayfirst=dayfirst)

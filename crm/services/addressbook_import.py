@@ -25,6 +25,7 @@ from importers.base import (
 )
 from importers.base import name_key as _slow_name_key
 from importers.csvfile import header_key
+from importers.fields import AmbiguousDate
 from importers.formats import CsvImport, NeedsMapping, parse_csv
 from importers.vcard import VcardImport, is_company_card, parse_vcard
 
@@ -66,7 +67,7 @@ def open_source(
     May raise NeedsMapping (unknown layout, no mapping) or ImportRejected.
     """
     if kind == "vcard":
-        return parse_vcard(data, file_name)
+        return parse_vcard(data, file_name, dayfirst=dayfirst)
     if mapping is not None or format not in FAMILIES:
         return parse_csv(data, file_name, format=format, mapping=mapping, dayfirst=dayfirst)
     family = FAMILIES[format]
@@ -178,6 +179,7 @@ class _Planner:
         self.warnings: list[str] = []
         self.warning_count = 0
         self.lost_letters: list[int] = []  # rows with a "?" where a letter was lost
+        self.ambiguous: list[tuple[int, AmbiguousDate]] = []  # birthdays that read either way
         self.conflicted = 0
 
     def run(self) -> Plan:
@@ -232,6 +234,9 @@ class _Planner:
     def _warn(self, rec: PersonRecord) -> None:
         for warning in rec.warnings:
             if warning == "company card: import it as a company, not a person":
+                continue
+            if isinstance(warning, AmbiguousDate):
+                self.ambiguous.append((rec.row, warning))
                 continue
             self.warning_count += 1
             if len(self.warnings) < WARNINGS_LISTED:
@@ -348,8 +353,11 @@ class _Planner:
 
     def _notices(self) -> None:
         self.report.notices.extend(self.source.notices)
-        if self.lost_letters:  # about the whole file: before the row-by-row warnings
+        # about the whole file: before the row-by-row warnings
+        if self.lost_letters:
             self.report.notices.append(_lost_letters_notice(self.lost_letters))
+        if self.ambiguous:
+            self.report.notices.append(_ambiguous_dates_notice(self.ambiguous, self.source.date_orders))
         self.report.notices.extend(self.warnings)
         if self.warning_count > len(self.warnings):
             self.report.notices.append(f"…and {self.warning_count - len(self.warnings):,} more warnings.")
@@ -364,11 +372,37 @@ class _Planner:
             )
 
 
-def _lost_letters_notice(rows: list[int]) -> str:
+def _rows_listed(rows: list[int]) -> str:
+    """ "row 4" or "rows 4, 9, 12, …" (the first LOST_ROWS_LISTED)."""
     listed = ", ".join(map(str, rows[:LOST_ROWS_LISTED])) + (", …" if len(rows) > LOST_ROWS_LISTED else "")
-    count, where = ("1 row has", "row") if len(rows) == 1 else (f"{len(rows):,} rows have", "rows")
+    return f"row {listed}" if len(rows) == 1 else f"rows {listed}"
+
+
+def _ambiguous_dates_notice(found: list[tuple[int, AmbiguousDate]], orders: Counter) -> str:
+    """One note for every birthday like 3/4/1980, and what the file's other dates say of its order."""
+    rows, first = [row for row, _ in found], found[0][1]
+    read = first.order  # the Date order setting: the same for every row of a file
+    other = "month first" if read == "day first" else "day first"
+    count = "1 birthday" if len(rows) == 1 else f"{len(rows):,} birthdays"
+    text = (
+        f"{count} could be read day first or month first, such as {first.value!r} ({_rows_listed(rows)});"
+        f" {'it was' if len(rows) == 1 else 'they were'} read {read}, as the date order in Settings says."
+    )
+    if orders[other] and not orders[read]:
+        sample = "1 other birthday" if orders[other] == 1 else f"{orders[other]:,} other birthdays"
+        text += (
+            f" But {sample} in this file can only be read {other}, so the file probably writes"
+            f" dates {other}: set the date order to {other} in Settings and upload it again."
+        )
+    elif orders[other]:
+        text += f" Some other birthdays in this file can only be read {other}: check these."
+    return text
+
+
+def _lost_letters_notice(rows: list[int]) -> str:
+    count = "1 row has" if len(rows) == 1 else f"{len(rows):,} rows have"
     return (
-        f'{count} a "?" where a letter should be, in a name, company or email ({where} {listed}):'
+        f'{count} a "?" where a letter should be, in a name, company or email ({_rows_listed(rows)}):'
         " the program that saved this file could not write those letters. They are imported as they"
         " are; if that program can export in Unicode (UTF-8), export again that way, or correct"
         " these contacts after the import."

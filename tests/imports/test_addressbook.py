@@ -102,7 +102,9 @@ def test_outlook_cp1252_notices_and_excel_phone(database, app):
     assert (renee.birthday_day, renee.birthday_month) == (3, 4)  # the owner's day-first setting
     text = " ".join(report.notices)
     assert "Windows-1252" in text or "cp1252" in text.lower()
-    assert "ambiguous" in text and "Excel" in text and "row 2" in text
+    assert "1 birthday could be read day first or month first, such as '3/4/1980' (row 2);" in text
+    assert "it was read day first, as the date order in Settings says." in text
+    assert "row 2: phone '4.47E+11' looks rewritten by Excel" in text
 
 
 def test_vcard_company_card_becomes_a_company_and_undo_removes_it(database, app):
@@ -189,3 +191,45 @@ def test_letters_lost_to_question_marks_are_imported_as_they_are_and_named_by_ro
 def test_no_lost_letters_notice_for_a_clean_file(database, app):
     _, report = run(GOOGLE.encode(), "google.csv", dry_run=True)
     assert not [n for n in report.notices if "where a letter should be" in n]
+
+
+def _birthdays_csv(*dates: str) -> bytes:
+    lines = ['"First Name","Last Name","Company","Job Title","E-mail Address","Birthday"']
+    lines += [f'"P{i}","Q","Co","","p{i}@q.example","{d}"' for i, d in enumerate(dates)]
+    return ("\r\n".join(lines) + "\r\n").encode()
+
+
+def _date_note(report) -> str:
+    found = [n for n in report.notices if "could be read day first or month first" in n]
+    assert len(found) == 1, report.notices
+    assert not [n for n in report.notices if "is ambiguous" in n], "summed up, not a line a row"
+    return found[0]
+
+
+def test_ambiguous_birthdays_are_one_note_that_points_at_the_files_own_order(database, app):
+    """Outlook in the US writes 12/25/1970: when the file's unambiguous dates contradict the
+    setting, the note says so and how to fix it; when they agree it says nothing more."""
+    us = _birthdays_csv("3/4/1980", "12/25/1970", "5/6/1990", "1/30/1985")
+    note = _date_note(run(us, "outlook.csv", dry_run=True, dayfirst=True)[1])
+    assert note.startswith(
+        "2 birthdays could be read day first or month first, such as '3/4/1980' (rows 2, 4);"
+    )
+    assert "they were read day first" in note
+    assert "But 2 other birthdays in this file can only be read month first" in note
+    assert "set the date order to month first in Settings and upload it again" in note
+
+    agreeing = _date_note(run(us, "outlook.csv", dry_run=True, dayfirst=False)[1])
+    assert agreeing.endswith("they were read month first, as the date order in Settings says.")
+
+    mixed = _birthdays_csv("3/4/1980", "12/25/1970", "25/12/1970")
+    assert "Some other birthdays in this file can only be read day first: check these." in _date_note(
+        run(mixed, "outlook.csv", dry_run=True)[1]
+    )
+
+
+def test_vcard_birthdays_follow_the_date_order_setting_too(database, app):
+    card = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ann Lee\r\nN:Lee;Ann;;;\r\nBDAY:3/4/1980\r\nEND:VCARD\r\n"
+    _, report = run(card.encode(), "a.vcf", kind="vcard", dayfirst=True)
+    ann = Contact.get(Contact.full_name == "Ann Lee")
+    assert (ann.birthday_day, ann.birthday_month, ann.birthday_year) == (3, 4, 1980)
+    assert "it was read day first" in _date_note(report)
