@@ -30,23 +30,43 @@ def _progress(enabled: bool):
     return report
 
 
+def _plural(n: int, one: str, many: str) -> str:
+    """ "1 message", "2 messages": `one` or `many` after the count."""
+    return f"{n:,} {one if n == 1 else many}"
+
+
 def _summary(report, run_id, dry_run: bool) -> str:
     c, a, s = report.contacts, report.activities, report.signals
     head = "Dry run: nothing was written." if dry_run else f"Imported as run #{run_id}."
+    outsiders = ""
+    if c["outsiders"] == 1:
+        outsiders = " (1 person you messaged who is not a connection)"
+    elif c["outsiders"]:
+        outsiders = f" ({c['outsiders']:,} people you messaged who are not connections)"
+    kinds = (
+        ("message", "message", "messages"), ("invitation", "invitation", "invitations"),
+        ("endorsement", "endorsement", "endorsements"),
+        ("recommendation", "recommendation", "recommendations"),
+        ("job_change", "job change or promotion", "job changes and promotions"),
+    )  # fmt: skip
+    made = ", ".join(_plural(a[k], one, many) for k, one, many in kinds if a[k])
+    made = f" ({made})" if made else ""
     lines = [
         head,
-        f"Contacts: {c['created']:,} new ({c['outsiders']:,} people you messaged who are not"
-        f" connections), {c['updated']:,} updated, {c['unchanged']:,} unchanged,"
+        f"Contacts: {c['created']:,} new{outsiders}, {c['updated']:,} updated, {c['unchanged']:,} unchanged,"
         f" {c['no_longer_connected']:,} no longer connected.",
-        f"Activities: {a['created']:,} new ({a['message']:,} messages, {a['invitation']:,}"
-        f" invitations), {a['unchanged']:,} already imported.",
+        f"Activities: {a['created']:,} new{made}, {a['unchanged']:,} already imported.",
         f"Signals: {s['job_change']:,} job changes, {s['promotion']:,} promotions,"
         f" {s['new_connection']:,} new connections.",
     ]
     for item in report.job_changes[:20]:
         lines.append(f"  {item['name']}: moved from {item['from']} to {item['to']}")
+    if len(report.job_changes) > 20:
+        lines.append(f"  …and {len(report.job_changes) - 20:,} more job changes.")
     for item in report.promotions[:20]:
         lines.append(f"  {item['name']}: promoted from {item['from']} to {item['to']}")
+    if len(report.promotions) > 20:
+        lines.append(f"  …and {len(report.promotions) - 20:,} more promotions.")
     if report.skipped:
         by_reason = ", ".join(f"{n:,} {r}" for r, n in report.skipped_by_reason.most_common(8))
         lines.append(f"Skipped {len(report.skipped):,} rows: {by_reason}.")

@@ -221,3 +221,24 @@ def test_unusual_skipped_rows_come_before_thousands_of_drafts(client, app):
     run = ImportRun.get()
     assert run.problems[0] == {"file": "messages.csv", "row": 62, "reason": "unreadable date 'last Tuesday'"}
     assert len(run.problems) == 61
+
+
+def test_cli_summary_counts_every_kind_of_activity_it_made(app, tmp_path, exports):
+    """The readable summary's breakdown adds up to its total: endorsements, recommendations and
+    the job-change activities included, and only the kinds there are."""
+    paths = []
+    for n in (1, 2):
+        data, truth = exports[n]
+        paths.append(tmp_path / truth["zip_name"])
+        paths[-1].write_bytes(data)
+    first = invoke(app, "import", "linkedin", str(paths[0])).stdout
+    truth1 = exports[1][1]
+    assert "(3 people you messaged who are not connections)" in first
+    assert f"{truth1['endorsements']:,} endorsements, 1 recommendation)" in first
+    assert "job change" not in first.split("Signals:")[0]
+    second = invoke(app, "import", "linkedin", str(paths[1])).stdout
+    line = next(x for x in second.splitlines() if x.startswith("Activities:"))
+    assert "20 job changes and promotions)" in line  # 10 of each in snapshot 2
+    total = int(line.split()[1].replace(",", ""))
+    parts = line.split("(", 1)[1].split(")")[0].split(", ")
+    assert sum(int(p.split()[0].replace(",", "")) for p in parts) == total
