@@ -122,18 +122,38 @@ def _book_summary(report, run_id, dry_run: bool) -> str:
     if len(report.skipped) > 50:
         lines.append(f"…and {len(report.skipped) - 50:,} more skipped rows.")
     lines += [f"Note: {n}" for n in report.notices]
+    if report.date_order:
+        other = report.date_order["other"]
+        again = "run it again" if dry_run else f"undo it (crm import undo {run_id}) and run it again"
+        lines.append(f"To read those birthdays {other}, {again} with --date-order {other.replace(' ', '-')}.")
     return "\n".join(lines)
 
 
-def _import_book(path: Path, kind: str, dry_run: bool, as_json: bool, **options) -> None:
+_DATE_ORDER = click.option(
+    "--date-order",
+    type=click.Choice(["day-first", "month-first"]),
+    help="How to read birthdays like 3/4/1980 (default: the date order in Settings).",
+)
+
+
+def _import_book(
+    path: Path, kind: str, dry_run: bool, as_json: bool, date_order: str | None, **options
+) -> None:
     from crm.services import addressbook_import, imports, settings
     from importers.formats import FIELDS, NeedsMapping
 
     progress = _progress(not as_json)
+    dayfirst = settings.dayfirst() if date_order is None else date_order == "day-first"
     try:
         digest = imports.file_sha256(path)
         planner = addressbook_import.planner(
-            path, path.name, digest, kind=kind, dayfirst=settings.dayfirst(), **options
+            path,
+            path.name,
+            digest,
+            kind=kind,
+            dayfirst=dayfirst,
+            dates_chosen=date_order is not None,
+            **options,
         )
         if dry_run:
             report, run_id = imports.preview(planner, progress), None
@@ -190,22 +210,26 @@ def _read_mapping(path: Path | None) -> dict[str, str] | None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help='JSON file {"column": "field"} for a CSV layout we do not know.',
 )
+@_DATE_ORDER
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (for scripts).")
 @needs_db
-def import_csv(path: Path, fmt: str, mapping: Path | None, dry_run: bool, as_json: bool):
+def import_csv(
+    path: Path, fmt: str, mapping: Path | None, date_order: str | None, dry_run: bool, as_json: bool
+):
     """Import contacts from a CSV: Google, Outlook, HubSpot, Salesforce, LinkedIn, Rapport or any layout."""
-    _import_book(path, "csv", dry_run, as_json, format=fmt, mapping=_read_mapping(mapping))
+    _import_book(path, "csv", dry_run, as_json, date_order, format=fmt, mapping=_read_mapping(mapping))
 
 
 @import_group.command("vcard")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_DATE_ORDER
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (for scripts).")
 @needs_db
-def import_vcard(path: Path, dry_run: bool, as_json: bool):
+def import_vcard(path: Path, date_order: str | None, dry_run: bool, as_json: bool):
     """Import contacts from a vCard (.vcf) file, e.g. from Apple Contacts; company cards become companies."""
-    _import_book(path, "vcard", dry_run, as_json)
+    _import_book(path, "vcard", dry_run, as_json, date_order)
 
 
 @import_group.command("undo")

@@ -102,11 +102,13 @@ def planner(
     format: str = "auto",
     mapping: dict[str, str] | None = None,
     dayfirst: bool = False,
+    dates_chosen: bool = False,
 ) -> Planner:
     """A planner for the generic flow; the file is parsed up front so bad input fails early.
 
     Every plan reads the records from that parse (a parsed file reads its records afresh each
-    time), so a file is decoded and its header found once.
+    time), so a file is decoded and its header found once. `dayfirst` is the Settings date order
+    unless `dates_chosen` (the owner picked it for this file), which the notes then say.
     """
     source = open_source(
         read_bytes(data), file_name, kind=kind, format=format, mapping=mapping, dayfirst=dayfirst
@@ -114,7 +116,7 @@ def planner(
 
     def make(progress: Progress) -> Plan:
         report = Report("vcard" if kind == "vcard" else "csv", file_name, file_hash)
-        return _Planner(source, report, progress).run()
+        return _Planner(source, report, progress, dates_chosen).run()
 
     return make
 
@@ -152,7 +154,9 @@ def check_mapping(path: str | os.PathLike, file_name: str, mapping: dict[str, st
 
 
 class _Planner:
-    def __init__(self, source: CsvImport | VcardImport, report: Report, progress: Progress):
+    def __init__(
+        self, source: CsvImport | VcardImport, report: Report, progress: Progress, dates_chosen: bool = False
+    ):
         self.source = source
         self.report = report
         self.progress = progress
@@ -181,6 +185,7 @@ class _Planner:
         self.lost_letters: list[int] = []  # rows with a "?" where a letter was lost
         self.ambiguous: list[tuple[int, AmbiguousDate]] = []  # birthdays that read either way
         self.conflicted = 0
+        self.dates_chosen = dates_chosen  # the date order was picked for this file, not Settings'
 
     def run(self) -> Plan:
         """Match every record, then plan creations and updates."""
@@ -357,7 +362,12 @@ class _Planner:
         if self.lost_letters:
             self.report.notices.append(_lost_letters_notice(self.lost_letters))
         if self.ambiguous:
-            self.report.notices.append(_ambiguous_dates_notice(self.ambiguous, self.source.date_orders))
+            self.report.notices.append(
+                _ambiguous_dates_notice(self.ambiguous, self.source.date_orders, self.dates_chosen)
+            )
+            read = self.ambiguous[0][1].order  # the date order setting: the same for every row
+            other = "month first" if read == "day first" else "day first"
+            self.report.date_order = {"count": len(self.ambiguous), "read": read, "other": other}
         self.report.notices.extend(self.warnings)
         if self.warning_count > len(self.warnings):
             self.report.notices.append(f"…and {self.warning_count - len(self.warnings):,} more warnings.")
@@ -378,7 +388,7 @@ def _rows_listed(rows: list[int]) -> str:
     return f"row {listed}" if len(rows) == 1 else f"rows {listed}"
 
 
-def _ambiguous_dates_notice(found: list[tuple[int, AmbiguousDate]], orders: Counter) -> str:
+def _ambiguous_dates_notice(found: list[tuple[int, AmbiguousDate]], orders: Counter, chosen: bool) -> str:
     """One note for every birthday like 3/4/1980, and what the file's other dates say of its order."""
     rows, first = [row for row, _ in found], found[0][1]
     read = first.order  # the Date order setting: the same for every row of a file
@@ -386,13 +396,14 @@ def _ambiguous_dates_notice(found: list[tuple[int, AmbiguousDate]], orders: Coun
     count = "1 birthday" if len(rows) == 1 else f"{len(rows):,} birthdays"
     text = (
         f"{count} could be read day first or month first, such as {first.value!r} ({_rows_listed(rows)});"
-        f" {'it was' if len(rows) == 1 else 'they were'} read {read}, as the date order in Settings says."
+        f" {'it was' if len(rows) == 1 else 'they were'} read {read},"
+        f" {'as you chose' if chosen else 'as the date order in Settings says'}."
     )
     if orders[other] and not orders[read]:
         sample = "1 other birthday" if orders[other] == 1 else f"{orders[other]:,} other birthdays"
         text += (
             f" But {sample} in this file can only be read {other}, so the file probably writes"
-            f" dates {other}: set the date order to {other} in Settings and upload it again."
+            f" dates {other}: read them {other} instead."
         )
     elif orders[other]:
         text += f" Some other birthdays in this file can only be read {other}: check these."

@@ -65,6 +65,7 @@ class Work:
     uploads: str
     mapping: dict[str, str] | None
     dayfirst: bool
+    dates_chosen: bool  # dayfirst was picked for this file (reread_dates), not by Settings
     parent_pid: int
     wait_for_decision: float  # seconds the child keeps a preview for "Import now" or "Cancel"
 
@@ -73,7 +74,7 @@ class Work:
             return linkedin_import.planner(self.path, self.file_name, self.file_hash, self.uploads)
         return addressbook_import.planner(
             self.path, self.file_name, self.file_hash, kind=self.kind, mapping=self.mapping,
-            dayfirst=self.dayfirst,
+            dayfirst=self.dayfirst, dates_chosen=self.dates_chosen,
         )  # fmt: skip
 
 
@@ -98,6 +99,7 @@ class Job:
     needs: NeedsMapping | None = None  # set while the owner maps the columns
     choices: dict[str, str] = field(default_factory=dict)  # preselected fields per column
     dayfirst: bool = False
+    dates_chosen: bool = False
     pid: int | None = None  # the child process planning or writing this import
     runs_before: int = 0  # the newest import run's id when the commit began
     commands: Connection | None = field(default=None, repr=False)  # to that child, while it waits
@@ -114,7 +116,7 @@ class Job:
         uploads = str(Path(self.data_dir) / "uploads")
         return Work(
             self.database, self.kind, self.path, self.file_name, self.file_hash, uploads,
-            self.mapping, self.dayfirst, os.getpid(), WAIT_FOR_DECISION,
+            self.mapping, self.dayfirst, self.dates_chosen, os.getpid(), WAIT_FOR_DECISION,
         )  # fmt: skip
 
 
@@ -196,6 +198,25 @@ def set_mapping(job_id: str, mapping: dict[str, str]) -> Job:
         addressbook_import.check_mapping(job.path, job.file_name, mapping)
         addressbook_import.remember_mapping(job.needs.header, mapping)
         job.mapping, job.needs, job.state = mapping, None, "previewing"
+        job.phase, job.done, job.started = "Opening the file", 0, time.monotonic()
+    _launch(job)
+    return job
+
+
+def reread_dates(job_id: str, dayfirst: bool) -> Job:
+    """Preview a previewed address book again, reading dates like 3/4/1980 the given way.
+
+    ImportRejected (nothing changed) when the job is no longer a preview waiting for a decision.
+    """
+    with _lock:
+        job = _jobs.get(job_id)
+        if job is None or job.state != "ready" or job.kind == "linkedin":
+            raise ImportRejected("This import is no longer waiting to be committed; upload it again.")
+        # The waiting child is told to drop its plan; pid None tells its supervisor that the
+        # end of that child is no failure of this job, which a new child now previews.
+        _send(job, "cancel")
+        job.pid, job.commands, job.report = None, None, None
+        job.dayfirst, job.dates_chosen, job.state = dayfirst, True, "previewing"
         job.phase, job.done, job.started = "Opening the file", 0, time.monotonic()
     _launch(job)
     return job
@@ -298,6 +319,8 @@ def _supervise(job: Job) -> None:
                 message = events.recv()
             except (EOFError, OSError):
                 break
+            if job.pid != child.pid:  # reread_dates() gave the job to a new child
+                break
             ended = _handle(job, *message)
     finally:
         with _lock:
@@ -307,7 +330,8 @@ def _supervise(job: Job) -> None:
         events.close()
         child.wait()
         with _lock:  # not while commit() is between its state change and its command
-            if not ended and job.id in _jobs:
+            replaced = job.pid != child.pid  # reread_dates() gave the job to a new child
+            if not ended and job.id in _jobs and not replaced:
                 log.error("the import of %s ended with exit code %s", job.file_name, child.returncode)
                 _vanished(job)
                 _sweep(job.data_dir)  # its plan file

@@ -102,6 +102,9 @@ class Report:
     # LinkedIn: how recent the export is (its date from the file name, its newest Connected On),
     # kept with the run so a later, older export is recognised as such
     export: dict[str, str] = field(default_factory=dict)
+    # address books: birthdays like 3/4/1980 ({"count", "read", "other"}), to offer reading
+    # them the other way
+    date_order: dict[str, Any] = field(default_factory=dict)
 
     def skip(self, item: Skipped) -> None:
         """Count a skipped row (its reason is its category)."""

@@ -109,6 +109,19 @@ def mapping(job_id: str):
     return see_other(url_for("imports.job", job_id=job_id))
 
 
+@bp.post("/jobs/<job_id>/date-order")
+def date_order(job_id: str):
+    """Preview the file again, reading birthdays like 3/4/1980 day first or month first."""
+    order = request.form.get("order", "")
+    if order not in ("day-first", "month-first"):
+        abort(400)
+    try:
+        import_jobs.reread_dates(job_id, dayfirst=order == "day-first")
+    except ImportRejected as exc:
+        return _index(409, str(exc))
+    return see_other(url_for("imports.job", job_id=job_id))
+
+
 @bp.post("/jobs/<job_id>/commit")
 def commit(job_id: str):
     """Write the previewed import."""

@@ -199,6 +199,10 @@ def _birthdays_csv(*dates: str) -> bytes:
     return ("\r\n".join(lines) + "\r\n").encode()
 
 
+def report_order(data: bytes, **kw) -> dict:
+    return run(data, "outlook.csv", dry_run=True, **kw)[1].date_order
+
+
 def _date_note(report) -> str:
     found = [n for n in report.notices if "could be read day first or month first" in n]
     assert len(found) == 1, report.notices
@@ -216,10 +220,12 @@ def test_ambiguous_birthdays_are_one_note_that_points_at_the_files_own_order(dat
     )
     assert "they were read day first" in note
     assert "But 2 other birthdays in this file can only be read month first" in note
-    assert "set the date order to month first in Settings and upload it again" in note
+    assert note.endswith("so the file probably writes dates month first: read them month first instead.")
+    assert report_order(us, dayfirst=True) == {"count": 2, "read": "day first", "other": "month first"}
 
     agreeing = _date_note(run(us, "outlook.csv", dry_run=True, dayfirst=False)[1])
     assert agreeing.endswith("they were read month first, as the date order in Settings says.")
+    assert report_order(_birthdays_csv("12/25/1970", "1980-03-04")) == {}  # nothing to choose
 
     mixed = _birthdays_csv("3/4/1980", "12/25/1970", "25/12/1970")
     assert "Some other birthdays in this file can only be read day first: check these." in _date_note(

@@ -117,3 +117,27 @@ def test_rapport_round_trip_into_a_fresh_database(app, tmp_path):
 
     assert len(copied) == len(original) == 3
     assert same(copied) == same(original)
+
+
+def test_date_order_option_overrides_the_setting_and_the_summary_says_how_to_use_it(app, tmp_path):
+    """OUTLOOK_CP1252's birthday is 3/4/1980; the Settings default reads it month first."""
+    from crm.models import Contact
+
+    outlook = tmp_path / "outlook.csv"
+    outlook.write_bytes(OUTLOOK_CP1252)
+    dry = invoke(app, "import", "csv", str(outlook), "--dry-run")
+    assert "it was read month first, as the date order in Settings says." in dry.stdout
+    assert "To read those birthdays day first, run it again with --date-order day-first." in dry.stdout
+    done = invoke(app, "import", "csv", str(outlook), "--date-order", "day-first")
+    assert "it was read day first, as you chose." in done.stdout
+    assert "undo it (crm import undo 1) and run it again with --date-order month-first." in done.stdout
+    with app.app_context():
+        db.connect(reuse_if_open=True)
+        renee = Contact.get(Contact.last_name == "Dubois")
+        assert (renee.birthday_day, renee.birthday_month, renee.birthday_year) == (3, 4, 1980)
+        db.close()
+    card = tmp_path / "a.vcf"
+    card.write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ann Lee\r\nBDAY:3/4/1980\r\nEND:VCARD\r\n")
+    shown = invoke(app, "import", "vcard", str(card), "--date-order", "month-first", "--dry-run")
+    assert "it was read month first" in shown.stdout and "--date-order day-first" in shown.stdout
+    assert invoke(app, "import", "csv", str(outlook), "--date-order", "sideways").exit_code == 2

@@ -131,3 +131,43 @@ def test_web_bad_input(client, app, case):
     assert dump(app.config["CRM"]["DATABASE"]) == before
     assert client.get("/contacts/").status_code == 200
     assert list((Path(app.config["CRM"]["DATA_DIR"]) / "uploads").glob("*")) == []
+
+
+def test_the_preview_reads_ambiguous_birthdays_the_other_way_on_request(client, app):
+    """Birthdays like 3/4/1980 follow Settings (month first by default); the preview's button
+    previews the same upload again day first, in a new process, and the import keeps that."""
+    from crm.services import import_jobs
+    from tests.imports.test_import_process import _gone
+
+    body = (
+        "First Name,Last Name,Company,Job Title,E-mail Address,Birthday\r\n"
+        "Renée,Dubois,Café Noir,Owner,renee@cafe.example,3/4/1980\r\n"
+        "Ann,Lee,,,ann@lee.example,25/12/1970\r\n"
+    ).encode()
+    url, page = settle(client, upload(client, "outlook.csv", body))
+    notes = soup(page).select_one("section.notes").get_text(" ", strip=True)
+    assert "it was read month first" in notes and "can only be read day first" in notes
+    form = soup(page).select_one("form.date-order")
+    assert form.select_one("input[name=order]")["value"] == "day-first"
+    assert form.select_one("button").get_text(strip=True) == "Read birthdays day first instead"
+    job = import_jobs.get(url.rstrip("/").rsplit("/", 1)[-1])
+    first_child = job.pid
+
+    response = client.post(form["action"], data={"csrf_token": token(client), "order": "day-first"})
+    assert response.status_code == 303 and response.headers["Location"].endswith(url.rsplit("/", 1)[-1])
+    page = wait_for(client, url + "/status")
+    assert job.state == "ready" and job.pid != first_child and _gone(first_child)
+    notes = soup(page).select_one("section.notes").get_text(" ", strip=True)
+    assert "it was read day first, as you chose." in notes and "can only be read" not in notes
+    assert soup(page).select_one("form.date-order input[name=order]")["value"] == "month-first"
+    done = commit(client, url)
+    assert "Imported as #1" in soup(done).get_text(" ")
+    db.connect(reuse_if_open=True)
+    renee = Contact.get(Contact.last_name == "Dubois")
+    assert (renee.birthday_day, renee.birthday_month, renee.birthday_year) == (3, 4, 1980)
+    # once imported, the button is gone and asking for it changes nothing
+    assert soup(done).select_one("form.date-order") is None
+    late = client.post(form["action"], data={"csrf_token": token(client), "order": "month-first"})
+    assert late.status_code == 409
+    bad = client.post(form["action"], data={"csrf_token": token(client), "order": "sideways"})
+    assert bad.status_code == 400
