@@ -423,6 +423,7 @@ class CsvImport:
         ]
         location = self.plan.get("location")
         csv.field_size_limit(MAX_FIELD)
+        self.date_orders.clear()  # counted afresh by each read
         for number, raw in table.records():
             count = len(raw)
             if count > width:

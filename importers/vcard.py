@@ -157,6 +157,7 @@ class VcardImport:
         on, the file is read line by line (_lines_records). Both give the same records
         (tests/importers/test_vcard_fast.py).
         """
+        self.date_orders.clear()  # counted afresh by each read
         chunks = ("\n" + self.text).split("\nBEGIN:VCARD\n")
         if chunks[0].strip() or len(chunks) == 1:
             yield from self._lines_records(0, 0)

@@ -362,12 +362,12 @@ class _Planner:
         if self.lost_letters:
             self.report.notices.append(_lost_letters_notice(self.lost_letters))
         if self.ambiguous:
-            self.report.notices.append(
-                _ambiguous_dates_notice(self.ambiguous, self.source.date_orders, self.dates_chosen)
-            )
-            read = self.ambiguous[0][1].order  # the date order setting: the same for every row
+            read = self.ambiguous[0][1].order  # the same for every row of a file
             other = "month first" if read == "day first" else "day first"
             self.report.date_order = {"count": len(self.ambiguous), "read": read, "other": other}
+            self.report.notices.append(
+                _ambiguous_dates_notice(self.ambiguous, other, self.source.date_orders, self.dates_chosen)
+            )
         self.report.notices.extend(self.warnings)
         if self.warning_count > len(self.warnings):
             self.report.notices.append(f"…and {self.warning_count - len(self.warnings):,} more warnings.")
@@ -388,11 +388,13 @@ def _rows_listed(rows: list[int]) -> str:
     return f"row {listed}" if len(rows) == 1 else f"rows {listed}"
 
 
-def _ambiguous_dates_notice(found: list[tuple[int, AmbiguousDate]], orders: Counter, chosen: bool) -> str:
-    """One note for every birthday like 3/4/1980, and what the file's other dates say of its order."""
+def _ambiguous_dates_notice(
+    found: list[tuple[int, AmbiguousDate]], other: str, orders: Counter, chosen: bool
+) -> str:
+    """One note for every birthday like 3/4/1980 (read one way, `other` the other), and what the
+    file's other dates (`orders`) say of its order."""
     rows, first = [row for row, _ in found], found[0][1]
-    read = first.order  # the Date order setting: the same for every row of a file
-    other = "month first" if read == "day first" else "day first"
+    read = first.order
     count = "1 birthday" if len(rows) == 1 else f"{len(rows):,} birthdays"
     text = (
         f"{count} could be read day first or month first, such as {first.value!r} ({_rows_listed(rows)});"

@@ -227,6 +227,10 @@ def test_ambiguous_birthdays_are_one_note_that_points_at_the_files_own_order(dat
     assert agreeing.endswith("they were read month first, as the date order in Settings says.")
     assert report_order(_birthdays_csv("12/25/1970", "1980-03-04")) == {}  # nothing to choose
 
+    planner = addressbook_import.planner(us, "outlook.csv", "hash", dayfirst=True)
+    imports.preview(planner)  # a commit whose database changed since the preview plans again
+    assert "But 2 other birthdays" in _date_note(imports.preview(planner))
+
     mixed = _birthdays_csv("3/4/1980", "12/25/1970", "25/12/1970")
     assert "Some other birthdays in this file can only be read day first: check these." in _date_note(
         run(mixed, "outlook.csv", dry_run=True)[1]
