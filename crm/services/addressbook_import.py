@@ -416,9 +416,9 @@ def _lost_letters_notice(rows: list[int]) -> str:
     count = "1 row has" if len(rows) == 1 else f"{len(rows):,} rows have"
     return (
         f'{count} a "?" where a letter should be, in a name, company or email ({_rows_listed(rows)}):'
-        " the program that saved this file could not write those letters. They are imported as they"
-        " are; if that program can export in Unicode (UTF-8), export again that way, or correct"
-        " these contacts after the import."
+        " the program that saved this file could not write those letters. Contacts you already have"
+        " keep their own spelling; new ones are imported as they are. If that program can export in"
+        " Unicode (UTF-8), export again that way, or correct these contacts after the import."
     )
 
 

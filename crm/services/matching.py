@@ -200,7 +200,20 @@ def load_rows(contact_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
     return out
 
 
+def lost_letters_of(incoming: str, existing: str) -> bool:
+    """Whether `incoming` is `existing` with the letters an export in the Windows code page could
+    not store turned into "?" (Outlook writes "Łukasz" as "?ukasz")."""
+    incoming, existing = incoming.lower(), existing.lower()
+    return (
+        "?" in incoming
+        and len(incoming) == len(existing)
+        and all(a == b or (a == "?" and not b.isascii()) for a, b in zip(incoming, existing, strict=True))
+    )
+
+
 def _same(field_name: str, a: str, b: str) -> bool:
+    if "?" in b and lost_letters_of(b, a):  # the existing value is the intact one
+        return True
     if field_name in ("first_name", "last_name"):
         # "Sato, CFA" on LinkedIn and "Sato" in an address book: credentials after a comma
         return _name_key(a) == _name_key(b) or _name_key(a.split(",")[0]) == _name_key(b.split(",")[0])
@@ -240,7 +253,11 @@ def plan_update(row: Mapping[str, Any], record: PersonRecord) -> Plan:
     if record.is_connection and not row.get("is_connection"):
         changes["is_connection"] = True
     have = {e.lower() for e in row.get("emails", ())}
-    emails = [e for e in dict.fromkeys(normalize_email(e) for e in record.emails) if e and e not in have]
+    emails = [
+        e
+        for e in dict.fromkeys(normalize_email(e) for e in record.emails)
+        if e and e not in have and not ("?" in e and any(lost_letters_of(e, h) for h in have))
+    ]
     if emails:
         changes["add_emails"] = emails
     keys = set(row.get("phone_keys", ()))

@@ -243,3 +243,38 @@ def test_vcard_birthdays_follow_the_date_order_setting_too(database, app):
     ann = Contact.get(Contact.full_name == "Ann Lee")
     assert (ann.birthday_day, ann.birthday_month, ann.birthday_year) == (3, 4, 1980)
     assert "it was read day first" in _date_note(report)
+
+
+def test_a_contact_you_have_keeps_its_letters_when_an_ansi_export_lost_them(database, app):
+    """vCard first ("Łukasz", UTF-8), then Outlook's ANSI CSV of the same person ("?ukasz",
+    matched by phone): no conflict over the name, no "?ukasz..." second email; a real change
+    (the title) is still applied."""
+    card = (
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Nielsen;Łukasz;;;\r\nFN:Łukasz Nielsen\r\n"
+        "EMAIL:łukasz.nielsen@sapphire.example\r\nTEL:+1 595 555 0717\r\nEND:VCARD\r\n"
+    )
+    run(card.encode(), "a.vcf", kind="vcard")
+    data = (
+        '"First Name","Last Name","Company","Job Title","Mobile Phone","E-mail Address"\r\n'
+        '"?ukasz","Nielsen","","Head of IT","+1 595-555-0717","?ukasz.nielsen@sapphire.example"\r\n'
+        '"?va","Ode","","","+1 595-555-0999","?va@ode.example"\r\n'
+    ).encode("cp1252")
+    _, report = run(data, "outlook.csv")
+    assert report.conflicts == []
+    assert (report.contacts["updated"], report.contacts["created"]) == (1, 1)
+    lukasz = Contact.get(Contact.last_name == "Nielsen")
+    assert (lukasz.first_name, lukasz.title) == ("Łukasz", "Head of IT")
+    assert [e.email for e in lukasz.emails] == ["łukasz.nielsen@sapphire.example"]
+    assert Contact.get(Contact.last_name == "Ode").first_name == "?va"  # nothing to take it from
+    note = next(n for n in report.notices if "where a letter should be" in n)
+    assert "(rows 2, 3)" in note and "Contacts you already have keep their own spelling" in note
+
+
+def test_lost_letters_of_only_forgives_a_question_mark_over_a_letter_ascii_cannot_hold():
+    from crm.services.matching import lost_letters_of
+
+    assert lost_letters_of("?ukasz", "Łukasz") and lost_letters_of("S?REN", "Søren")
+    assert lost_letters_of("?ukasz.n@x.example", "łukasz.n@x.example")
+    assert not lost_letters_of("?ukasz", "Lukasz")  # an ASCII letter is never lost
+    assert not lost_letters_of("?ukasz", "Łukaszz") and not lost_letters_of("Lukasz", "Łukasz")
+    assert not lost_letters_of("Who?", "Whoé?")
