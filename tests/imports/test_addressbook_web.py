@@ -171,3 +171,11 @@ def test_the_preview_reads_ambiguous_birthdays_the_other_way_on_request(client, 
     assert late.status_code == 409
     bad = client.post(form["action"], data={"csrf_token": token(client), "order": "sideways"})
     assert bad.status_code == 400
+
+
+def test_a_linkedin_preview_has_no_date_order_to_change_and_stays_ready(client, app, exports):
+    url, page = settle(client, upload(client, "export.zip", exports[1][0]))
+    assert soup(page).select_one("form.date-order") is None
+    late = client.post(url + "/date-order", data={"csrf_token": token(client), "order": "day-first"})
+    assert late.status_code == 409
+    assert "Imported as #1" in soup(commit(client, url)).get_text(" ")
