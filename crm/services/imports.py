@@ -120,6 +120,11 @@ class Report:
         rows (skipped by design) would otherwise bury the one row that needs a look."""
         return sorted(self.skipped, key=lambda s: s.reason in ROUTINE_SKIPS)
 
+    @property
+    def skipped_by_design(self) -> bool:
+        """Every skipped row is a draft, sponsored or system row: nothing to look at."""
+        return bool(self.skipped) and all(s.reason in ROUTINE_SKIPS for s in self.skipped)
+
     def counts(self) -> dict[str, Any]:
         """Everything countable, for ImportRun.counts and the history list."""
         return {

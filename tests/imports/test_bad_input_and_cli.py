@@ -215,6 +215,8 @@ def test_unusual_skipped_rows_come_before_thousands_of_drafts(client, app):
     assert len(rows) == 50 and rows[0] == ["messages.csv", "62", "unreadable date 'last Tuesday'"]
     assert {r[2] for r in rows[1:]} == {"draft"}
     assert "unusual reasons before drafts" in page.get_text(" ")
+    assert page.select_one("details.skipped-rows") is None, "a row that needs a look is not tucked away"
+    assert "left out by design" not in page.get_text(" ")
     assert client.post(url + "/commit", data={"csrf_token": token(client)}).status_code == 303
     assert "Imported as" in wait_for(client, url + "/status").get_data(as_text=True)
     db.connect(reuse_if_open=True)
@@ -242,3 +244,22 @@ def test_cli_summary_counts_every_kind_of_activity_it_made(app, tmp_path, export
     total = int(line.split()[1].replace(",", ""))
     parts = line.split("(", 1)[1].split(")")[0].split(", ")
     assert sum(int(p.split()[0].replace(",", "")) for p in parts) == total
+
+
+def test_skipped_rows_that_are_all_drafts_are_said_once_and_listed_on_request(client, app):
+    header = "CONVERSATION ID,FROM,SENDER PROFILE URL,TO,DATE,CONTENT,IS MESSAGE DRAFT\n"
+    row = "c{i},Ada Lovelace,https://www.linkedin.com/in/ada,Me,2024-05-0{d} 10:00:00 UTC,Hi {i},{draft}\n"
+    drafts = "".join(row.format(i=i, d=1, draft="Yes") for i in range(3))
+    export = make_zip(
+        {"Connections.csv": CONNECTIONS, "messages.csv": header + drafts + row.format(i=9, d=2, draft="No")}
+    )
+    response = client.post(
+        "/imports",
+        data={"csrf_token": token(client), "file": (io.BytesIO(export), "export.zip")},
+        content_type="multipart/form-data",
+    )
+    page = soup(wait_for(client, response.headers["Location"] + "/status"))
+    assert "3 draft" in page.get_text(" ") and "left out by design" in page.get_text(" ")
+    folded = page.select_one("details.skipped-rows")
+    assert folded.select_one("summary").get_text(strip=True) == "Show the rows"
+    assert [tr.select("td")[2].get_text() for tr in folded.select("table.skipped tbody tr")] == ["draft"] * 3
