@@ -197,8 +197,8 @@ def set_mapping(job_id: str, mapping: dict[str, str]) -> Job:
         job.choices = dict(mapping)
         addressbook_import.check_mapping(job.path, job.file_name, mapping)
         addressbook_import.remember_mapping(job.needs.header, mapping)
-        job.mapping, job.needs, job.state = mapping, None, "previewing"
-        job.phase, job.done, job.started = "Opening the file", 0, time.monotonic()
+        job.mapping, job.needs = mapping, None
+        _previewing_again(job)
     _launch(job)
     return job
 
@@ -216,10 +216,15 @@ def reread_dates(job_id: str, dayfirst: bool) -> Job:
         # end of that child is no failure of this job, which a new child now previews.
         _send(job, "cancel")
         job.pid, job.commands, job.report = None, None, None
-        job.dayfirst, job.dates_chosen, job.state = dayfirst, True, "previewing"
-        job.phase, job.done, job.started = "Opening the file", 0, time.monotonic()
+        job.dayfirst, job.dates_chosen = dayfirst, True
+        _previewing_again(job)
     _launch(job)
     return job
+
+
+def _previewing_again(job: Job) -> None:
+    """Back to "previewing" from the start, for a new child to plan the same upload (under _lock)."""
+    job.state, job.phase, job.done, job.started = "previewing", "Opening the file", 0, time.monotonic()
 
 
 def commit(job_id: str) -> Job:

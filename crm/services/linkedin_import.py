@@ -167,22 +167,22 @@ class _Planner:
 
         Exports are compared by the date in their file names when both have one, else by their
         newest Connected On (read in a first pass over the file only when needed)."""
-        this = {"date": self.export.exported_at_hint.isoformat() if self.export.exported_at_hint else ""}
-        date, connection = db.execute_sql(
+        hint = self.export.exported_at_hint
+        this_date = hint.isoformat() if hint else ""
+        newest_date, newest_connection = db.execute_sql(
             "SELECT max(json_extract(counts, '$.export.date')),"
             " max(json_extract(counts, '$.export.latest_connection'))"
             " FROM import_run WHERE source = ? AND status = 'committed'",
             (SOURCE,),
         ).fetchone()
-        newest = {"date": date or "", "latest_connection": connection or ""}
-        if this["date"] and newest["date"]:
-            return f"that one is dated {newest['date']}" if this["date"] < newest["date"] else ""
-        if not newest["latest_connection"]:
+        if this_date and newest_date:
+            return f"that one is dated {newest_date}" if this_date < newest_date else ""
+        if not newest_connection:
             return ""
         dates = [r.connected_on for r in self.export.connections() if not isinstance(r, Skipped)]
         latest = max((d for d in dates if d), default=None)
-        if latest and latest.isoformat() < newest["latest_connection"]:
-            return f"its newest connection is from {latest}, that one's from {newest['latest_connection']}"
+        if latest and latest.isoformat() < newest_connection:
+            return f"its newest connection is from {latest}, that one's from {newest_connection}"
         return ""
 
     def _connections(self) -> None:
@@ -431,8 +431,10 @@ class _Planner:
             if kind == "job_change":
                 old, new, old_company = detail
                 summary = f"Moved from {old} to {new}"
-                details = {"from": old, "to": new, "company": rec.company, "title": rec.title}
-                details["old_company"] = old_company
+                details = {
+                    "from": old, "to": new, "company": rec.company, "title": rec.title,
+                    "old_company": old_company,
+                }  # fmt: skip
                 self.report.job_changes.append({"name": name, "from": old, "to": new})
             elif kind == "promotion":
                 old, new, company = detail
