@@ -93,6 +93,7 @@ class _Planner:
             self._index(row[0], row[1], row[2], row[3] or "", row[13])
         self.emails = set(db.execute_sql("SELECT contact_id, email FROM contact_email"))
         self.events: list[tuple] = []
+        self.roles_corrected = 0  # address-book roles LinkedIn shows otherwise: no signal
         self.seen_keys: set[str] = set()
         # Before the first import nothing can be present: skip the per-batch lookups.
         self.keys_present = bool(
@@ -274,14 +275,21 @@ class _Planner:
         old_company = self.company_names.get(company_id, "") if company_id else ""
         if self.older:  # an older export's jobs and connections are out of date: fill blanks only
             new_ckey, rec, connected = old_ckey, dataclasses.replace(rec, title=""), True
-        if new_ckey and new_ckey != old_ckey:
+        # A role LinkedIn told us before changed: a signal. A role from an address book (or typed
+        # in) that LinkedIn shows otherwise is just corrected: when it changed is unknown, and an
+        # address book's titles are often years old, so it is no news for Today.
+        moved = new_ckey and new_ckey != old_ckey
+        retitled = rec.title and rec.title != title
+        if (moved and old_ckey or retitled and title) and not is_conn:
+            self.roles_corrected += 1
+        if moved:
             change("company_id", self._company(rec.company), company_id)
-            if old_ckey:
+            if old_ckey and is_conn:
                 roles = (_role(title, old_company), _role(rec.title, rec.company))
                 self.events.append(("job_change", ref, rec, (*roles, old_company)))
-        if rec.title and rec.title != title:
+        if retitled:
             change("title", rec.title, title)
-            if title and new_ckey == old_ckey and old_ckey:
+            if title and new_ckey == old_ckey and old_ckey and is_conn:
                 self.events.append(("promotion", ref, rec, (title, rec.title, rec.company)))
         if not is_conn:
             change("is_connection", 1, is_conn)
@@ -495,6 +503,13 @@ class _Planner:
         for key, value in sorted(self.export.counts.items()):
             if key.endswith(".blank") and value:
                 self.report.rows[key] = value
+        if self.roles_corrected:
+            people = "person" if self.roles_corrected == 1 else "people"
+            self.report.notices.append(
+                f"{self.roles_corrected} {people} you knew from an address book or by hand have"
+                " another company or title on LinkedIn: they now show LinkedIn's, with no job-change"
+                " signal, since when they changed is unknown."
+            )
         if self.first_import:
             self.report.notices.append(
                 f"First LinkedIn import: only connections made in the last {NEW_CONNECTION_DAYS}"

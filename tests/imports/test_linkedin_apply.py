@@ -202,6 +202,44 @@ def test_linkedin_after_an_address_book_gives_its_people_their_urls_and_messages
     assert ann.last_touch_at == dt.datetime(2024, 6, 1, 10, 0)
 
 
+def test_a_role_from_an_address_book_is_corrected_by_linkedin_without_a_signal(database):
+    """Found with the generator's Google CSV then its LinkedIn export: an address book's title
+    (often years old) that LinkedIn shows otherwise raised a 'promotion' dated today on Today.
+    LinkedIn's role wins, with no signal; a change between two LinkedIn exports still signals."""
+    from crm.services import addressbook_import
+
+    google = (
+        "First Name,Last Name,Labels,Organization Name,Organization Title,E-mail 1 - Value,"
+        "Website 1 - Type,Website 1 - Value\n"
+        "Ann,Lee,* myContacts,Acme,VP Sales,ann@acme.example,Profile,https://www.linkedin.com/in/ann-lee\n"
+        "Kai,Silva,* myContacts,Redwood,Analyst,kai@redwood.example,,\n"
+    )
+    imports.commit(addressbook_import.planner(google.encode(), "google.csv", "g"))
+    ann_id, kai_id = [c.id for c in Contact.select().order_by(Contact.id)]
+    assert Contact.get_by_id(ann_id).linkedin_url == "https://www.linkedin.com/in/ann-lee"
+    profile = "First Name,Last Name,Headline\nMorgan,Reyes,Sales\n"
+
+    def export(ann_job: str, kai_title: str) -> bytes:
+        connections = (
+            "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+            f"Ann,Lee,https://www.linkedin.com/in/ann-lee,,{ann_job},01 May 2020\n"
+            f"Kai,Silva,https://www.linkedin.com/in/kai,,Redwood,{kai_title},03 May 2020\n"
+        )
+        return zip_of({"Connections.csv": connections, "Profile.csv": profile})
+
+    run, report = run_import(export("Globex,CMO", "Director"), "export.zip")
+    ann, kai = Contact.get_by_id(ann_id), Contact.get_by_id(kai_id)
+    assert (ann.company.name, ann.title, kai.title) == ("Globex", "CMO", "Director")
+    assert Signal.select().count() == 0 and report.signals.total() == 0
+    assert report.job_changes == [] and report.promotions == []
+    assert any(n.startswith("2 people you knew from an address book") for n in report.notices)
+
+    run, report = run_import(export("Initech,CEO", "Head of Research"), "export-2.zip")
+    kinds = {(s.contact_id, s.kind) for s in Signal.select()}
+    assert kinds == {(ann_id, "job_change"), (kai_id, "promotion")}
+    assert not any("address book" in n for n in report.notices)
+
+
 @pytest.mark.parametrize("name_of_older", ["by its file name", "by its newest connection"])
 def test_an_older_export_after_a_newer_one_adds_history_but_moves_nobody_back(
     database, exports, name_of_older
