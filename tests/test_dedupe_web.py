@@ -131,6 +131,64 @@ def test_merge_with_htmx_redirects_and_errors_come_back_422(client, bobs):
     assert Contact.get_by_id(bobs[0]).full_name == "Bob Smith"
 
 
+@pytest.fixture
+def twins(database):
+    """LinkedIn's copy and an address book's copy of one person: nothing differs between them."""
+    linked = person(
+        "Ann", "Lee", company="Acme", title="CFO", linkedin_url="https://www.linkedin.com/in/ann-lee"
+    )
+    booked = person("Ann", "Lee", company="Acme", emails=["ann@acme.example"], phones=["+1 555 0100"])
+    activities.log_touch([booked], "call", "Called Ann")
+    return linked, booked
+
+
+def test_a_pair_where_nothing_differs_merges_in_one_click_from_the_list(client, twins):
+    linked, booked = twins
+    pair = soup(client.get("/duplicates/")).select_one(f"#pair-{linked}-{booked}")
+    assert pair.select_one(".dup-differs").get_text() == "Nothing differs: a merge keeps every value of both."
+    form = pair.select_one("form:has(input[name=from])")
+    assert form.select_one("button").get_text() == "Merge into Ann Lee"
+    fields = {i["name"]: i["value"] for i in form.select("input[type=hidden]") if i["name"] != "csrf_token"}
+    assert fields == {"keep": str(linked), "other": str(booked), "from": "list"}
+    headers = {"HX-Request": "true", "X-CSRF-Token": token(client)}
+    response = client.post("/duplicates/merge", data=fields, headers=headers)
+    assert response.status_code == 200
+    fragment = soup(response)
+    merge_id = Merge.get().id
+    notice = fragment.select_one("#duplicate-list .notice")
+    assert notice.get_text(" ", strip=True) == "Merged the two Ann Lee contacts into one. Undo"
+    assert notice.select_one("a")["href"] == f"/contacts/{linked}"
+    assert notice.select_one("a[href$='/undo']")["href"] == f"/duplicates/merges/{merge_id}/undo"
+    assert not fragment.select(".dup-pair")
+    kept = Contact.get_by_id(linked)
+    assert [e.email for e in kept.emails] == ["ann@acme.example"] and kept.title == "CFO"
+    assert kept.linkedin_url == "https://www.linkedin.com/in/ann-lee"
+    assert Contact.get_by_id(booked).deleted_at is not None
+    assert "Called Ann" in client.get(f"/contacts/{linked}").get_data(as_text=True)
+
+
+def test_the_one_click_merge_without_htmx_comes_back_to_the_list_with_its_undo(client, twins):
+    linked, booked = twins
+    data = {"keep": linked, "other": booked, "from": "list", "csrf_token": token(client)}
+    response = client.post("/duplicates/merge", data=data)
+    merge_id = Merge.get().id
+    assert response.status_code == 303 and response.location.endswith(f"/duplicates/?merged={merge_id}")
+    notice = soup(client.get(response.location)).select_one(".notice")
+    assert notice.select_one("a[href$='/undo']")["href"] == f"/duplicates/merges/{merge_id}/undo"
+
+
+def test_a_pair_whose_fields_differ_asks_on_the_merge_screen_even_when_posted_from_the_list(client, bobs):
+    pair = soup(client.get("/duplicates/")).select_one(f"#pair-{bobs[0]}-{bobs[1]}")
+    assert pair.select_one(".dup-differs").get_text() == "Name, Title differ: compare to choose."
+    assert not pair.select("input[name=from]")
+    # a stale list (someone edited a title in another tab) posts the one-click merge anyway
+    data = {"keep": bobs[0], "other": bobs[1], "from": "list", "csrf_token": token(client)}
+    response = client.post("/duplicates/merge", data=data)
+    assert response.status_code == 303
+    assert response.location.endswith(f"/duplicates/merge?keep={bobs[0]}&other={bobs[1]}")
+    assert Merge.select().count() == 0 and Contact.get_by_id(bobs[1]).deleted_at is None
+
+
 def test_csv_download_is_an_attachment_with_a_sandbox(client, bobs):
     response = client.get("/contacts/export.csv")
     assert response.status_code == 200

@@ -16,6 +16,7 @@ from peewee import JOIN
 
 from crm.db import db, write
 from crm.models import Company, Contact, ContactEmail, ContactPhone, DuplicateDismissal
+from crm.services.merge import field_rows
 from importers.base import name_key
 
 # Blocks bigger than this are too generic to mean anything (a shared info@ address, "J Lee").
@@ -363,6 +364,20 @@ class PairView:
     a: Contact
     b: Contact
     lists: dict[int, dict[str, list[str]]]
+
+    @property
+    def keep(self) -> Contact:
+        """The contact the merge keeps by default (the suggestion's pick, else the older one)."""
+        return self.b if self.suggestion.keep == self.b.id else self.a
+
+    @property
+    def other(self) -> Contact:
+        return self.a if self.keep is self.b else self.b
+
+    @property
+    def differs(self) -> list[str]:
+        """Labels of the fields whose values differ: empty when a merge has nothing to ask."""
+        return [row.label for row in field_rows(self.keep, self.other) if row.conflict]
 
 
 def suggestion_page(limit: int = 50) -> tuple[list[PairView], int]:

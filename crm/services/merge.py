@@ -105,13 +105,21 @@ def _display(contact: Contact, name: str) -> str:
     return "" if value is None else str(value)
 
 
+class MergeNeedsChoices(MergeError):
+    """A one-click merge found fields that differ: the merge screen must ask."""
+
+
+def field_rows(keep: Contact, other: Contact) -> list[FieldRow]:
+    """One FieldRow per mergeable field (no query when both were loaded with their company)."""
+    return [FieldRow(n, LABELS[n], _display(keep, n), _display(other, n)) for n in FIELDS]
+
+
 def compare(keep_id: int, other_id: int) -> tuple[Contact, Contact, list[FieldRow]]:
     """Both contacts and one FieldRow per mergeable field, for the merge screen."""
     if keep_id == other_id:
         raise MergeError("Pick two different contacts to merge.")
     keep, other = _load(keep_id), _load(other_id)
-    rows = [FieldRow(n, LABELS[n], _display(keep, n), _display(other, n)) for n in FIELDS]
-    return keep, other, rows
+    return keep, other, field_rows(keep, other)
 
 
 def _raw_rows(table: str, column: str, ids: tuple[int, ...]) -> list[dict]:
@@ -121,10 +129,14 @@ def _raw_rows(table: str, column: str, ids: tuple[int, ...]) -> list[dict]:
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def merge_contacts(keep_id: int, other_id: int, choices: Mapping[str, str] | None = None) -> Merge:
+def merge_contacts(
+    keep_id: int, other_id: int, choices: Mapping[str, str] | None = None, *, only_if_nothing_differs=False
+) -> Merge:
     """Merge `other` into `keep`; on a conflict `keep`'s value wins unless choices says "other".
 
     Emails, phones and tags are united; activities, follow-ups, signals and ledger entries move.
+    `only_if_nothing_differs` (the one-click merge of the duplicates list) refuses with
+    MergeNeedsChoices when a field differs, checked inside the write transaction.
     """
     choices = dict(choices or {})
     for name, choice in choices.items():
@@ -132,6 +144,9 @@ def merge_contacts(keep_id: int, other_id: int, choices: Mapping[str, str] | Non
             raise MergeError(f"Unknown choice {choice!r} for {name!r}.")
     with write():
         keep, other, rows = compare(keep_id, other_id)
+        differ = [row.label for row in rows if row.conflict]
+        if only_if_nothing_differs and differ:
+            raise MergeNeedsChoices(f"{', '.join(differ)} differ: choose which to keep.")
         ids = (keep.id, other.id)
         snapshot = {
             "contacts": _raw_rows("contact", "id", ids),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, request, url_for
 
+from crm import htmx
 from crm.services import duplicates as service
 from crm.services import merge as merging
 from crm.web import render, see_other
@@ -17,19 +18,21 @@ def _id(value: str | None) -> int:
     return int(value)
 
 
-def _list_context() -> dict:
+def _list_context(merged_id: int | None = None) -> dict:
     pairs, total = service.suggestion_page()
-    return {"pairs": pairs, "total": total, "merges": merging.recent_merges()}
+    merged = merging.get_merge(merged_id) if merged_id else None
+    return {"pairs": pairs, "total": total, "merges": merging.recent_merges(), "merged": merged}
 
 
 @bp.get("/")
 def index():
     """Suggested pairs, surest first, with the recent merges that can be undone."""
+    merged = request.args.get("merged", "")
     return render(
         "duplicates/index.html",
         "duplicates/_list.html",
         undone=request.args.get("undone", ""),
-        **_list_context(),
+        **_list_context(int(merged) if merged.isdigit() else None),
     )
 
 
@@ -76,11 +79,27 @@ def merge():
         for name in merging.FIELDS
         if request.form.get(f"choice-{name}") in merging.CHOICES
     }
+    if request.form.get("from") == "list":
+        return _merge_from_list(keep_id, other_id)
     try:
         merging.merge_contacts(keep_id, other_id, choices)
     except merging.MergeError as exc:
         return _merge_page(keep_id, other_id, choices, error=str(exc), status=422)
     return see_other(url_for("contacts.show", contact_id=keep_id, merged=1))
+
+
+def _merge_from_list(keep_id: int, other_id: int):
+    """The list's one-click merge of a pair where no field differs; the list comes back with
+    an undo link. If a field differs by now, the merge screen asks instead."""
+    try:
+        done = merging.merge_contacts(keep_id, other_id, only_if_nothing_differs=True)
+    except merging.MergeNeedsChoices:
+        return see_other(url_for("duplicates.merge_screen", keep=keep_id, other=other_id))
+    except merging.MergeError as exc:
+        return _merge_page(keep_id, other_id, {}, error=str(exc), status=422)
+    if not htmx:
+        return see_other(url_for("duplicates.index", merged=done.id))
+    return render("duplicates/index.html", "duplicates/_list.html", undone="", **_list_context(done.id))
 
 
 def _load_merge(merge_id: int) -> dict:

@@ -42,3 +42,28 @@ def test_merge_a_suggested_pair_and_undo_it(page, server, live_app):
     page.goto(server.url + f"/contacts/{other}")
     assert page.locator("h1").inner_text() == "Robert Smith"
     assert "VP Engineering" in page.locator(".contact-head .meta").inner_text()
+
+
+@pytest.mark.browser
+def test_merge_a_pair_where_nothing_differs_in_one_click_and_undo_it(page, server, live_app):
+    with live_app.app_context():
+        db.connect(reuse_if_open=True)
+        linked = person(
+            "Ann", "Lee", company="Acme", title="CFO", linkedin_url="https://www.linkedin.com/in/ann"
+        )
+        booked = person("Ann", "Lee", company="Acme", emails=["ann@acme.example"])
+        person("Kai", "Silva", company="Redwood", emails=["kai@redwood.example"])
+        person("Kai", "Silva", company="Redwood", phones=["+1 555 0101"])
+        db.close()
+    log_in(page, server)
+    page.goto(server.url + "/duplicates/")
+    assert page.locator(".dup-pair").count() == 2
+    page.locator(f"#pair-{linked}-{booked}").locator("button:has-text('Merge into Ann Lee')").click()
+    notice = page.locator("#duplicate-list .notice")
+    notice.wait_for()
+    assert notice.inner_text() == "Merged the two Ann Lee contacts into one. Undo"
+    assert page.locator(".dup-pair").count() == 1 and page.url.endswith("/duplicates/")
+    notice.locator("text=Undo").click()
+    page.click("button:has-text('Undo the merge')")
+    page.wait_for_url("**/duplicates/?undone=*")
+    assert page.locator(f"#pair-{linked}-{booked}").count() == 1
