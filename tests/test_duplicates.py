@@ -37,6 +37,28 @@ def test_each_kind_of_evidence(database):
     assert len(found) == 7
 
 
+def test_a_name_whose_letters_an_export_lost_meets_the_intact_one(database):
+    """Found with the generator's Outlook file after its LinkedIn export: "?ukasz Kelly" (Outlook
+    desktop writes in the Windows code page) shares no name key with LinkedIn's "Łukasz Kelly",
+    so the pair was neither matched nor suggested. The intact spelling is kept by default."""
+    intact = person("Łukasz", "Kelly", company="Lighthouse", linkedin_url="https://www.linkedin.com/in/lk")
+    lost = person("?ukasz", "Kelly", company="Lighthouse", emails=["?ukasz.kelly@lighthouse.example"])
+    zoe = person("Zoë", "Müller")
+    zoe_lost = person("Zo?", "M?ller", company="Orbit")  # no name key in common at all
+    elsewhere = person("?ukasz", "Kelly", company="Redwood")  # another company: another person
+    other_letter = person("Lukasz", "Kelly", company="Lighthouse")  # an "L" no export loses
+    found = {frozenset((s.a, s.b)): s for s in duplicates.find_duplicates()}
+    pair = found[frozenset((intact, lost))]
+    assert pair.reason == (
+        "Same name but for letters an export lost (?ukasz Kelly / Łukasz Kelly) at the same company"
+    )
+    assert pair.keep == intact and pair.rank == 3
+    assert found[frozenset((zoe, zoe_lost))].reason.endswith("and one has no company")
+    assert found[frozenset((zoe, zoe_lost))].keep == zoe
+    assert frozenset((intact, elsewhere)) not in found
+    assert not any(lost in pair and other_letter in pair for pair in found)
+
+
 def test_same_name_at_different_companies_is_not_suggested(database):
     person("John", "Lee", company="Acme")
     person("John", "Lee", company="Zenith")

@@ -16,6 +16,7 @@ from peewee import JOIN
 
 from crm.db import db, write
 from crm.models import Company, Contact, ContactEmail, ContactPhone, DuplicateDismissal
+from crm.services.matching import lost_letters_of
 from crm.services.merge import field_rows
 from importers.base import name_key
 
@@ -316,6 +317,10 @@ def find_duplicates(limit: int | None = None) -> list[Suggestion]:
                 if a.full != b.full and _context(a, b)[1] >= 1:
                     offer(a.id, b.id, 4, "Same name with first and last swapped")
 
+    lost = [p for p in people if "?" in p.display]
+    if lost:
+        _lost_letter_pairs(people, lost, offer)
+
     dismissed = set(
         DuplicateDismissal.select(DuplicateDismissal.contact_a, DuplicateDismissal.contact_b).tuples()
     )
@@ -326,6 +331,36 @@ def find_duplicates(limit: int | None = None) -> list[Suggestion]:
     ]
     out.sort(key=lambda s: (s.rank, s.a, s.b))
     return out[:limit] if limit else out
+
+
+def _lost_letter_pairs(people: list[_Person], lost: list[_Person], offer) -> None:
+    """ "?ukasz Kelly" (an export in the Windows code page lost the "Ł") and "Łukasz Kelly": their
+    name keys differ, so no name block holds both. Names are blocked by their shape with every
+    letter beyond ASCII, and every "?", written as "?": "?ukasz kelly" both."""
+    lost_shapes = {_shape(p.display) for p in lost}
+    by_shape: dict[str, list[_Person]] = defaultdict(list)
+    for p in people:
+        if not p.display.isascii() or "?" in p.display:
+            shape = _shape(p.display)
+            if shape in lost_shapes:
+                by_shape[shape].append(p)
+    for block in by_shape.values():
+        if len(block) > MAX_BLOCK * 5:
+            continue  # a shape like "??" (a short name in another script): too common to tell
+        for p in block:
+            if "?" not in p.display:
+                continue
+            for q in block:
+                if p.profile and q.profile or not lost_letters_of(p.display, q.display):
+                    continue
+                context, strength = _context(p, q)
+                if strength:
+                    reason = f"Same name but for letters an export lost ({p.display} / {q.display}) {context}"
+                    offer(p.id, q.id, 3 if strength == 2 else 5, reason, keep=q.id)  # the intact spelling
+
+
+def _shape(name: str) -> str:
+    return "".join(c if c.isascii() and c != "?" else "?" for c in name.lower())
 
 
 def _pairs(block: list[_Person]):
