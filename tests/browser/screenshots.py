@@ -70,6 +70,13 @@ def main(out: str, extra: list[str]) -> None:
             page.goto(live.url + "/duplicates/")
             page.click("text=Compare and merge >> nth=-1")  # the demo's job-change pair
             page.screenshot(path=str(outdir / f"{name}-duplicates-merge.png"), full_page=True)
+            page.goto(live.url + "/duplicates/")
+            page.click("button:has-text('Merge into')")  # the pair where nothing differs
+            page.wait_for_selector("#duplicate-list .notice")
+            page.screenshot(path=str(outdir / f"{name}-duplicates-merged.png"), full_page=True)
+            page.click("#duplicate-list .notice >> text=Undo")  # as it was, for the next width
+            page.click("button:has-text('Undo the merge')")
+            page.wait_for_url("**/duplicates/?undone=*")
             import_screens(page, live, outdir, name, tmp)
             ctx.close()
         browser.close()
