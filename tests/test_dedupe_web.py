@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from crm.cli import cli
 from crm.models import Contact, DuplicateDismissal, Merge, Signal
 from crm.services import activities
+from crm.services import merge as merging
 from tests.conftest import soup, token
 from tests.dedupe_helpers import at, person
 
@@ -175,6 +176,22 @@ def test_the_one_click_merge_without_htmx_comes_back_to_the_list_with_its_undo(c
     assert response.status_code == 303 and response.location.endswith(f"/duplicates/?merged={merge_id}")
     notice = soup(client.get(response.location)).select_one(".notice")
     assert notice.select_one("a[href$='/undo']")["href"] == f"/duplicates/merges/{merge_id}/undo"
+
+
+def test_a_one_click_merge_from_a_stale_list_says_so_and_shows_the_list_as_it_is(client, twins):
+    linked, booked = twins
+    third = person("Ann", "Lee", company="Acme", phones=["+1 555 0100"])  # the same phone as booked
+    merging.merge_contacts(linked, booked)  # in another tab
+    headers = {"HX-Request": "true", "X-CSRF-Token": token(client)}
+    data = {"keep": third, "other": booked, "from": "list"}
+    response = client.post("/duplicates/merge", data=data, headers=headers)
+    assert response.status_code == 422
+    fragment = soup(response)
+    assert fragment.select_one("#duplicate-list .error").get_text() == (
+        f"Not merged: Contact {booked} does not exist or is in the trash. The list below is up to date."
+    )
+    assert [p["id"] for p in fragment.select(".dup-pair")] == [f"pair-{linked}-{third}"]
+    assert Merge.select().count() == 1 and Contact.get_by_id(third).deleted_at is None
 
 
 def test_a_pair_whose_fields_differ_asks_on_the_merge_screen_even_when_posted_from_the_list(client, bobs):

@@ -95,8 +95,15 @@ def _merge_from_list(keep_id: int, other_id: int):
         done = merging.merge_contacts(keep_id, other_id, only_if_nothing_differs=True)
     except merging.MergeNeedsChoices:
         return see_other(url_for("duplicates.merge_screen", keep=keep_id, other=other_id))
-    except merging.MergeError as exc:
-        return _merge_page(keep_id, other_id, {}, error=str(exc), status=422)
+    except merging.MergeError as exc:  # a stale list: one of the two was merged or deleted
+        return render(
+            "duplicates/index.html",
+            "duplicates/_list.html",
+            status=422,
+            undone="",
+            merge_error=f"Not merged: {exc} The list below is up to date.",
+            **_list_context(),
+        )
     if not htmx:
         return see_other(url_for("duplicates.index", merged=done.id))
     return render("duplicates/index.html", "duplicates/_list.html", undone="", **_list_context(done.id))
