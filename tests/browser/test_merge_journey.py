@@ -63,6 +63,12 @@ def test_merge_a_pair_where_nothing_differs_in_one_click_and_undo_it(page, serve
     notice.wait_for()
     assert notice.inner_text() == "Merged the two Ann Lee contacts into one. Undo"
     assert page.locator(".dup-pair").count() == 1 and page.url.endswith("/duplicates/")
+    # the pressed button went with its pair: focus is on the notice, and Tab reaches its Undo
+    assert page.evaluate("document.activeElement.matches('#duplicate-list .notice')")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Ann Lee"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Undo"
     notice.locator("text=Undo").click()
     page.click("button:has-text('Undo the merge')")
     page.wait_for_url("**/duplicates/?undone=*")
