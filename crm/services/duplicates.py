@@ -347,16 +347,15 @@ def _lost_letter_pairs(people: list[_Person], lost: list[_Person], offer) -> Non
     for block in by_shape.values():
         if len(block) > MAX_BLOCK * 5:
             continue  # a shape like "??" (a short name in another script): too common to tell
-        for p in block:
-            if "?" not in p.display:
+        for a, b in _pairs(block):
+            lost, intact = (b, a) if lost_letters_of(b.display, a.display) else (a, b)
+            if not lost_letters_of(lost.display, intact.display):
                 continue
-            for q in block:
-                if p.profile and q.profile or not lost_letters_of(p.display, q.display):
-                    continue
-                context, strength = _context(p, q)
-                if strength:
-                    reason = f"Same name but for letters an export lost ({p.display} / {q.display}) {context}"
-                    offer(p.id, q.id, 3 if strength == 2 else 5, reason, keep=q.id)  # the intact spelling
+            context, strength = _context(lost, intact)
+            if strength:
+                names = f"{lost.display} / {intact.display}"
+                reason = f"Same name but for letters an export lost ({names}) {context}"
+                offer(a.id, b.id, 3 if strength == 2 else 5, reason, keep=intact.id)  # the intact spelling
 
 
 def _shape(name: str) -> str:

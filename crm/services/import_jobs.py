@@ -47,6 +47,7 @@ ROOT = str(Path(__file__).resolve().parents[2])  # where `crm` can be imported f
 FAILED = "Something went wrong while importing. Details are in the server log."
 VANISHED = "Its process ended (the server restarted, or the machine ran out of memory) before it was done."
 EXPIRED = "It waited over an hour for Import now or Cancel, so the upload was dropped."
+NOT_WAITING = "This import is no longer waiting to be committed; upload it again."
 
 
 class Busy(Exception):
@@ -211,7 +212,7 @@ def reread_dates(job_id: str, dayfirst: bool) -> Job:
     with _lock:
         job = _jobs.get(job_id)
         if job is None or job.state != "ready" or job.kind == "linkedin":
-            raise ImportRejected("This import is no longer waiting to be committed; upload it again.")
+            raise ImportRejected(NOT_WAITING)
         # The waiting child is told to drop its plan; pid None tells its supervisor that the
         # end of that child is no failure of this job, which a new child now previews.
         _send(job, "cancel")
@@ -231,7 +232,7 @@ def commit(job_id: str) -> Job:
     """Tell the job's child to write its previewed import; the job page shows its progress."""
     with _lock:
         job = _jobs.get(job_id)
-        gone = ImportRejected("This import is no longer waiting to be committed; upload it again.")
+        gone = ImportRejected(NOT_WAITING)
         if job is None or job.state != "ready":
             raise gone
         # the state first: the child may be done before this thread runs again

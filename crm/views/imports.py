@@ -50,8 +50,8 @@ def upload():
     if not name.lower().endswith(import_jobs.ACCEPTED):
         return _index(422, f"{name} is not a .zip, .csv or .vcf file.")
     try:
-        settings = current_app.config["CRM"]
-        job = import_jobs.start(upload.stream, name, settings["DATA_DIR"], settings["DATABASE"])
+        config = current_app.config["CRM"]
+        job = import_jobs.start(upload.stream, name, config["DATA_DIR"], config["DATABASE"])
     except import_jobs.Busy as exc:
         return _index(409, str(exc))
     return see_other(url_for("imports.job", job_id=job.id))
