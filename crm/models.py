@@ -287,6 +287,7 @@ class Merge(BaseModel):
     snapshot = JSONField()
     created_at = DateTimeField(default=utcnow)
     undone_at = DateTimeField(null=True)
+    batch_id = IntegerField(null=True, index=True)  # the first merge of a merge-all batch
 
 
 class DuplicateDismissal(BaseModel):

@@ -149,3 +149,65 @@ def test_shared_activity_is_not_duplicated(pair):
     assert ActivityContact.select().where(ActivityContact.activity == both).count() == 1
     assert Activity.select().count() == 2
     assert ContactTag.select().where(ContactTag.contact == keep).count() == 3
+
+
+@pytest.fixture
+def twins(database):
+    """Three pairs a merge-all takes: each is LinkedIn's copy and an address book's copy of one
+    person, with nothing that differs; plus a Bob / Robert pair whose names differ."""
+    pairs = []
+    for i, name in enumerate(("Ann", "Kai", "Lea")):
+        linked = person(name, "Lee", company="Acme", linkedin_url=f"https://www.linkedin.com/in/{name}-lee")
+        booked = person(name, "Lee", company="Acme", emails=[f"{name}@acme.example"])
+        activities.log_touch([booked], "call", f"Called {name}", occurred_at=at(i + 1))
+        pairs.append((linked, booked))
+    return pairs
+
+
+def test_a_batch_merges_every_pair_and_one_undo_splits_them_all_exactly(twins):
+    before = dump()
+    batch = merge.merge_batch(twins)
+    assert (batch.merged, batch.skipped) == (3, 0)
+    merges = list(Merge.select().order_by(Merge.id))
+    assert [m.batch_id for m in merges] == [batch.id] * 3 and merges[0].id == batch.id
+    for (linked, booked), name in zip(twins, ("Ann", "Kai", "Lea"), strict=True):
+        assert Contact.get_by_id(booked).deleted_at is not None
+        assert [e.email for e in Contact.get_by_id(linked).emails] == [f"{name}@acme.example"]
+        called = ActivityContact.select().join(Activity).where(Activity.summary == f"Called {name}").get()
+        assert called.contact_id == linked
+    assert merge.recent_merges()[0] | {"created_at": None} == {
+        "id": batch.id, "batch": True, "count": 3, "left": 3, "created_at": None, "undone_at": None
+    }  # fmt: skip
+    assert merge.undo_batch(batch.id) == 3
+    assert dump() == before
+    assert merge.recent_merges()[0]["undone_at"] is not None
+    with pytest.raises(merge.MergeError, match="already undone"):
+        merge.undo_batch(batch.id)
+
+
+def test_a_batch_skips_pairs_that_changed_and_leaves_them_as_they_are(twins):
+    (a1, b1), (a2, b2), (a3, b3) = twins
+    Contact.update(title="CFO").where(Contact.id == a2).execute()
+    Contact.update(title="COO").where(Contact.id == b2).execute()  # differs from a2 now
+    merge.merge_contacts(a3, b3)  # merged in another tab
+    batch = merge.merge_batch(twins)
+    assert (batch.merged, batch.skipped) == (1, 2)
+    assert Contact.get_by_id(b1).deleted_at is not None
+    assert Contact.get_by_id(b2).deleted_at is None and Contact.get_by_id(b2).title == "COO"
+    assert Merge.select().where(Merge.batch_id == batch.id).count() == 1
+
+
+def test_nothing_to_merge_is_no_batch(twins):
+    assert merge.merge_batch([]) == merge.Batch(None, 0, 0)
+    assert Merge.select().count() == 0
+
+
+def test_a_batch_is_undone_all_or_none(twins):
+    (a1, b1), *_ = twins
+    batch = merge.merge_batch(twins)
+    later_twin = person("Ann", "Lee", company="Acme")
+    merge.merge_contacts(a1, later_twin)  # a later merge builds on the batch's first pair
+    before = dump()
+    with pytest.raises(merge.MergeError, match="Nothing was undone: Ann Lee was merged again after"):
+        merge.undo_batch(batch.id)
+    assert dump() == before

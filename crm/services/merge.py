@@ -6,8 +6,10 @@ at it, can be put back; the Merge row keeps a raw snapshot of both contacts and 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+
+from peewee import fn
 
 from crm.db import db, write
 from crm.models import (
@@ -206,6 +208,58 @@ def _move_rows(keep_id: int, other_id: int) -> None:
             model.update(contact=keep_id).where(model.contact == other_id).execute()
 
 
+@dataclass
+class Batch:
+    """What a merge-all did: the batch id (None if nothing merged), merged and skipped pairs."""
+
+    id: int | None
+    merged: int
+    skipped: int
+
+
+def merge_batch(pairs: Iterable[tuple[int, int]]) -> Batch:
+    """Merge each (keep, other) pair in which nothing differs, in one transaction, as one batch
+    that `undo_batch` splits again.
+
+    A pair that is no longer one click's work (a field differs by now, or one of the two was
+    merged, by this batch too, or deleted) is skipped and counted; the list suggests it again.
+    """
+    done: list[int] = []
+    skipped = 0
+    with write():
+        for keep_id, other_id in pairs:
+            try:  # merge_contacts is a savepoint here: a refused pair leaves nothing behind
+                done.append(merge_contacts(keep_id, other_id, only_if_nothing_differs=True).id)
+            except MergeError:
+                skipped += 1
+        if done:
+            Merge.update(batch_id=done[0]).where(Merge.id.in_(done)).execute()
+    return Batch(done[0] if done else None, len(done), skipped)
+
+
+def undo_batch(batch_id: int) -> int:
+    """Undo every merge of a batch not undone yet, newest first, all or none; returns how many."""
+    with write():
+        ids = [
+            m
+            for (m,) in Merge.select(Merge.id)
+            .where(Merge.batch_id == batch_id, Merge.undone_at.is_null())
+            .order_by(Merge.id.desc())
+            .tuples()
+        ]
+        if not ids:
+            raise MergeError("Those merges do not exist or were already undone.")
+        for merge_id in ids:
+            try:
+                undo_merge(merge_id)
+            except MergeError:  # merged again after the batch: the whole batch stays
+                name = get_merge(merge_id)["kept_name"]
+                raise MergeError(
+                    f"Nothing was undone: {name} was merged again after these merges; undo that merge first."
+                ) from None
+    return len(ids)
+
+
 def undo_merge(merge_id: int) -> Merge:
     """Put both contacts and every moved or dropped row back exactly as they were."""
     with write():
@@ -250,8 +304,9 @@ def undo_merge(merge_id: int) -> Merge:
 
 
 def recent_merges(limit: int = 10) -> list[dict]:
-    """The latest merges with both names, newest first, for the undo list."""
-    merges = list(Merge.select().order_by(Merge.id.desc()).limit(limit))
+    """The latest merges with both names, newest first, for the undo list; a merge-all batch
+    is one entry (`batch` true, with its `count`)."""
+    merges = list(Merge.select().where(Merge.batch_id.is_null()).order_by(Merge.id.desc()).limit(limit))
     names = dict(
         Contact.select(Contact.id, Contact.full_name)
         .where(Contact.id.in_([m.kept_id for m in merges] + [m.merged_id for m in merges]))
@@ -266,6 +321,7 @@ def recent_merges(limit: int = 10) -> list[dict]:
         out.append(
             {
                 "id": m.id,
+                "batch": False,
                 "kept_id": m.kept_id,
                 "kept_name": names.get(m.kept_id, "?"),
                 "merged_name": merged_name,
@@ -273,7 +329,46 @@ def recent_merges(limit: int = 10) -> list[dict]:
                 "undone_at": m.undone_at,
             }
         )
-    return out
+    batches = (
+        Merge.select(Merge.batch_id).where(Merge.batch_id.is_null(False)).distinct()
+        .order_by(Merge.batch_id.desc()).limit(limit).tuples()
+    )  # fmt: skip
+    out += [_batch_entry(batch_id) for (batch_id,) in batches]
+    return sorted(out, key=lambda entry: entry["id"], reverse=True)[:limit]
+
+
+def _batch_entry(batch_id: int) -> dict:
+    count, left, created_at, undone_at = (
+        Merge.select(
+            fn.count(Merge.id), fn.count(Merge.id).filter(Merge.undone_at.is_null()),
+            fn.min(Merge.created_at), fn.max(Merge.undone_at),
+        )
+        .where(Merge.batch_id == batch_id)
+        .tuples()
+        .get()
+    )  # fmt: skip
+    return {
+        "id": batch_id,
+        "batch": True,
+        "count": count,
+        "left": left,
+        "created_at": Merge.created_at.python_value(created_at),
+        "undone_at": None if left else Merge.undone_at.python_value(undone_at),
+    }
+
+
+def get_batch(batch_id: int) -> dict | None:
+    """A merge-all batch as recent_merges shows it, with (kept, merged) names of each merge
+    still standing in `pairs`; None if there is no such batch."""
+    merges = list(Merge.select().where(Merge.batch_id == batch_id).order_by(Merge.id))
+    if not merges:
+        return None
+    pairs = []
+    for m in merges:
+        if m.undone_at is None:
+            contacts = {c["id"]: c["full_name"] for c in m.snapshot["contacts"]}
+            pairs.append((contacts.get(m.kept_id, "?"), contacts.get(m.merged_id, "?")))
+    return _batch_entry(batch_id) | {"pairs": pairs}
 
 
 def get_merge(merge_id: int) -> dict | None:
