@@ -206,6 +206,147 @@ def test_a_pair_whose_fields_differ_asks_on_the_merge_screen_even_when_posted_fr
     assert Merge.select().count() == 0 and Contact.get_by_id(bobs[1]).deleted_at is None
 
 
+@pytest.fixture
+def three_twins(database, twins):
+    """Three pairs where nothing differs (Ann Lee's from `twins` among them) and one that differs."""
+    pairs = [twins]
+    for name in ("Kai", "Lea"):
+        linked = person(
+            name, "Park", company="Globex", linkedin_url=f"https://www.linkedin.com/in/{name}-park"
+        )
+        pairs.append((linked, person(name, "Park", company="Globex", emails=[f"{name}@globex.example"])))
+    person("Bob", "Smith", company="Acme", title="CTO")
+    person("Robert", "Smith", company="Acme", title="VP Engineering")
+    return pairs
+
+
+def _merge_all_form(client):
+    page = soup(client.get("/duplicates/"))
+    return page, page.select_one(".dup-bulk form")
+
+
+def test_merge_all_merges_every_pair_where_nothing_differs_and_one_undo_splits_them(client, three_twins):
+    page, form = _merge_all_form(client)
+    assert (
+        page.select_one(".dup-bulk p")
+        .get_text(" ", strip=True)
+        .startswith(
+            "3 pairs are sure and have nothing to choose: each shares an email address, a phone number, or"
+            " the full name at the same company; no field differs; and neither contact is in another pair."
+        )
+    )
+    assert form.select_one("button").get_text() == "Merge all 3 pairs"
+    pairs = form.select_one("input[name=pairs]")["value"]
+    assert sorted(pairs.split(",")) == sorted(f"{k}-{o}" for k, o in three_twins)
+    assert len(page.select(".dup-pair")) == 4
+    headers = {"HX-Request": "true", "X-CSRF-Token": token(client)}
+    response = client.post(form["action"], data={"pairs": pairs}, headers=headers)
+    assert response.status_code == 200
+    fragment = soup(response)
+    batch_id = Merge.select().order_by(Merge.id).first().id
+    notice = fragment.select_one("#duplicate-list .notice")
+    assert notice.get_text(" ", strip=True) == "Merged 3 pairs in which nothing differed. Undo all"
+    assert notice.select_one("a")["href"] == f"/duplicates/batches/{batch_id}/undo"
+    assert [p["id"] for p in fragment.select(".dup-pair")] == ["pair-7-8"]  # Bob / Robert: differs
+    assert not fragment.select(".dup-bulk")
+    aside = fragment.select_one(".dup-merges li").get_text(" ", strip=True)
+    assert aside.startswith("3 pairs merged at once") and aside.endswith("· Undo all")
+    for keep, other in three_twins:
+        assert Contact.get_by_id(other).deleted_at is not None and Contact.get_by_id(keep).deleted_at is None
+
+    confirm = soup(client.get(f"/duplicates/batches/{batch_id}/undo"))
+    assert confirm.select_one("h1").get_text() == "Undo these 3 merges?"
+    assert [li.get_text() for li in confirm.select(".dup-batch-pairs li")] == [
+        "Ann Lee ← Ann Lee", "Kai Park ← Kai Park", "Lea Park ← Lea Park"
+    ]  # fmt: skip
+    undone = client.post(f"/duplicates/batches/{batch_id}/undo", data={"csrf_token": token(client)})
+    assert undone.status_code == 303 and undone.location.endswith(f"/duplicates/?undone_batch={batch_id}")
+    after = soup(client.get(undone.location))
+    assert after.select_one("#duplicate-list .notice").get_text() == (
+        "Undid 3 merges made at once: every pair is two contacts again, as before."
+    )
+    assert len(after.select(".dup-pair")) == 4
+    assert Contact.select().where(Contact.deleted_at.is_null()).count() == 8
+    assert "undone" in after.select_one(".dup-merges li").get_text()
+    again = client.post(f"/duplicates/batches/{batch_id}/undo", data={"csrf_token": token(client)})
+    assert again.status_code == 409 and "These merges have already been undone." in again.get_data(
+        as_text=True
+    )
+
+
+def test_merge_all_without_htmx_and_with_pairs_that_changed_meanwhile(client, three_twins):
+    _page, form = _merge_all_form(client)
+    pairs = form.select_one("input[name=pairs]")["value"]
+    (ann, ann_booked), (kai, kai_booked), _lea = three_twins
+    Contact.update(title="CFO").where(Contact.id == kai).execute()  # edited in another tab
+    Contact.update(title="CEO").where(Contact.id == kai_booked).execute()
+    response = client.post(form["action"], data={"pairs": pairs, "csrf_token": token(client)})
+    batch_id = Merge.select().order_by(Merge.id).first().id
+    assert response.status_code == 303
+    assert response.location.endswith(f"/duplicates/?batch={batch_id}&skipped=1")
+    notice = soup(client.get(response.location)).select_one(".notice").get_text(" ", strip=True)
+    assert notice == (
+        "Merged 2 pairs in which nothing differed. 1 had changed since the list was shown and was not"
+        " merged. Undo all"
+    )
+    assert Contact.get_by_id(kai_booked).deleted_at is None
+    # everything changed: nothing merged, and the list says so
+    headers = {"HX-Request": "true", "X-CSRF-Token": token(client)}
+    stale = client.post(form["action"], data={"pairs": pairs}, headers=headers)
+    assert (
+        soup(stale).select_one(".error").get_text().startswith("Nothing was merged: every pair had changed")
+    )
+
+
+@pytest.mark.parametrize("pairs", ["", "1-2,", "1-2;3-4", "a-b", "-1-2", "1-2," * 10_000 + "1-2"])
+def test_merge_all_refuses_a_malformed_list_and_changes_nothing(client, three_twins, pairs):
+    response = client.post("/duplicates/merge-all", data={"pairs": pairs, "csrf_token": token(client)})
+    assert response.status_code == 400 and Merge.select().count() == 0
+
+
+def test_a_contact_in_two_pairs_is_never_merged_in_one_click(client, three_twins):
+    """An address book's Bjorn Zhang beside the connection at the same company and a namesake
+    met in messages (another profile, no company): nothing differs in either pair, but which
+    one is the same person is the owner's choice."""
+    booked = person("Bjorn", "Zhang", company="Initech", emails=["bjorn@initech.example"])
+    linked = person("Bjorn", "Zhang", company="Initech", linkedin_url="https://www.linkedin.com/in/bjorn-z")
+    namesake = person("Bjorn", "Zhang", linkedin_url="https://www.linkedin.com/in/bjorn-zhang-other")
+    page, form = _merge_all_form(client)
+    for a, b in ((booked, linked), (booked, namesake)):
+        pair = page.select_one(f"#pair-{a}-{b}")
+        assert pair.select_one(".dup-differs").get_text() == (
+            "Nothing differs, but Bjorn Zhang is in another suggested pair too: compare to choose."
+        )
+        assert (
+            not pair.select("input[name=from]")
+            and pair.select_one("a.primary").get_text() == "Compare and merge"
+        )
+    pairs = form.select_one("input[name=pairs]")["value"].split(",")
+    assert sorted(pairs) == sorted(f"{k}-{o}" for k, o in three_twins)
+    # a list posted before the namesake arrived: that pair is left alone
+    data = {"pairs": f"{linked}-{booked}", "csrf_token": token(client)}
+    response = client.post("/duplicates/merge-all", data=data)
+    assert response.location.endswith("/duplicates/?skipped=1")
+    assert Merge.select().count() == 0 and Contact.get_by_id(booked).deleted_at is None
+
+
+def test_a_pair_only_a_name_joins_merges_in_one_click_but_not_unseen(client, three_twins):
+    met = person("Mia", "Ruiz", linkedin_url="https://www.linkedin.com/in/mia-ruiz")  # from messages
+    booked = person("Mia", "Ruiz", company="Umbrella", emails=["mia@umbrella.example"])
+    page, form = _merge_all_form(client)
+    pair = page.select_one(f"#pair-{met}-{booked}")
+    assert pair.select_one(".dup-reason").get_text() == "Same name and one has no company"
+    assert pair.select_one("form:has(input[name=from]) button").get_text() == "Merge into Mia Ruiz"
+    assert f"{met}-{booked}" not in form.select_one("input[name=pairs]")["value"].split(",")
+    data = {"pairs": f"{met}-{booked}", "csrf_token": token(client)}
+    assert client.post("/duplicates/merge-all", data=data).location.endswith("/duplicates/?skipped=1")
+    assert Merge.select().count() == 0
+
+
+def test_a_single_pair_where_nothing_differs_gets_no_merge_all(client, twins):
+    assert soup(client.get("/duplicates/")).select_one(".dup-bulk") is None
+
+
 def test_csv_download_is_an_attachment_with_a_sandbox(client, bobs):
     response = client.get("/contacts/export.csv")
     assert response.status_code == 200
@@ -247,6 +388,29 @@ def test_cli_duplicates_merge_and_undo(run, bobs, tmp_path):
     assert run("merge", "undo", str(merge_id)).exit_code == 1
     assert "Unknown field" in run("merge", "1", "2", "--take-other", "shoe").output
     assert "merge KEEP_ID OTHER_ID [--take-other FIELD]... | undo MERGE_ID" in run("merge", "--help").output
+
+
+def test_cli_merge_identical_and_undo_the_batch(run, three_twins):
+    dry = run("merge", "identical", "--dry-run", "--json")
+    assert json.loads(dry.output) == {"batch_id": None, "merged": 0, "skipped": 0, "would_merge": 3}
+    assert Merge.select().count() == 0
+    done = run("merge", "identical")
+    batch_id = Merge.select().order_by(Merge.id).first().id
+    assert done.output == (
+        f"Merged 3 pairs in which nothing differed. Batch {batch_id}: `crm merge undo-batch {batch_id}`"
+        " splits them again.\n"
+    )
+    assert json.loads(run("merge", "identical", "--json").output) == {
+        "batch_id": None,
+        "merged": 0,
+        "skipped": 0,
+    }
+    undone = run("merge", "undo-batch", str(batch_id))
+    assert undone.output == f"Undid 3 merges of batch {batch_id}: each pair is two contacts again.\n"
+    assert Contact.select().where(Contact.deleted_at.is_null()).count() == 8
+    failed = run("merge", "undo-batch", str(batch_id))
+    assert failed.exit_code == 1 and "already undone" in failed.output
+    assert "identical | undo-batch BATCH_ID" in run("merge", "--help").output
 
 
 def test_cli_export_csv(run, bobs, tmp_path):

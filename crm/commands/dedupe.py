@@ -41,7 +41,10 @@ class MergeGroup(click.Group):
         return super().parse_args(ctx, args)
 
     def format_usage(self, ctx, formatter):
-        formatter.write_usage(ctx.command_path, "KEEP_ID OTHER_ID [--take-other FIELD]... | undo MERGE_ID")
+        formatter.write_usage(
+            ctx.command_path,
+            "KEEP_ID OTHER_ID [--take-other FIELD]... | undo MERGE_ID | identical | undo-batch BATCH_ID",
+        )
 
 
 @click.group("merge", cls=MergeGroup)
@@ -95,6 +98,49 @@ def merge_undo(merge_id):
     except merge.MergeError as exc:
         fail(str(exc))
     click.echo(f"Merge {done.id} undone: contacts {done.kept_id} and {done.merged_id} are separate again.")
+
+
+@merge_group.command("identical")
+@click.option("--dry-run", is_flag=True, help="Only count the pairs; merge nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print {batch_id, merged, skipped} as JSON.")
+@needs_db
+def merge_identical(dry_run, as_json):
+    """Merge every sure suggested pair in which nothing differs, as one batch.
+
+    The pairs `crm duplicates` lists that share an email, a phone or the full name at the same
+    company, whose fields (name, company, title...) never disagree and whose contacts are in no
+    other pair: each merge keeps every value of both. `crm merge undo-batch BATCH_ID` splits
+    them all again.
+    """
+    from crm.services import duplicates
+
+    if dry_run:
+        pairs = duplicates.suggestion_page(limit=0).identical
+        result = {"batch_id": None, "merged": 0, "skipped": 0, "would_merge": len(pairs)}
+        message = f"{len(pairs)} sure suggested pairs have nothing to choose; nothing was merged (dry run)."
+    else:
+        batch = duplicates.merge_unseen_pairs()
+        result = {"batch_id": batch.id, "merged": batch.merged, "skipped": batch.skipped}
+        message = f"Merged {batch.merged} pairs in which nothing differed."
+        if batch.skipped:
+            message += f" {batch.skipped} changed while merging and were left for `crm duplicates`."
+        if batch.id:
+            message += f" Batch {batch.id}: `crm merge undo-batch {batch.id}` splits them again."
+    click.echo(json.dumps(result) if as_json else message)
+
+
+@merge_group.command("undo-batch")
+@click.argument("batch_id", type=int)
+@needs_db
+def merge_undo_batch(batch_id):
+    """Undo every merge of batch BATCH_ID (from `crm merge identical`), all or none."""
+    from crm.services import merge
+
+    try:
+        count = merge.undo_batch(batch_id)
+    except merge.MergeError as exc:
+        fail(str(exc))
+    click.echo(f"Undid {count} merges of batch {batch_id}: each pair is two contacts again.")
 
 
 COMMANDS = [duplicates_command, merge_group]

@@ -230,21 +230,22 @@ def load_demo(seed: int = 7, now: dt.datetime | None = None) -> dict[str, int]:
             Contact.update(company=new).where(Contact.id == contact.id).execute()
             moves.append((contact, old))
             counts["signals"] += 1
-        counts["contacts"] += _address_book_copies(*moves[0], known=people[3], twin=people[6])
+        counts["contacts"] += _address_book_copies(*moves[0], known=people[3], twins=(people[6], people[8]))
         counts["signals"] += _today_moments(people, now)
     derived.refresh_all(now=now.replace(tzinfo=dt.UTC))
     return counts
 
 
-def _address_book_copies(moved: Contact, old_company, known: Contact, twin: Contact) -> int:
-    """Three people an address book brought in twice, so Duplicates has something to show: one
-    still at the company a job change left, one under an initial with the same email, and one
-    whose copy only adds a personal email and phone (nothing differs: a one-click merge)."""
+def _address_book_copies(moved: Contact, old_company, known: Contact, twins: tuple[Contact, ...]) -> int:
+    """People an address book brought in twice, so Duplicates has something to show: one still
+    at the company a job change left, one under an initial with the same email, and two whose
+    copies only add a personal email and phone (nothing differs: merged in one click, or both
+    at once)."""
     copies = (
         (moved.first_name, moved.last_name, old_company, f"{name_key(moved.first_name)}@home.example", ""),
         (f"{known.first_name[0]}.", known.last_name, None, known.emails[0].email, ""),
-        (twin.first_name, twin.last_name, twin.company_id, f"{name_key(twin.first_name)}@personal.example",
-         "+1 415-555-0199"),
+        *((twin.first_name, twin.last_name, twin.company_id, f"{name_key(twin.first_name)}@personal.example",
+           f"+1 415-555-01{99 - i}") for i, twin in enumerate(twins)),
     )  # fmt: skip
     for first, last, company, email, phone in copies:
         full = f"{first} {last}"

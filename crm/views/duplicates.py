@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, abort, request, url_for
 
 from crm import htmx
@@ -18,21 +20,46 @@ def _id(value: str | None) -> int:
     return int(value)
 
 
-def _list_context(merged_id: int | None = None) -> dict:
-    pairs, total = service.suggestion_page()
-    merged = merging.get_merge(merged_id) if merged_id else None
-    return {"pairs": pairs, "total": total, "merges": merging.recent_merges(), "merged": merged}
+def _list_context(
+    merged_id: int | None = None,
+    batch_id: int | None = None,
+    skipped: int = 0,
+    undone: str = "",
+    undone_batch: dict | None = None,
+) -> dict:
+    """What the list shows: the pairs, the recent merges, and a notice of what was just done."""
+    page = service.suggestion_page()
+    return {
+        "undone": undone,
+        "undone_batch": undone_batch,
+        "pairs": page.pairs,
+        "total": page.total,
+        "identical": page.identical,
+        "merges": merging.recent_merges(),
+        "merged": merging.get_merge(merged_id) if merged_id else None,
+        "batch": merging.get_batch(batch_id) if batch_id else None,
+        "skipped": skipped,
+    }
+
+
+def _number(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else None
 
 
 @bp.get("/")
 def index():
     """Suggested pairs, surest first, with the recent merges that can be undone."""
-    merged = request.args.get("merged", "")
     return render(
         "duplicates/index.html",
         "duplicates/_list.html",
-        undone=request.args.get("undone", ""),
-        **_list_context(int(merged) if merged.isdigit() else None),
+        **_list_context(
+            _number("merged"),
+            _number("batch"),
+            _number("skipped") or 0,
+            undone=request.args.get("undone", ""),
+            undone_batch=merging.get_batch(_number("undone_batch") or 0),
+        ),
     )
 
 
@@ -40,7 +67,7 @@ def index():
 def dismiss():
     """ "Not a duplicate": the pair is never suggested again."""
     service.dismiss(_id(request.form.get("a")), _id(request.form.get("b")))
-    response = render("duplicates/index.html", "duplicates/_list.html", undone="", **_list_context())
+    response = render("duplicates/index.html", "duplicates/_list.html", **_list_context())
     response.headers["HX-Trigger"] = "pair-dismissed"
     return response
 
@@ -100,13 +127,60 @@ def _merge_from_list(keep_id: int, other_id: int):
             "duplicates/index.html",
             "duplicates/_list.html",
             status=422,
-            undone="",
             merge_error=f"Not merged: {exc} The list below is up to date.",
             **_list_context(),
         )
     if not htmx:
         return see_other(url_for("duplicates.index", merged=done.id))
-    return render("duplicates/index.html", "duplicates/_list.html", undone="", **_list_context(done.id))
+    return render("duplicates/index.html", "duplicates/_list.html", **_list_context(done.id))
+
+
+MAX_BATCH = 10_000  # pairs one merge-all takes (the list is far shorter in practice)
+_PAIRS = re.compile(r"\d{1,18}-\d{1,18}(,\d{1,18}-\d{1,18})*")
+
+
+@bp.post("/merge-all")
+def merge_all():
+    """Merge every pair the list showed as differing in nothing, in one batch with one undo.
+
+    The form carries the pairs the owner saw; one that no longer merges in one click (a field
+    differs by now, or a contact is gone or in another pair) is left on the list."""
+    text = request.form.get("pairs", "")
+    if not _PAIRS.fullmatch(text) or text.count(",") >= MAX_BATCH:
+        abort(400, "No pairs to merge.")
+    pairs = [tuple(int(i) for i in pair.split("-")) for pair in text.split(",")]
+    batch = service.merge_unseen_pairs(pairs)
+    if not htmx:
+        return see_other(url_for("duplicates.index", batch=batch.id, skipped=batch.skipped or None))
+    return render(
+        "duplicates/index.html",
+        "duplicates/_list.html",
+        **_list_context(batch_id=batch.id, skipped=batch.skipped),
+    )
+
+
+def _load_batch(batch_id: int) -> dict:
+    found = merging.get_batch(batch_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.get("/batches/<int:batch_id>/undo")
+def confirm_undo_batch(batch_id: int):
+    """Ask before undoing a whole merge-all batch."""
+    return render("duplicates/undo_batch.html", batch=_load_batch(batch_id), error="")
+
+
+@bp.post("/batches/<int:batch_id>/undo")
+def undo_batch(batch_id: int):
+    """Split every pair of a merge-all batch apart again."""
+    found = _load_batch(batch_id)
+    try:
+        merging.undo_batch(batch_id)
+    except merging.MergeError as exc:
+        return render("duplicates/undo_batch.html", status=409, batch=found, error=str(exc))
+    return see_other(url_for("duplicates.index", undone_batch=batch_id))
 
 
 def _load_merge(merge_id: int) -> dict:

@@ -77,6 +77,13 @@ def main(out: str, extra: list[str]) -> None:
             page.click("#duplicate-list .notice >> text=Undo")  # as it was, for the next width
             page.click("button:has-text('Undo the merge')")
             page.wait_for_url("**/duplicates/?undone=*")
+            page.click(".dup-bulk button")  # the demo's two sure pairs where nothing differs
+            page.wait_for_selector("#duplicate-list .notice")
+            page.screenshot(path=str(outdir / f"{name}-duplicates-merged-all.png"), full_page=True)
+            page.click("#duplicate-list .notice >> text=Undo all")
+            page.screenshot(path=str(outdir / f"{name}-duplicates-undo-all.png"), full_page=True)
+            page.click("button:has-text('Undo all')")
+            page.wait_for_url("**/duplicates/?undone_batch=*")
             import_screens(page, live, outdir, name, tmp)
             ctx.close()
         browser.close()

@@ -73,3 +73,39 @@ def test_merge_a_pair_where_nothing_differs_in_one_click_and_undo_it(page, serve
     page.click("button:has-text('Undo the merge')")
     page.wait_for_url("**/duplicates/?undone=*")
     assert page.locator(f"#pair-{linked}-{booked}").count() == 1
+
+
+@pytest.mark.browser
+def test_merge_every_sure_pair_at_once_and_undo_them_all(page, server, live_app):
+    with live_app.app_context():
+        db.connect(reuse_if_open=True)
+        for first, company in (("Ann", "Acme"), ("Kai", "Redwood"), ("Lea", "Globex")):
+            url = f"https://www.linkedin.com/in/{first.lower()}-lee"
+            person(first, "Lee", company=company, title="CFO", linkedin_url=url)
+            person(first, "Lee", company=company, emails=[f"{first.lower()}@{company.lower()}.example"])
+        person("Bob", "Smith", company="Acme", title="CTO")
+        person("Robert", "Smith", company="Acme", title="VP Engineering")
+        db.close()
+    log_in(page, server)
+    page.goto(server.url + "/duplicates/")
+    assert page.locator(".dup-pair").count() == 4
+    page.click(".dup-bulk button:has-text('Merge all 3 pairs')")
+    notice = page.locator("#duplicate-list .notice")
+    notice.wait_for()
+    assert notice.inner_text() == "Merged 3 pairs in which nothing differed. Undo all"
+    assert page.evaluate("document.activeElement.matches('#duplicate-list .notice')")
+    names = page.locator(".dup-pair .dup-side a.name").all_inner_texts()
+    assert names == ["Bob Smith", "Robert Smith"] and page.locator(".dup-bulk").count() == 0
+    assert "3 pairs merged at once" in page.locator(".dup-merges").inner_text()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Undo all"
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/duplicates/batches/*/undo")
+    assert page.locator("h1").inner_text() == "Undo these 3 merges?"
+    page.click("button:has-text('Undo all 3 merges')")
+    page.wait_for_url("**/duplicates/?undone_batch=*")
+    assert "every pair is two contacts again" in page.locator("#duplicate-list .notice").inner_text()
+    assert page.locator(".dup-pair").count() == 4
+    page.click(".dup-bulk button")  # again: the undo's notice goes with the list it was in
+    page.wait_for_selector("#duplicate-list .notice >> text=Undo all")
+    assert page.locator(".notice").all_inner_texts() == ["Merged 3 pairs in which nothing differed. Undo all"]
