@@ -7,6 +7,7 @@ header version LinkedIn has shipped since about 2017 reads the same way.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import os
 import re
@@ -121,18 +122,15 @@ def _text(content: str) -> str:
     return html_to_text(content)
 
 
-def _content(raw: str) -> tuple[str, str, str]:
-    """(cleaned body, plain text, one-line summary) of a message; one plain line costs little."""
+def _content(raw: str) -> tuple[str, bool]:
+    """(cleaned body, whether it is one plain line already) of a message; a plain line costs little."""
     if (
         raw.isprintable()
         and not _NOT_PLAIN_RE.search(raw)
         and (raw.isascii() or unicodedata.is_normalized("NFC", raw))
     ):
-        text = raw.strip()
-        return text, text, text if len(text) <= 140 else excerpt(text)
-    content = _body(raw)
-    text = _text(content)
-    return content, text, _excerpt(text)
+        return raw.strip(), True
+    return _body(raw), False
 
 
 def _excerpt(text: str) -> str:
@@ -151,6 +149,33 @@ _ACTIVITY_FIELDS = frozenset(f.name for f in fields(ActivityRecord))
 def _activity(values: dict) -> ActivityRecord:
     """An ActivityRecord without the frozen-dataclass __init__ (5 µs a call, 300k calls)."""
     record = object.__new__(ActivityRecord)
+    record.__dict__.update(values)
+    return record
+
+
+class _Message(ActivityRecord):
+    """A message whose text and summary are worked out when first read, from the cleaned body
+    (`_content`, `_plain`) and, for an empty one, the subject and attachments: a re-import
+    never reads them for the messages it already has, and HTML to text is a row's costly part."""
+
+    @functools.cached_property
+    def text(self) -> str:
+        content = self.__dict__["_content"]
+        return content if self.__dict__["_plain"] else _text(content)
+
+    @functools.cached_property
+    def summary(self) -> str:
+        text = self.text
+        summary = (text if len(text) <= 140 and self.__dict__["_plain"] else _excerpt(text)) if text else ""
+        return (
+            summary
+            or excerpt(_name(self.__dict__["_subject"].strip()))
+            or ("(attachment)" if self.__dict__["_attachments"].strip() else "(no text)")
+        )
+
+
+def _message(values: dict) -> _Message:
+    record = object.__new__(_Message)
     record.__dict__.update(values)
     return record
 
@@ -415,11 +440,7 @@ class LinkedInExport:
                 counts["messages.skipped"] += 1
                 yield Skipped(file, row.line, "no participant other than you")
                 continue
-            content, text, summary = _content(cells[i_content])
-            if not summary:
-                summary = excerpt(_name(cells[ix["subject"]].strip())) or (
-                    "(attachment)" if cells[ix["attachments"]].strip() else "(no text)"
-                )
+            content, plain = _content(cells[i_content])
             convo = cells[i_convo].strip()
             latest = self.latest_seen_at
             if latest is None or when > latest:
@@ -428,7 +449,7 @@ class LinkedInExport:
             key = f"{convo}\x1f{stamp}\x1f{party}\x1f{'' if convo else _name_key(to_raw)}\x1f{content}"
             # time first: keys then sort like the rows, so index inserts append
             digest = hashlib.sha256(key.encode()).hexdigest()[:20]
-            yield _activity(
+            yield _message(
                 {
                     "source": SOURCE,
                     "source_key": f"linkedin:message:{stamp[:19]}:{digest}",
@@ -439,8 +460,10 @@ class LinkedInExport:
                     "direction": direction,
                     "people": people,
                     "names": names,
-                    "summary": summary,
-                    "text": text,
+                    "_content": content,
+                    "_plain": plain,
+                    "_subject": cells[ix["subject"]],
+                    "_attachments": cells[ix["attachments"]],
                 }
             )
 

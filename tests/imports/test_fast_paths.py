@@ -93,4 +93,7 @@ def test_fast_activity_records_are_complete_and_equal_to_normal_ones():
 def test_message_content_fast_path_matches_the_general_code(raw):
     content = textutil.clean_text(raw)
     text = textutil.html_to_text(content)
-    assert linkedin._content(raw) == (content, text, textutil.excerpt(text))
+    cleaned, plain = linkedin._content(raw)
+    # text and summary are worked out when first read (a re-import reads neither)
+    message = linkedin._message({"_content": cleaned, "_plain": plain, "_subject": "", "_attachments": ""})
+    assert (cleaned, message.text, message.summary) == (content, text, textutil.excerpt(text) or "(no text)")
