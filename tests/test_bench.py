@@ -67,3 +67,13 @@ def test_cross_source_match_bench_runs_stand_alone():
     assert done.returncode == 0, done.stderr
     lines = [line for line in done.stdout.splitlines() if line.startswith(("google", "outlook", "vcard"))]
     assert len(lines) == 3 and all("0 wrong, 0 missed" in line for line in lines), done.stdout
+
+
+def test_duplicates_bench_runs_stand_alone_with_merge_all_and_its_undo():
+    run = [sys.executable, "-m", "bench.bench_duplicates", "2000"]
+    done = subprocess.run(run, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    merged = int(out.split("merge all: ")[1].split(" pairs merged")[0].replace(",", ""))
+    undone = int(out.split("undo all: ")[1].split(" merges undone")[0].replace(",", ""))
+    assert merged == undone > 0 and ", 0 skipped," in out, out
