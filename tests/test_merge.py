@@ -211,3 +211,30 @@ def test_a_batch_is_undone_all_or_none(twins):
     with pytest.raises(merge.MergeError, match="Nothing was undone: Ann Lee was merged again after"):
         merge.undo_batch(batch.id)
     assert dump() == before
+
+
+def _derived(contact_id: int) -> tuple:
+    c = Contact.get_by_id(contact_id)
+    return c.last_touch_at, c.next_touch_due, c.score, c.score_reasons
+
+
+@pytest.mark.parametrize("how", ["one", "batch"])
+def test_the_kept_contact_is_scored_on_the_history_it_now_has(database, how):
+    """LinkedIn's copy (no history) keeps an address book's copy that has a call and a follow-up
+    due: its score, reasons and next due date are those of the merged history, as a rescore
+    would give them, not the larger of the two old scores."""
+    from crm.services import derived
+
+    linked = person("Ann", "Lee", company="Acme", linkedin_url="https://www.linkedin.com/in/ann-lee")
+    booked = person("Ann", "Lee", company="Acme", emails=["ann@acme.example"])
+    activities.log_touch([booked], "call", "Called Ann", occurred_at=at(1))
+    FollowUp.create(contact=booked, title="Send deck", due_at=at(20))
+    derived.refresh_contacts([linked, booked])
+    before = _derived(linked)
+    if how == "one":
+        merge.merge_contacts(linked, booked)
+    else:
+        merge.merge_batch([(linked, booked)])
+    merged = _derived(linked)
+    derived.refresh_contacts([linked])
+    assert merged == _derived(linked) != before

@@ -24,6 +24,7 @@ from crm.models import (
     Signal,
     utcnow,
 )
+from crm.services import derived
 from crm.services.derived import TOUCH_UNKNOWN
 
 # Scalar choices the owner makes, and the contact columns each one carries.
@@ -132,11 +133,18 @@ def _raw_rows(table: str, column: str, ids: tuple[int, ...]) -> list[dict]:
 
 
 def merge_contacts(
-    keep_id: int, other_id: int, choices: Mapping[str, str] | None = None, *, only_if_nothing_differs=False
+    keep_id: int,
+    other_id: int,
+    choices: Mapping[str, str] | None = None,
+    *,
+    only_if_nothing_differs=False,
+    rescore=True,
 ) -> Merge:
     """Merge `other` into `keep`; on a conflict `keep`'s value wins unless choices says "other".
 
-    Emails, phones and tags are united; activities, follow-ups, signals and ledger entries move.
+    Emails, phones and tags are united; activities, follow-ups, signals and ledger entries move,
+    and `keep`'s last touch, next due date and score are worked out again from all of them
+    (`rescore=False` leaves that to the caller, as a batch does once for all its merges).
     `only_if_nothing_differs` (the one-click merge of the duplicates list) refuses with
     MergeNeedsChoices when a field differs, checked inside the write transaction.
     """
@@ -174,6 +182,8 @@ def merge_contacts(
         keep.updated_at = utcnow()
         keep.save()
         _move_rows(keep.id, other.id)
+        if rescore:
+            derived.refresh_contacts([keep.id])
         return Merge.create(kept=keep.id, merged_id=other.id, snapshot=snapshot)
 
 
@@ -225,15 +235,19 @@ def merge_batch(pairs: Iterable[tuple[int, int]]) -> Batch:
     merged, by this batch too, or deleted) is skipped and counted; the list suggests it again.
     """
     done: list[int] = []
+    kept: set[int] = set()
     skipped = 0
     with write():
         for keep_id, other_id in pairs:
             try:  # merge_contacts is a savepoint here: a refused pair leaves nothing behind
-                done.append(merge_contacts(keep_id, other_id, only_if_nothing_differs=True).id)
+                done.append(merge_contacts(keep_id, other_id, only_if_nothing_differs=True, rescore=False).id)
             except MergeError:
                 skipped += 1
+            else:
+                kept.add(keep_id)
         if done:
             Merge.update(batch_id=done[0]).where(Merge.id.in_(done)).execute()
+            derived.refresh_contacts(kept)
     return Batch(done[0] if done else None, len(done), skipped)
 
 
