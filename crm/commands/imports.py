@@ -99,7 +99,21 @@ def import_linkedin(path: Path, dry_run: bool, as_json: bool):
     if as_json:
         click.echo(json.dumps(report.summary_json(run_id, dry_run), ensure_ascii=False))
     else:
-        click.echo(_summary(report, run_id, dry_run))
+        click.echo(_summary(report, run_id, dry_run) + _duplicates_line(run_id))
+
+
+def _duplicates_line(run_id: int | None) -> str:
+    """After a commit: how many suggested duplicate pairs have someone the import touched."""
+    from crm.services import duplicates, imports
+
+    count = duplicates.pairs_touching(imports.touched_ids(run_id)) if run_id else 0
+    if not count:
+        return ""
+    pairs = _plural(count, "suggested duplicate pair has", "suggested duplicate pairs have")
+    return (
+        f"\n{pairs} someone this import brought in or changed: see `crm duplicates`"
+        " (`crm merge identical` merges the sure ones where nothing differs)."
+    )
 
 
 def _book_summary(report, run_id, dry_run: bool) -> str:
@@ -174,7 +188,7 @@ def _import_book(
     if as_json:
         click.echo(json.dumps(report.summary_json(run_id, dry_run), ensure_ascii=False))
     else:
-        click.echo(_book_summary(report, run_id, dry_run))
+        click.echo(_book_summary(report, run_id, dry_run) + _duplicates_line(run_id))
 
 
 def _read_mapping(path: Path | None) -> dict[str, str] | None:

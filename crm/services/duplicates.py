@@ -492,6 +492,12 @@ def merge_unseen_pairs(pairs: list[tuple[int, int]] | None = None) -> Batch:
     return dataclasses.replace(batch, skipped=batch.skipped + sum(pair not in current for pair in pairs))
 
 
+def pairs_touching(contact_ids: list[int]) -> int:
+    """How many suggested pairs have one of these contacts (an import's, after its commit)."""
+    ids = set(contact_ids)
+    return sum(1 for s in find_duplicates() if s.a in ids or s.b in ids)
+
+
 def lists_for(contact_ids: list[int]) -> dict[int, dict[str, list[str]]]:
     """Emails, phones and tags per contact, for the merge screen."""
     from crm.services.contacts import tags_for

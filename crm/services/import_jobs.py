@@ -31,7 +31,7 @@ from peewee import fn
 
 from crm.db import db, init_database
 from crm.models import ImportRun
-from crm.services import addressbook_import, imports, linkedin_import, settings
+from crm.services import addressbook_import, duplicates, imports, linkedin_import, settings
 from importers.base import ImportRejected
 from importers.formats import NeedsMapping
 from importers.linkedin import FILE_NAMES, normalise_file_name
@@ -441,6 +441,8 @@ def _child(work: Work, events: Connection, commands: Connection) -> None:
         elif commands.recv() == "commit":
             plan, owned = None, plan  # commit closes it
             run, report = imports.commit(planner, progress, plan=owned)
+            progress("Looking for people you may now have twice", 0)
+            report.duplicates = duplicates.pairs_touching(imports.touched_ids(run.id))
             tell("done", run.id, report)
     except NeedsMapping as exc:
         choices = addressbook_import.remembered_mapping(exc.header) or exc.suggestion

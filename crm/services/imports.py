@@ -105,6 +105,8 @@ class Report:
     # address books: birthdays like 3/4/1980 ({"count", "read", "other"}), to offer reading
     # them the other way
     date_order: dict[str, Any] = field(default_factory=dict)
+    # after a commit in the browser: suggested duplicate pairs with someone the run touched
+    duplicates: int | None = None
 
     def skip(self, item: Skipped) -> None:
         """Count a skipped row (its reason is its category)."""
@@ -337,7 +339,7 @@ def commit(planner: Planner, progress: Progress = _no_progress, plan: Plan | Non
         finally:
             if plan is not None:
                 plan.close()
-    touched = _touched_ids(run.id)
+    touched = touched_ids(run.id)
     progress("Updating scores and due dates", len(touched))
     after_import(touched)
     return run, plan.report
@@ -502,7 +504,8 @@ def _apply(plan: Plan, progress: Progress) -> ImportRun:
     return run
 
 
-def _touched_ids(run_id: int) -> list[int]:
+def touched_ids(run_id: int) -> list[int]:
+    """Contacts a run created or changed, or linked an activity to."""
     rows = db.execute_sql(
         "SELECT row_id FROM import_change WHERE run_id = ? AND \"table\" = 'contact'", (run_id,)
     )
@@ -545,7 +548,7 @@ def undo(run_id: int) -> ImportRun:
             raise ImportRejected(
                 f"undo the later import #{later.id} ({later.file_name}) first; it built on this one"
             )
-        touched = _touched_ids(run_id)
+        touched = touched_ids(run_id)
         _delete_activities(run_id)
         changes = list(
             ImportChange.select(ImportChange.table, ImportChange.row_id, ImportChange.before)

@@ -141,3 +141,34 @@ def test_date_order_option_overrides_the_setting_and_the_summary_says_how_to_use
     shown = invoke(app, "import", "vcard", str(card), "--date-order", "month-first", "--dry-run")
     assert "it was read month first" in shown.stdout and "--date-order day-first" in shown.stdout
     assert invoke(app, "import", "csv", str(outlook), "--date-order", "sideways").exit_code == 2
+
+
+ANN_CARD = (
+    "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ann Lee\r\nN:Lee;Ann;;;\r\nORG:Acme\r\n"
+    "EMAIL:ann@acme.example\r\nEND:VCARD\r\n"
+)
+
+
+def _linkedin_ann(app) -> int:
+    """Ann Lee at Acme as a LinkedIn import leaves her: a profile URL and no email."""
+    from tests.dedupe_helpers import person
+
+    with app.app_context():
+        db.connect(reuse_if_open=True)
+        ann = person("Ann", "Lee", company="Acme", linkedin_url="https://www.linkedin.com/in/ann-lee")
+        db.close()
+    return ann
+
+
+def test_the_summary_points_at_duplicates_the_import_brought_in(app, tmp_path):
+    _linkedin_ann(app)
+    card = tmp_path / "contacts.vcf"
+    card.write_text(ANN_CARD)
+    assert "duplicate" not in invoke(app, "import", "vcard", str(card), "--dry-run").stdout
+    done = invoke(app, "import", "vcard", str(card))
+    assert done.stdout.strip().endswith(
+        "1 suggested duplicate pair has someone this import brought in or changed: see `crm duplicates`"
+        " (`crm merge identical` merges the sure ones where nothing differs)."
+    )
+    again = invoke(app, "import", "vcard", str(card))  # changes nobody: nothing to point at
+    assert "unchanged" in again.stdout and "duplicate" not in again.stdout

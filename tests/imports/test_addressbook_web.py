@@ -179,3 +179,15 @@ def test_a_linkedin_preview_has_no_date_order_to_change_and_stays_ready(client, 
     late = client.post(url + "/date-order", data={"csrf_token": token(client), "order": "day-first"})
     assert late.status_code == 409
     assert "Imported as #1" in soup(commit(client, url)).get_text(" ")
+
+
+def test_the_done_page_points_at_duplicates_the_import_brought_in(client, app):
+    from tests.imports.test_addressbook_cli import ANN_CARD, _linkedin_ann
+
+    _linkedin_ann(app)
+    url, _page = settle(client, upload(client, "contacts.vcf", ANN_CARD.encode()))
+    notice = soup(commit(client, url)).select_one(".notice")
+    assert notice.get_text(" ", strip=True).endswith(
+        "1 suggested duplicate pair has someone this import brought in or changed: review it in Duplicates ."
+    )
+    assert notice.select_one("a[href='/duplicates/']").get_text() == "review it in Duplicates"
