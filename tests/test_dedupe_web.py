@@ -232,7 +232,8 @@ def test_merge_all_merges_every_pair_where_nothing_differs_and_one_undo_splits_t
         .get_text(" ", strip=True)
         .startswith(
             "3 pairs are sure and have nothing to choose: each shares an email address, a phone number, or"
-            " the full name at the same company; no field differs; and neither contact is in another pair."
+            " the full name at the same company or email domain; no field differs; and neither contact is in"
+            " another pair."
         )
     )
     assert form.select_one("button").get_text() == "Merge all 3 pairs"

@@ -50,6 +50,7 @@ def _number(name: str) -> int | None:
 @bp.get("/")
 def index():
     """Suggested pairs, surest first, with the recent merges that can be undone."""
+    undone_batch = _number("undone_batch")
     return render(
         "duplicates/index.html",
         "duplicates/_list.html",
@@ -58,7 +59,7 @@ def index():
             _number("batch"),
             _number("skipped") or 0,
             undone=request.args.get("undone", ""),
-            undone_batch=merging.get_batch(_number("undone_batch") or 0),
+            undone_batch=merging.get_batch(undone_batch) if undone_batch else None,
         ),
     )
 
