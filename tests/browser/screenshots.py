@@ -36,6 +36,22 @@ PAGES = [
 ]
 
 
+# Elements wider than the viewport, widest first: a phone screen that scrolls sideways is broken.
+_OVERFLOW = """() => [...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+  .map(e => [Math.round(e.getBoundingClientRect().right),
+             e.tagName.toLowerCase() + (e.className ? '.' + e.className : '')])
+  .sort((a, b) => b[0] - a[0]).slice(0, 5)"""
+
+
+def shot(page, path: str, full_page: bool = True) -> None:
+    """Screenshot the page, and say so if it is wider than the viewport (which elements)."""
+    wide = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+    if wide:
+        print(f"WIDER THAN THE SCREEN: {Path(path).name}: {page.evaluate(_OVERFLOW)}", file=sys.stderr)
+    page.screenshot(path=path, full_page=full_page)
+
+
 def main(out: str, extra: list[str]) -> None:
     outdir = Path(out)
     outdir.mkdir(parents=True, exist_ok=True)
@@ -59,29 +75,29 @@ def main(out: str, extra: list[str]) -> None:
             page = ctx.new_page()
             page.on("console", lambda m: print("console", m.type, m.text) if m.type == "error" else None)
             page.goto(live.url + "/login")
-            page.screenshot(path=str(outdir / f"{name}-login.png"))
+            shot(page, str(outdir / f"{name}-login.png"), full_page=False)
             page.fill("#password", PASSWORD)
             page.click("button[type=submit]")
             page.wait_for_load_state()
             for url in PAGES + extra:
                 page.goto(live.url + url)
                 slug = url.strip("/").replace("/", "-").replace("?", "_") or "today"
-                page.screenshot(path=str(outdir / f"{name}-{slug}.png"), full_page=True)
+                shot(page, str(outdir / f"{name}-{slug}.png"))
             page.goto(live.url + "/duplicates/")
             page.click("text=Compare and merge >> nth=-1")  # the demo's job-change pair
-            page.screenshot(path=str(outdir / f"{name}-duplicates-merge.png"), full_page=True)
+            shot(page, str(outdir / f"{name}-duplicates-merge.png"))
             page.goto(live.url + "/duplicates/")
             page.click("button:has-text('Merge into')")  # the pair where nothing differs
             page.wait_for_selector("#duplicate-list .notice")
-            page.screenshot(path=str(outdir / f"{name}-duplicates-merged.png"), full_page=True)
+            shot(page, str(outdir / f"{name}-duplicates-merged.png"))
             page.click("#duplicate-list .notice >> text=Undo")  # as it was, for the next width
             page.click("button:has-text('Undo the merge')")
             page.wait_for_url("**/duplicates/?undone=*")
             page.click(".dup-bulk button")  # the demo's two sure pairs where nothing differs
             page.wait_for_selector("#duplicate-list .notice")
-            page.screenshot(path=str(outdir / f"{name}-duplicates-merged-all.png"), full_page=True)
+            shot(page, str(outdir / f"{name}-duplicates-merged-all.png"))
             page.click("#duplicate-list .notice >> text=Undo all")
-            page.screenshot(path=str(outdir / f"{name}-duplicates-undo-all.png"), full_page=True)
+            shot(page, str(outdir / f"{name}-duplicates-undo-all.png"))
             page.click("button:has-text('Undo all')")
             page.wait_for_url("**/duplicates/?undone_batch=*")
             import_screens(page, live, outdir, name, tmp)
@@ -106,16 +122,16 @@ def import_screens(page, live, outdir: Path, name: str, tmp: str) -> None:
     page.set_input_files("#f-file", str(export))
     page.click("text=Upload and preview")
     page.wait_for_selector(".progress-card")
-    page.screenshot(path=str(outdir / f"{name}-imports-progress.png"), full_page=True)
+    shot(page, str(outdir / f"{name}-imports-progress.png"))
     page.wait_for_selector(".confirm-card", timeout=60_000)
-    page.screenshot(path=str(outdir / f"{name}-imports-preview.png"), full_page=True)
+    shot(page, str(outdir / f"{name}-imports-preview.png"))
     page.click("text=Import now")
     page.wait_for_selector("text=Saving…", timeout=60_000)
-    page.screenshot(path=str(outdir / f"{name}-imports-saving.png"), full_page=True)
+    shot(page, str(outdir / f"{name}-imports-saving.png"))
     page.wait_for_selector("text=Imported as", timeout=120_000)
-    page.screenshot(path=str(outdir / f"{name}-imports-done.png"), full_page=True)
+    shot(page, str(outdir / f"{name}-imports-done.png"))
     page.goto(live.url + "/imports")
-    page.screenshot(path=str(outdir / f"{name}-imports-history.png"), full_page=True)
+    shot(page, str(outdir / f"{name}-imports-history.png"))
 
     page.set_input_files("#f-file", str(export))
     page.click("text=Upload and preview")
@@ -125,7 +141,7 @@ def import_screens(page, live, outdir: Path, name: str, tmp: str) -> None:
     while job.state == "ready":
         page.wait_for_timeout(50)
     page.reload()
-    page.screenshot(path=str(outdir / f"{name}-imports-stopped.png"), full_page=True)
+    shot(page, str(outdir / f"{name}-imports-stopped.png"))
 
 
 if __name__ == "__main__":
