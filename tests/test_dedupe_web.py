@@ -258,13 +258,22 @@ def test_merge_all_merges_every_pair_where_nothing_differs_and_one_undo_splits_t
     confirm = soup(client.get(f"/duplicates/batches/{batch_id}/undo"))
     assert confirm.select_one("h1").get_text() == "Undo these 3 merges?"
     assert [li.get_text() for li in confirm.select(".dup-batch-pairs li")] == [
-        "Ann Lee ← Ann Lee", "Kai Park ← Kai Park", "Lea Park ← Lea Park"
-    ]  # fmt: skip
+        f"{name} ← {name} · Undo only this one" for name in ("Ann Lee", "Kai Park", "Lea Park")
+    ]
+    # one pair of the batch split on its own; "Undo all" then takes the other two
+    one = confirm.select(".dup-batch-pairs a")[1]["href"]
+    assert one == f"/duplicates/merges/{batch_id + 1}/undo"
+    assert client.post(one, data={"csrf_token": token(client)}).status_code == 303
+    assert Contact.get_by_id(three_twins[1][1]).deleted_at is None
+    assert Contact.get_by_id(three_twins[0][1]).deleted_at is not None
+    confirm = soup(client.get(f"/duplicates/batches/{batch_id}/undo"))
+    assert confirm.select_one("h1").get_text() == "Undo these 2 merges?"
+    assert "2 merges undone" not in confirm.get_text() and len(confirm.select(".dup-batch-pairs li")) == 2
     undone = client.post(f"/duplicates/batches/{batch_id}/undo", data={"csrf_token": token(client)})
     assert undone.status_code == 303 and undone.location.endswith(f"/duplicates/?undone_batch={batch_id}")
     after = soup(client.get(undone.location))
     assert after.select_one("#duplicate-list .notice").get_text() == (
-        "Undid 3 merges made at once: every pair is two contacts again, as before."
+        "Undone: the 3 pairs merged at once are two contacts each again, as before."
     )
     assert len(after.select(".dup-pair")) == 4
     assert Contact.select().where(Contact.deleted_at.is_null()).count() == 8

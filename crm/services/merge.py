@@ -372,8 +372,8 @@ def _batch_entry(batch_id: int) -> dict:
 
 
 def get_batch(batch_id: int) -> dict | None:
-    """A merge-all batch as recent_merges shows it, with (kept, merged) names of each merge
-    still standing in `pairs`; None if there is no such batch."""
+    """A merge-all batch as recent_merges shows it, with (merge id, kept name, merged name) of
+    each merge still standing in `pairs`; None if there is no such batch."""
     merges = list(Merge.select().where(Merge.batch_id == batch_id).order_by(Merge.id))
     if not merges:
         return None
@@ -381,7 +381,7 @@ def get_batch(batch_id: int) -> dict | None:
     for m in merges:
         if m.undone_at is None:
             contacts = {c["id"]: c["full_name"] for c in m.snapshot["contacts"]}
-            pairs.append((contacts.get(m.kept_id, "?"), contacts.get(m.merged_id, "?")))
+            pairs.append((m.id, contacts.get(m.kept_id, "?"), contacts.get(m.merged_id, "?")))
     return _batch_entry(batch_id) | {"pairs": pairs}
 
 
