@@ -115,7 +115,7 @@ def merge_identical(dry_run, as_json):
     from crm.services import duplicates
 
     if dry_run:
-        pairs = duplicates.suggestion_page(limit=0).identical
+        pairs = duplicates.unseen_pairs()
         result = {"batch_id": None, "merged": 0, "skipped": 0, "would_merge": len(pairs)}
         message = f"{len(pairs)} sure suggested pairs have nothing to choose; nothing was merged (dry run)."
     else:

@@ -478,13 +478,22 @@ def suggestion_page(limit: int = 50) -> SuggestionPage:
     lists = lists_for(sorted({i for v in shown for i in (v.a.id, v.b.id)}))
     for view in shown:
         view.lists = lists
-    return SuggestionPage(shown, len(views), [(v.keep.id, v.other.id) for v in views if v.merge_unseen])
+    return SuggestionPage(shown, len(views), _unseen(views))
+
+
+def _unseen(views: list[PairView]) -> list[tuple[int, int]]:
+    return [(v.keep.id, v.other.id) for v in views if v.merge_unseen]
+
+
+def unseen_pairs() -> list[tuple[int, int]]:
+    """(keep, other) of every suggestion that may merge unseen ("merge all")."""
+    return _unseen(_views())
 
 
 def merge_unseen_pairs(pairs: list[tuple[int, int]] | None = None) -> Batch:
     """Merge, as one batch, the (keep, other) pairs given that may still merge unseen (all of
     them if None); the others are counted as skipped."""
-    now = [(v.keep.id, v.other.id) for v in _views() if v.merge_unseen]
+    now = unseen_pairs()
     if pairs is None:
         return merge_batch(now)
     current = set(now)

@@ -347,11 +347,13 @@ def recent_merges(limit: int = 10) -> list[dict]:
         Merge.select(Merge.batch_id).where(Merge.batch_id.is_null(False)).distinct()
         .order_by(Merge.batch_id.desc()).limit(limit).tuples()
     )  # fmt: skip
-    out += [_batch_entry(batch_id) for (batch_id,) in batches]
+    out += [batch_summary(batch_id) for (batch_id,) in batches]
     return sorted(out, key=lambda entry: entry["id"], reverse=True)[:limit]
 
 
-def _batch_entry(batch_id: int) -> dict:
+def batch_summary(batch_id: int) -> dict | None:
+    """A merge-all batch as recent_merges shows it (its count, how many are still merged, when),
+    without reading every merge's snapshot; None if there is no such batch."""
     count, left, created_at, undone_at = (
         Merge.select(
             fn.count(Merge.id), fn.count(Merge.id).filter(Merge.undone_at.is_null()),
@@ -361,6 +363,8 @@ def _batch_entry(batch_id: int) -> dict:
         .tuples()
         .get()
     )  # fmt: skip
+    if not count:
+        return None
     return {
         "id": batch_id,
         "batch": True,
@@ -382,7 +386,7 @@ def get_batch(batch_id: int) -> dict | None:
         if m.undone_at is None:
             contacts = {c["id"]: c["full_name"] for c in m.snapshot["contacts"]}
             pairs.append((m.id, contacts.get(m.kept_id, "?"), contacts.get(m.merged_id, "?")))
-    return _batch_entry(batch_id) | {"pairs": pairs}
+    return batch_summary(batch_id) | {"pairs": pairs}
 
 
 def get_merge(merge_id: int) -> dict | None:

@@ -37,7 +37,7 @@ def _list_context(
         "identical": page.identical,
         "merges": merging.recent_merges(),
         "merged": merging.get_merge(merged_id) if merged_id else None,
-        "batch": merging.get_batch(batch_id) if batch_id else None,
+        "batch": merging.batch_summary(batch_id) if batch_id else None,
         "skipped": skipped,
     }
 
@@ -59,7 +59,7 @@ def index():
             _number("batch"),
             _number("skipped") or 0,
             undone=request.args.get("undone", ""),
-            undone_batch=merging.get_batch(undone_batch) if undone_batch else None,
+            undone_batch=merging.batch_summary(undone_batch) if undone_batch else None,
         ),
     )
 
