@@ -16,7 +16,7 @@ from crm.models import (
     Reciprocity,
     Signal,
 )
-from crm.services import activities, contacts, merge
+from crm.services import activities, contacts, derived, merge
 from tests.dedupe_helpers import at, dump, person
 
 
@@ -50,6 +50,7 @@ def pair(database):
     FollowUp.create(contact=other, title="Send deck", due_at=at(20))
     Signal.create(contact=other, kind="job_change", weight=3, half_life_days=30, observed_at=at(3))
     Reciprocity.create(contact=other, direction="gave", kind="introduction", note="to Ann")
+    derived.refresh_contacts([keep, other])  # rows made by hand above: scores as the app keeps them
     return keep, other, both.id, mine.id
 
 
@@ -107,6 +108,16 @@ def test_undo_keeps_what_was_added_after_the_merge(pair):
     merge.undo_merge(done.id)
     assert ActivityContact.get(ActivityContact.activity == later.id).contact_id == keep
     assert Contact.get_by_id(other).deleted_at is None
+
+
+def test_undo_works_out_last_touch_again_with_what_was_logged_after_the_merge(pair):
+    keep, other, *_ = pair
+    done = merge.merge_contacts(keep, other)
+    call = activities.log_touch([keep], "call", "Called after the merge", occurred_at=at(25))
+    merge.undo_merge(done.id)
+    # the snapshot's last touch predates the call; Today must not call them overdue
+    assert Contact.get_by_id(keep).last_touch_at == call.occurred_at
+    assert Contact.get_by_id(other).last_touch_at == at(2)
 
 
 def test_an_earlier_merge_cannot_be_undone_before_a_later_one(pair, database):

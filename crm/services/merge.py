@@ -275,7 +275,8 @@ def undo_batch(batch_id: int) -> int:
 
 
 def undo_merge(merge_id: int) -> Merge:
-    """Put both contacts and every moved or dropped row back exactly as they were."""
+    """Put both contacts and every moved or dropped row back as they were, with what was added
+    since staying on the survivor, and both contacts' last touch and score worked out again."""
     with write():
         merge = Merge.get_or_none(Merge.id == merge_id)
         if merge is None:
@@ -314,6 +315,9 @@ def undo_merge(merge_id: int) -> Merge:
                 )
         merge.undone_at = utcnow()
         merge.save()
+        # The snapshot's last touch, due date and score predate anything logged since the merge
+        # (a call on the survivor): work them out again. Unchanged values are not rewritten.
+        derived.refresh_contacts(ids)
         return merge
 
 
