@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from crm.db import db, drop_for_bulk, write
-from crm.models import ImportChange, ImportRun, utcnow
+from crm.models import ImportChange, ImportRun, Merge, utcnow
 from crm.services import derived, search
 from crm.services.derived import touch_sql
 from importers.base import ImportRejected, Skipped
@@ -549,6 +549,7 @@ def undo(run_id: int) -> ImportRun:
                 f"undo the later import #{later.id} ({later.file_name}) first; it built on this one"
             )
         touched = touched_ids(run_id)
+        _refuse_if_merged_since(run, touched)
         _delete_activities(run_id)
         changes = list(
             ImportChange.select(ImportChange.table, ImportChange.row_id, ImportChange.before)
@@ -575,6 +576,45 @@ def undo(run_id: int) -> ImportRun:
         run.save()
     after_import([c for c in touched if isinstance(c, int)])
     return run
+
+
+def _refuse_if_merged_since(run: ImportRun, touched: list[int]) -> None:
+    """A merge made since the run that involves its people would be torn apart by the undo: its
+    survivor deleted with the merged contact still in the trash, or the run's emails and phones
+    left on the survivor. Those merges are undone first (they can be; the import then can)."""
+    merges = list(
+        Merge.select(Merge.id, Merge.kept, Merge.merged_id, Merge.batch_id)
+        .where(Merge.undone_at.is_null(), Merge.created_at >= run.started_at)
+        .tuples()
+    )
+    if not merges:
+        return
+    people = set(touched)
+    for table in CASCADED | {"signal"}:  # rows the run gave contacts it did not create
+        people.update(
+            r[0]
+            for r in db.execute_sql(
+                f'SELECT contact_id FROM "{table}" WHERE id IN (SELECT row_id FROM import_change'  # noqa: S608
+                " WHERE run_id = ? AND \"table\" = ? AND action = 'created')",
+                (run.id, table),
+            )
+        )
+    tied = [m for m in merges if m[1] in people or m[2] in people]
+    if not tied:
+        return
+    batches = {m[3] for m in tied if m[3] is not None}
+    singles = sum(1 for m in tied if m[3] is None)
+    what = []
+    if batches:
+        what.append("a merge all" if len(batches) == 1 else f"{len(batches)} merge-all batches")
+    if singles:
+        what.append("a merge" if singles == 1 else f"{singles} merges")
+    one = len(batches) + singles == 1
+    raise ImportRejected(
+        f"{' and '.join(what)} made after this import {'involves' if one else 'involve'} people it"
+        f" brought in or changed: undo {'it' if one else 'them'} first (Duplicates, under Recent"
+        " merges), then undo this import"
+    )
 
 
 def _delete_activities(run_id: int) -> None:

@@ -278,3 +278,59 @@ def test_lost_letters_of_only_forgives_a_question_mark_over_a_letter_ascii_canno
     assert not lost_letters_of("?ukasz", "Lukasz")  # an ASCII letter is never lost
     assert not lost_letters_of("?ukasz", "Łukaszz") and not lost_letters_of("Lukasz", "Łukasz")
     assert not lost_letters_of("Who?", "Whoé?")
+
+
+def _two_sources():
+    """Ada from a first file; a second file brings her again by name only (a second contact)."""
+    head = "First Name,Last Name,Organization Name,Organization Title,E-mail 1 - Value,Phone 1 - Value"
+    head += ",Labels\n"
+    first = head + "Ada,Lovelace,Engines Ltd,,ada@one.example,,\n"
+    second = head + "Ada,Lovelace,Engines Ltd,,,+44 20 7946 0001,\n"
+    run(first.encode(), "one.csv")
+    run_, report = run(second.encode(), "two.csv")
+    assert report.contacts["created"] == 1
+    old, new = (c.id for c in Contact.select().order_by(Contact.id))
+    return run_, old, new
+
+
+def test_an_import_is_not_undone_under_a_merge_made_since(database, app):
+    from crm.services import merge
+
+    run_, old, new = _two_sources()
+    before = dump(app.config["CRM"]["DATABASE"])
+    done = merge.merge_contacts(new, old)  # keeps the contact this import created
+    merged = dump(app.config["CRM"]["DATABASE"])
+    try:
+        imports.undo(run_.id)
+    except imports.ImportRejected as exc:
+        assert str(exc) == (
+            "a merge made after this import involves people it brought in or changed: undo it first"
+            " (Duplicates, under Recent merges), then undo this import"
+        )
+    else:
+        raise AssertionError("the undo deleted the survivor and left Ada in the trash")
+    assert dump(app.config["CRM"]["DATABASE"]) == merged  # refused: nothing changed
+    merge.undo_merge(done.id)
+    imports.undo(run_.id)
+    after = dump(app.config["CRM"]["DATABASE"])
+    assert Contact.get_by_id(old).deleted_at is None and Contact.get_or_none(Contact.id == new) is None
+    assert [r for r in after["contact"]] == [r for r in before["contact"] if r[0] == old]
+
+
+def test_an_import_is_not_undone_under_a_merge_all_made_since_but_earlier_merges_do_not_block(database, app):
+    from crm.services import merge
+
+    run_, old, new = _two_sources()
+    batch = merge.merge_batch([(old, new)])
+    assert batch.merged == 1
+    try:
+        imports.undo(run_.id)
+    except imports.ImportRejected as exc:
+        assert str(exc).startswith("a merge all made after this import involves people it brought in")
+    else:
+        raise AssertionError("the undo left the import's phone on the survivor")
+    assert [p.phone for p in Contact.get_by_id(old).phones] == ["+44 20 7946 0001"]
+    merge.undo_batch(batch.id)
+    imports.undo(run_.id)
+    assert ContactPhone.select().count() == 0
+    assert [c.id for c in Contact.select()] == [old]

@@ -191,3 +191,25 @@ def test_the_done_page_points_at_duplicates_the_import_brought_in(client, app):
         "1 suggested duplicate pair has someone this import brought in or changed: review it in Duplicates ."
     )
     assert notice.select_one("a[href='/duplicates/']").get_text() == "review it in Duplicates"
+
+
+def test_undoing_an_import_under_a_merge_made_since_says_what_to_undo_first(client, app):
+    from crm.services import merge
+
+    commit(client, settle(client, upload(client, "contacts.csv", GOOGLE.encode()))[0])
+    again = "First Name,Last Name,Organization Name,Phone 1 - Value,Labels\nAlan,Turing,,+44 1908 640404,\n"
+    commit(client, settle(client, upload(client, "phones.csv", again.encode()))[0])
+    alans = [c.id for c in Contact.select().where(Contact.full_name == "Alan Turing").order_by(Contact.id)]
+    assert len(alans) == 2  # a name alone never matches
+    merge.merge_contacts(alans[1], alans[0])
+    merged = dump(app.config["CRM"]["DATABASE"])
+    form = soup(client.get("/imports")).select_one("form.undo-form")
+    refused = client.post(form["action"], data={"csrf_token": token(client)})
+    assert refused.status_code == 409
+    assert (
+        soup(refused)
+        .select_one("[role=alert]")
+        .get_text(strip=True)
+        .startswith("a merge made after this import involves people it brought in or changed: undo it first")
+    )
+    assert dump(app.config["CRM"]["DATABASE"]) == merged
