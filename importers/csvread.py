@@ -49,7 +49,9 @@ def read_rows(
     names = list(required)
     need = {column_key(n) for n in names}
     csv.field_size_limit(FIELD_LIMIT)
-    reader = csv.reader(text)
+    # strict: a stray quote that runs to the end of the file, or closes in the middle of a field,
+    # is an error instead of one huge cell that swallows the rows after it
+    reader = csv.reader(text, strict=True)
     index: dict[str, int] | None = None
     scanned = 0
     rows = 0
@@ -82,11 +84,15 @@ def read_rows(
             "the file is not valid UTF-8 (re-saved in another encoding?)", file=file, row=row
         ) from None
     except csv.Error as exc:
-        raise ImportRejected(
-            f"unreadable CSV ({exc}); a stray quote may have swallowed the rest of the file",
-            file=file,
-            row=last_line + 1,
-        ) from None
+        if "end of data" in str(exc):
+            why = "a quote opened here is never closed, so it would swallow the rest of the file"
+        elif "field limit" in str(exc):
+            why = f"a cell is longer than {FIELD_LIMIT >> 20} MiB (a stray quote, or not an export file?)"
+        elif "expected after" in str(exc):
+            why = f"a quote opened here closes in the middle of a field, on line {reader.line_num}"
+        else:
+            why = f"unreadable CSV ({exc})"
+        raise ImportRejected(f"{why}; nothing was imported", file=file, row=last_line + 1) from None
     if index is None and scanned:
         wanted = ", ".join(names)
         raise ImportRejected(f"no header row with the columns {wanted}", file=file)

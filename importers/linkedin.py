@@ -249,7 +249,9 @@ class LinkedInExport:
                 with self.source.open_text(name) as text:
                     next(read_rows(text, name, REQUIRED[kind]), None)
                 return kind
-            except ImportRejected:
+            except ImportRejected as exc:
+                if exc.row is not None:  # broken at some row (a stray quote): say that, not "no files"
+                    return kind
                 continue
         return None
 

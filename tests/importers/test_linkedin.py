@@ -416,6 +416,17 @@ def test_stray_quote_is_reported_with_file_and_row():
     assert info.value.file == "Connections.csv" and info.value.row == 6
 
 
+def test_a_renamed_single_file_with_a_stray_quote_is_named_with_its_row():
+    """Sniffed by its header: the stray quote is the error, not "no LinkedIn export files"."""
+    header = CONN.splitlines(keepends=True)[:-1]
+    text = "".join(header) + 'Bob,"Roe,https://www.linkedin.com/in/bob,,Acme,CTO,01 May 2024\n'
+    text += "Cy,Lee,,,B,C,\n" * 3
+    with pytest.raises(ImportRejected, match="never closed") as info:
+        with open_export(text.encode(), "download (1).csv") as export:
+            list(export.connections())
+    assert info.value.file == "download (1).csv" and info.value.row == len(header) + 1
+
+
 def test_wrong_encoding_and_nul_bytes():
     latin = CONN.replace("Lovelace", "Lövelace").encode("latin-1")
     with one_file("Connections.csv", latin) as export, pytest.raises(ImportRejected) as info:

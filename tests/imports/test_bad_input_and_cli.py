@@ -65,6 +65,16 @@ BAD = {
         'CONVERSATION ID,FROM,DATE,CONTENT\n2-a,Ann,2024-01-01 10:00:00 UTC,"' + "x" * (10 << 20) + "\n",
         "stray quote",
     ),
+    "stray-quote-to-the-end": (
+        "Connections.csv",
+        CONNECTIONS.replace("Ada,", 'Ada,"', 1) + "Bo,Chen,,,Acme,CTO,01 May 2024\n" * 50,
+        "never closed, so it would swallow the rest of the file",
+    ),
+    "stray-quote-closed-mid-field": (
+        "Connections.csv",
+        CONNECTIONS.replace("Ada,", 'Ada,"', 1) + 'Bo,Chen,,,"Acme Labs",CTO,01 May 2024\n',
+        "closes in the middle of a field",
+    ),
     "nul-bytes": ("Connections.csv", CONNECTIONS.replace("CEO", "C\x00EO").encode(), "NUL"),
     "unknown-headers": ("Connections.csv", "Foo,Bar\n1,2\n", "no header row with the columns"),
     "no-linkedin-files": ("export.zip", make_zip({"notes.txt": "hello"}), "expected at least one of"),
