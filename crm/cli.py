@@ -89,11 +89,28 @@ def run(ctx, host, port, debug):
 def init():
     """Create the database if missing and apply pending migrations (safe to run again)."""
     path = current_app.config["CRM"]["DATABASE"]
-    ran = migrations.migrate(path)
+    ran = _migrate(path)
     if ran:
         click.echo(f"Applied {len(ran)} migration(s) to {path}: {', '.join(ran)}")
     else:
         click.echo(f"{path} is up to date ({len(migrations.available())} migrations).")
+
+
+def _migrate(path: str) -> list[str]:
+    """Apply pending migrations; when one changed a rule scores follow, rescore everyone."""
+    ran = migrations.migrate(path)
+    if migrations.RESCORE_AFTER.intersection(ran):
+        from crm.services import derived
+
+        opened = db.connect(reuse_if_open=True)
+        try:
+            count = derived.refresh_all()
+        finally:
+            if opened:
+                db.close()
+        if count:
+            click.echo(f"Worked out last touch and score again for {count:,} contacts (the rules changed).")
+    return ran
 
 
 @cli.command("set-password")
@@ -147,7 +164,7 @@ def quickstart(ctx, port, no_demo):
     from crm.services import demo as demo_service
 
     path = current_app.config["CRM"]["DATABASE"]
-    migrations.migrate(path)
+    _migrate(path)
     db.connect(reuse_if_open=True)
     try:
         if not no_demo and not demo_service.has_contacts():

@@ -11,7 +11,7 @@ from crm import create_app, migrations
 from crm.cli import cli
 from crm.db import db
 from crm.models import MODELS
-from crm.services.derived import TOUCH_IN
+from crm.services.derived import TOUCH_IN, TOUCH_NONE
 
 FIRST = "0001_initial"
 
@@ -52,6 +52,17 @@ def first_release_database(tmp_path, monkeypatch):
                 " VALUES (?, ?, '2024-03-04 05:06:07')",
                 (i + 1, i + 1),
             )
+        # an invitation after the message: the touch rule then counted it (migration 0009 not)
+        conn.execute(
+            "INSERT INTO activity (kind, occurred_at, direction, origin, source, source_key, summary,"
+            " body, created_at, updated_at) VALUES ('invitation', '2024-05-01 09:00:00', 'out', 'imported',"
+            " 'linkedin', 'li:inv', 'Invitation sent', '', '2024-05-01 09:00:00', '2024-05-01 09:00:00')"
+        )
+        conn.execute(
+            "INSERT INTO activity_contact (activity_id, contact_id, occurred_at)"
+            " VALUES (26, 1, '2024-05-01 09:00:00')"
+        )
+        conn.execute("UPDATE contact SET last_touch_at = '2024-05-01 09:00:00' WHERE id = 1")
     conn.close()
     return path
 
@@ -69,10 +80,17 @@ def test_crm_init_migrates_a_first_release_database_with_its_data(tmp_path, monk
         columns = {row[1] for row in conn.execute(f'PRAGMA table_info("{model._meta.table_name}")')}
         assert columns >= {f.column_name for f in model._meta.sorted_fields}, model._meta.table_name
     assert conn.execute("SELECT count(*) FROM contact").fetchone()[0] == 25
-    assert conn.execute("SELECT count(*) FROM activity").fetchone()[0] == 25
-    assert conn.execute("SELECT count(*) FROM activity_contact").fetchone()[0] == 25
-    # Each old link learns its activity's touch (inbound message) for scoring (migration 0006).
-    assert conn.execute("SELECT DISTINCT touch FROM activity_contact").fetchall() == [(TOUCH_IN,)]
+    assert conn.execute("SELECT count(*) FROM activity").fetchone()[0] == 26
+    assert conn.execute("SELECT count(*) FROM activity_contact").fetchone()[0] == 26
+    # Each old link learns its activity's touch (inbound message) for scoring (migration 0006);
+    # an invitation is none (0009), and init worked the last touch out again.
+    touches = conn.execute("SELECT activity_id, touch FROM activity_contact WHERE contact_id = 1").fetchall()
+    assert sorted(touches) == [(1, TOUCH_IN), (26, TOUCH_NONE)]
+    others = conn.execute("SELECT DISTINCT touch FROM activity_contact WHERE activity_id != 26")
+    assert others.fetchall() == [(TOUCH_IN,)]
+    last = conn.execute("SELECT last_touch_at FROM contact WHERE id = 1").fetchone()
+    assert last == ("2024-03-04 05:06:07",)
+    assert "Worked out last touch and score again for 25 contacts" in result.output
     assert conn.execute(
         "SELECT full_name, linkedin_url, last_touch_at FROM contact WHERE id = 7"
     ).fetchone() == (
@@ -87,7 +105,7 @@ def test_crm_init_migrates_a_first_release_database_with_its_data(tmp_path, monk
     second = 1709528767  # 2024-03-04 05:06:07 UTC
     assert keys == [(second * 2**31 + i,) for i in range(25, 0, -1)]
     terms = {row[0] for row in conn.execute("SELECT term FROM activity_search_term")}
-    assert terms == {"hello", "there"}
+    assert terms == {"hello", "there", "invitation", "sent"}
     assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name LIKE 'activity_fts%'").fetchone() == (
         0,
     )

@@ -12,6 +12,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 TABLE = "schema_migrations"
+# Migrations that change a rule the derived fields follow (last touch, score): whoever applies
+# them rescores every contact afterwards (`crm init` does), which SQL alone cannot.
+RESCORE_AFTER = frozenset({"0009_touch_is_a_conversation"})
 
 
 class SchemaError(RuntimeError):

@@ -17,17 +17,8 @@ from crm.models import get_setting, utcnow
 from crm.services.settings import owner_zone, stage_cadences
 
 # Activity kinds that count as a touch: the clock restarts on any of them, in either direction.
-TOUCH_ACTIVITY_KINDS = (
-    "note",
-    "call",
-    "email",
-    "meeting",
-    "message",
-    "other",
-    "invitation",
-    "recommendation",
-    "followup_done",
-)
+# Not an invitation or a recommendation: a last touch is a real exchange (migration 0009).
+TOUCH_ACTIVITY_KINDS = ("note", "call", "email", "meeting", "message", "other", "followup_done")
 # Going quiet looks at the habit in the half year before the last touch.
 QUIET_WINDOW_DAYS = 180
 # "Going quiet": silent for more than twice the usual gap (issue 5).

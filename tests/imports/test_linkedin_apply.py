@@ -98,6 +98,39 @@ def test_last_touch_is_the_latest_real_message_either_way(database, exports):
     assert got == truth["last_touch"]
 
 
+def test_an_invitation_is_no_last_touch(database):
+    """Found by QA: the import planned the right last touch, and the rescoring after it replaced
+    it with a later invitation (or a 2009 recommendation)."""
+    connections = (
+        "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+        "Ann,Lee,https://www.linkedin.com/in/ann,,Acme,CFO,01 Mar 2026\n"
+        "Bo,Chen,https://www.linkedin.com/in/bo,,Initech,CTO,01 Mar 2026\n"
+    )
+    messages = (
+        "CONVERSATION ID,FROM,SENDER PROFILE URL,TO,RECIPIENT PROFILE URLS,DATE,CONTENT\n"
+        "c1,Ann Lee,https://www.linkedin.com/in/ann,Morgan Reyes,https://www.linkedin.com/in/morgan,"
+        "2025-01-02 10:00:00 UTC,Lunch next week?\n"
+    )
+    invitations = (
+        "From,To,Sent At,Message,Direction,inviterProfileUrl,inviteeProfileUrl\n"
+        'Morgan Reyes,Ann Lee,"3/1/26, 9:40 AM",,OUTGOING,https://www.linkedin.com/in/morgan,'
+        "https://www.linkedin.com/in/ann\n"
+        'Morgan Reyes,Bo Chen,"3/1/26, 9:45 AM",,OUTGOING,https://www.linkedin.com/in/morgan,'
+        "https://www.linkedin.com/in/bo\n"
+    )
+    profile = "First Name,Last Name,Headline\nMorgan,Reyes,Sales\n"
+    export = zip_of(
+        {"Connections.csv": connections, "messages.csv": messages, "Invitations.csv": invitations,
+         "Profile.csv": profile}
+    )  # fmt: skip
+    _run, report = run_import(export, "export.zip")
+    assert report.activities["invitation"] == 2
+    ann = Contact.get(Contact.linkedin_url == "https://www.linkedin.com/in/ann")
+    bo = Contact.get(Contact.linkedin_url == "https://www.linkedin.com/in/bo")
+    assert ann.last_touch_at == dt.datetime(2025, 1, 2, 10, 0)
+    assert bo.last_touch_at is None
+
+
 def test_messages_link_people_direction_and_plain_text(database, exports):
     data, truth = exports[1]
     run_import(data, truth["zip_name"])
