@@ -481,6 +481,8 @@ class LinkedInExport:
             parts = [p.strip() for p in re.split(r"[,;]", to_raw) if p.strip()]
             if len(parts) == len(to_urls):
                 to_names = parts
+        elif not to_urls and to_raw:
+            to_names = _group_names(to_raw)
         pairs = [(sender, sender_url)]
         if len(to_names) == len(to_urls):
             pairs += zip(to_names, to_urls, strict=True)
@@ -641,6 +643,18 @@ def _message_skip(cells: list[str], i_draft, i_other, i_content, i_title, i_from
         if hinted and _SYSTEM.fullmatch(content):
             return "system"
     return ""
+
+
+def _group_names(to: str) -> list[str]:
+    """The people of a To cell without profile URLs (2018-2020 layouts): "Ann Lee; Bo Chen" or
+    "Ann Lee, Bo Chen". A comma splits only between full names, so "Kai Silva, CFA" and
+    "Lee, Ann" stay one person."""
+    if ";" in to:
+        return [p.strip() for p in to.split(";") if p.strip()]
+    parts = [p.strip() for p in to.split(",") if p.strip()]
+    if len(parts) > 1 and all(len(p.split()) >= 2 for p in parts):
+        return parts
+    return [to]
 
 
 def _direction(value: str) -> str | None:

@@ -93,6 +93,7 @@ class _Planner:
         self.emails = set(db.execute_sql("SELECT contact_id, email FROM contact_email"))
         self.events: list[tuple] = []
         self.roles_corrected = 0  # address-book roles LinkedIn shows otherwise: no signal
+        self.without_url: set[int | Ref] = set()  # connections in this export without a URL
         self.seen_keys: set[str] = set()
         # The keys earlier LinkedIn imports gave their activities, in one range of the source_key
         # index: a set lookup per row instead of a query per batch of rows. With messages' text
@@ -216,6 +217,8 @@ class _Planner:
             else:
                 self._update_connection(ref, rec)
             seen[ref] = rec.row
+            if not rec.linkedin_url:
+                self.without_url.add(ref)
             for position, email in enumerate(rec.emails):
                 cid = ref if isinstance(ref, int) else None
                 if cid is None or (cid, email) not in self.emails:
@@ -337,7 +340,7 @@ class _Planner:
     def _person(self, url: str, name: str) -> int | Ref:
         """The contact for a message participant, created as an outsider when unknown."""
         if url:
-            ref = self.by_url.get(url)
+            ref = self.by_url.get(url) or self._connection_without_url(url, name)
             if ref is None:
                 first, _, last = (name or _slug_name(url)).partition(" ")
                 ref = self._new_contact(first, last, url, "", "", None, False)
@@ -352,6 +355,30 @@ class _Planner:
         first, _, last = name.partition(" ")
         ref = self._new_contact(first, last, "", "", "", None, False)
         self.report.contacts["outsiders"] += 1
+        return ref
+
+    def _connection_without_url(self, url: str, name: str) -> int | Ref | None:
+        """The one connection of this name when Connections.csv has no URLs (exports of 2018-2021)
+        but messages.csv names the sender's profile: that profile is theirs from now on.
+
+        Without this every connection who wrote to you became a second, unconnected contact
+        with the messages, and your replies (by name only) matched two people and were lost."""
+        refs = self.by_name.get(name_key(name), []) if name else []
+        if len(refs) != 1 or refs[0] not in self.without_url:
+            return None
+        ref = refs[0]
+        if isinstance(ref, Ref):
+            self.plan.created["contact"][ref.index]["linkedin_url"] = url
+        elif ref in self.planned_urls or self.rows[ref][1]:
+            return None
+        else:
+            if ("contact", ref) not in self.plan.updates:
+                self.report.contacts["unchanged"] -= 1
+                self.report.contacts["updated"] += 1
+            self.plan.update("contact", ref, {"linkedin_url": url}, {"linkedin_url": None})
+            self.planned_urls[ref] = url
+        self.without_url.discard(ref)
+        self.by_url[url] = ref
         return ref
 
     # -- messages, invitations, endorsements, recommendations -----------------------------

@@ -243,6 +243,23 @@ def test_messages_every_header_version(header, row, when):
     assert record.text.startswith("Hi") and record.kind == "message"
 
 
+@pytest.mark.parametrize(
+    ("to", "names"),
+    [
+        ('"Ann Lee, Bo Chen"', ("Ann Lee", "Bo Chen")),
+        ("Ann Lee;Bo Chen", ("Ann Lee", "Bo Chen")),
+        ('"Kai Silva, CFA"', ("Kai Silva, CFA",)),  # credentials, not a second person
+        ('"Lee, Ann"', ("Lee, Ann",)),
+    ],
+)
+def test_a_group_message_without_urls_names_each_recipient(to, names):
+    text = "FROM,TO,DATE,SUBJECT,CONTENT,DIRECTION,FOLDER\n"
+    text += f"Morgan Reyes,{to},2020-03-07T02:08:20,,Hi all,OUTGOING,\n"
+    with one_file("messages.csv", text, **{"Profile.csv": PROFILE}) as export:
+        (record,) = list(export.messages())
+    assert (record.direction, record.names, record.people) == ("out", names, ())
+
+
 def test_inbox_csv_era():
     text = (
         "From,To,Date,Subject,Content\n"

@@ -98,6 +98,45 @@ def test_last_touch_is_the_latest_real_message_either_way(database, exports):
     assert got == truth["last_touch"]
 
 
+def test_a_2021_export_gives_connections_without_urls_the_profiles_their_messages_name(database):
+    """Found by QA on the 2021 layout (Connections.csv without URLs, messages.csv with the
+    sender's URL only): each connection who wrote became a second contact with the messages,
+    and the owner's replies by name matched two people and were lost."""
+    connections = (
+        "First Name,Last Name,Email Address,Company,Position,Connected On\n"
+        "Ann,Lee,ann@x.example,Acme,CEO,17 Nov 2021\n"
+        "John,Smith,,Acme,CTO,3 Jan 2020\n"
+        "John,Smith,,Globex,CFO,04 Feb 2019\n"
+    )
+    messages = (
+        "CONVERSATION ID,CONVERSATION TITLE,FROM,SENDER PROFILE URL,TO,DATE,SUBJECT,CONTENT,FOLDER\n"
+        "2-a,,Ann Lee,https://www.linkedin.com/in/ann-lee,Owen Owner,2021-11-17 18:14:58 UTC,,Hi,INBOX\n"
+        "2-a,,Owen Owner,https://www.linkedin.com/in/owen,Ann Lee,2021-11-18 18:14:58 UTC,,Reply,INBOX\n"
+        "2-b,,John Smith,https://www.linkedin.com/in/john-smith-1,Owen Owner,"
+        "2021-11-19 10:00:00 UTC,,Yo,INBOX\n"
+    )
+    profile = "First Name,Last Name,Headline\nOwen,Owner,Sales\n"
+    export = zip_of({"Connections.csv": connections, "messages.csv": messages, "Profile.csv": profile})
+    _run, report = run_import(export, "Basic_LinkedInDataExport_11-20-2021.zip")
+    ann = Contact.get(Contact.full_name == "Ann Lee")
+    assert (ann.linkedin_url, ann.connected, ann.last_touch_at) == (
+        "https://www.linkedin.com/in/ann-lee",
+        True,
+        dt.datetime(2021, 11, 18, 18, 14, 58),
+    )
+    links = ActivityContact.select().join(Activity).where(Activity.kind == "message")
+    assert sorted(link.contact_id for link in links if link.contact_id == ann.id) == [ann.id, ann.id]
+    assert report.skipped == []
+    # Two connections are called John Smith: which one wrote is not guessed.
+    johns = Contact.select().where(Contact.full_name == "John Smith").order_by(Contact.id)
+    assert [(j.linkedin_url, j.connected) for j in johns] == [
+        (None, True),
+        (None, True),
+        ("https://www.linkedin.com/in/john-smith-1", False),
+    ]
+    assert Contact.select().count() == 4
+
+
 def test_an_invitation_is_no_last_touch(database):
     """Found by QA: the import planned the right last touch, and the rescoring after it replaced
     it with a later invitation (or a 2009 recommendation)."""
