@@ -361,7 +361,7 @@ class LinkedInExport:
                 yield Skipped(file, row.line, "no name and no profile URL")
                 continue
             if not (first or last):
-                warnings.append("no name given")
+                warnings.append("no name given: named after the profile address")
             emails = []
             for part in _URL_SPLIT.split(row.get("emailaddress") or row.get("emailaddresses")):
                 if part and normalize_email(part):

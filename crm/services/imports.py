@@ -35,6 +35,7 @@ FTS_BULK_MIN = 1000
 LINK_INDEX = "activity_contact_contact_id_occurred_at_touch"  # (contact_id, occurred_at, touch)
 PLAN_DB = "import_plan"  # the plan's spill file, attached while a commit writes it
 # Created rows are inserted in this order and deleted in the reverse one (foreign keys).
+WARNINGS_LISTED = 20  # row warnings listed in the preview; the rest are counted
 TABLES = ("company", "tag", "contact", "contact_email", "contact_phone", "contact_tag", "signal")
 # Tables whose rows the database deletes with their contact (foreign key ON DELETE CASCADE).
 CASCADED = frozenset({"contact_email", "contact_phone", "contact_tag"})
@@ -107,10 +108,24 @@ class Report:
     date_order: dict[str, Any] = field(default_factory=dict)
     # after a commit in the browser: suggested duplicate pairs with someone the run touched
     duplicates: int | None = None
+    # rows imported with something left out ("unreadable Connected On date: 31 Feb 2024")
+    warnings: list[str] = field(default_factory=list)
+    warning_count: int = 0
 
     def skip(self, item: Skipped) -> None:
         """Count a skipped row (its reason is its category)."""
         self.skipped.append(item)
+
+    def warn(self, file: str, row: int, warning: str) -> None:
+        """Note what was left out of a row that was imported; the first WARNINGS_LISTED are kept."""
+        self.warning_count += 1
+        if len(self.warnings) < WARNINGS_LISTED:
+            self.warnings.append(f"{file}, row {row}: {warning}")
+
+    def warning_notices(self) -> list[str]:
+        """The kept warnings as notices, and how many more there were."""
+        more = self.warning_count - len(self.warnings)
+        return self.warnings + ([f"…and {more:,} more warnings."] if more else [])
 
     @property
     def skipped_by_reason(self) -> Counter:

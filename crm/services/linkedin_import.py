@@ -199,6 +199,8 @@ class _Planner:
             if isinstance(rec, Skipped):
                 self.report.skip(rec)
                 continue
+            for warning in rec.warnings:
+                self.report.warn(rec.file, rec.row, warning)
             ref = self._match(rec)
             if ref in seen:
                 self.report.skip(Skipped(rec.file, rec.row, f"same person as row {seen[ref]}"))
@@ -517,6 +519,7 @@ class _Planner:
         for key, value in sorted(self.export.counts.items()):
             if key.endswith(".blank") and value:
                 self.report.rows[key] = value
+        self.report.notices.extend(self.report.warning_notices())
         if self.roles_corrected:
             people = "person" if self.roles_corrected == 1 else "people"
             self.report.notices.append(

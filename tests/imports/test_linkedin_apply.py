@@ -598,3 +598,28 @@ def test_touches_logged_during_the_preview_do_not_redo_the_plan_under_the_lock(d
         source_key="linkedin:test", summary="hi", body="hi",
     )  # fmt: skip
     assert imports.fingerprint() != settled
+
+
+def test_what_a_connection_row_left_out_is_listed_with_its_row(database):
+    """Found by QA: the parser noted unreadable dates, bad emails and URLs, and the preview never
+    said so ("Every row was read")."""
+    connections = (
+        "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+        "Ann,Lee,https://www.linkedin.com/in/ann,,Acme,CFO,31 Feb 2024\n"
+        "Bo,Chen,https://evil.example.com/in/bo,not-an-email,Initech,CTO,01 May 2024\n"
+        ",,https://www.linkedin.com/in/no-name-xyz,,,,01 May 2024\n"
+    )
+    _run, report = run_import(zip_of({"Connections.csv": connections}), "export.zip", dry_run=True)
+    assert report.contacts["created"] == 3
+    assert [n for n in report.notices if n.startswith("Connections.csv")] == [
+        "Connections.csv, row 2: unreadable Connected On date: 31 Feb 2024",
+        "Connections.csv, row 3: not a LinkedIn profile URL: https://evil.example.com/in/bo",
+        "Connections.csv, row 3: not an email address: not-an-email",
+        "Connections.csv, row 4: no name given: named after the profile address",
+    ]
+    many = "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n" + "".join(
+        f"P,{i},https://www.linkedin.com/in/p{i},,Co,T,someday\n" for i in range(25)
+    )
+    _run, report = run_import(zip_of({"Connections.csv": many}), "export.zip", dry_run=True)
+    listed = [n for n in report.notices if "Connected On" in n]
+    assert len(listed) == 20 and "…and 5 more warnings." in report.notices
