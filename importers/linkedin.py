@@ -304,6 +304,7 @@ class LinkedInExport:
     def _guess_owner_url(self) -> str:
         per_url: Counter[str] = Counter()
         as_owner: Counter[str] = Counter()
+        sender_names: dict[str, str] = {}  # without Profile.csv the owner's name comes from here
         seen: set[tuple[str, str]] = set()
         convos: set[str] = set()
         owner_key = _name_key(self.owner_name)
@@ -311,6 +312,8 @@ class LinkedInExport:
             convo = row.get("conversationid") or row.get("to")
             convos.add(convo)
             sender = normalize_linkedin_url(row.get("senderprofileurl"))
+            if sender and not owner_key:
+                sender_names.setdefault(sender, row.get("from"))
             if sender and owner_key and _name_key(row.get("from")) == owner_key:
                 as_owner[sender] += 1
                 # the owner's name on a URL this often settles it without reading the whole file
@@ -330,6 +333,8 @@ class LinkedInExport:
             url, count = per_url.most_common(1)[0]
             # one-off URLs are other people; the owner is in (nearly) every conversation
             if count >= 2 and count * 2 > len(convos):
+                # their replies' To (names only before 2023) must not read as a second person
+                self.owner_name = self.owner_name or _name(sender_names.get(url, "").strip())
                 return url
         for row in self._rows("invitations"):
             out = _direction(row.get("direction")) == "out"

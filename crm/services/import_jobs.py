@@ -33,12 +33,14 @@ from crm.db import db, init_database
 from crm.models import ImportRun
 from crm.services import addressbook_import, duplicates, imports, linkedin_import, settings
 from importers.base import ImportRejected
+from importers.csvread import HEADER_SCAN_ROWS, column_key
 from importers.formats import NeedsMapping
-from importers.linkedin import FILE_NAMES, normalise_file_name
+from importers.linkedin import FILE_NAMES, REQUIRED, normalise_file_name
 
 log = logging.getLogger("crm.imports")
 ACCEPTED = (".zip", ".csv", ".vcf", ".vcard")
 LINKEDIN_NAMES = frozenset(n for names in FILE_NAMES.values() for n in names)
+LINKEDIN_FLOW = ("connections", "messages", "invitations", "endorsements")  # recognised by header
 RUNNING = ("previewing", "committing")
 NICE = 10  # the preview's CPU priority below the web worker's (0 = the same)
 WAIT_FOR_DECISION = 3600  # seconds a previewed import waits for "Import now" or "Cancel"
@@ -176,14 +178,26 @@ def _kind(path: str, file_name: str) -> str:
     never read as a CSV).
     """
     with open(path, "rb") as fh:
-        head = fh.read(4096)
+        head = fh.read(16384)
     archive = head.startswith(b"PK\x03\x04") or file_name.lower().endswith(".zip")
-    if archive or normalise_file_name(file_name) in LINKEDIN_NAMES:
+    if archive or normalise_file_name(file_name) in LINKEDIN_NAMES or _linkedin_header(head):
         return "linkedin"
     text = head.lstrip(b"\xef\xbb\xbf\xff\xfe \t\r\n").replace(b"\x00", b"").upper()
     if text.startswith(b"BEGIN:VCARD") or file_name.lower().endswith((".vcf", ".vcard")):
         return "vcard"
     return "csv"
+
+
+def _linkedin_header(head: bytes) -> bool:
+    """Whether one of the first lines is the header of a LinkedIn file we import: a browser saves
+    a second download as "messages (1).csv", and Connections.csv belongs in the LinkedIn flow
+    (job changes, no longer connected), not the address-book one."""
+    lines = head.decode("utf-8", "replace").lstrip("\ufeff").splitlines()[:HEADER_SCAN_ROWS]
+    for line in lines:
+        keys = {column_key(cell) for cell in line.split(",")}
+        if any({column_key(c) for c in REQUIRED[kind]} <= keys for kind in LINKEDIN_FLOW):
+            return True
+    return False
 
 
 def set_mapping(job_id: str, mapping: dict[str, str]) -> Job:

@@ -260,6 +260,27 @@ def test_a_group_message_without_urls_names_each_recipient(to, names):
     assert (record.direction, record.names, record.people) == ("out", names, ())
 
 
+def test_without_profile_csv_the_owners_name_comes_with_their_profile_url():
+    """The 2021 layout names recipients without URLs: once the owner's URL is known, the owner's
+    name on a To must not read as a second person (it turned Ann Lee into "Ann", from her URL)."""
+    text = (
+        "CONVERSATION ID,CONVERSATION TITLE,FROM,SENDER PROFILE URL,TO,DATE,SUBJECT,CONTENT,FOLDER\n"
+        "2-a,,Ann Lee,https://www.linkedin.com/in/ann,Owen Owner,2021-11-17 18:14:58 UTC,,Hi,INBOX\n"
+        "2-a,,Owen Owner,https://www.linkedin.com/in/owen,Ann Lee,2021-11-18 18:14:58 UTC,,Hi!,INBOX\n"
+        "2-b,,Owen Owner,https://www.linkedin.com/in/owen,Bo Chen,2021-11-18 18:14:58 UTC,,Yo,INBOX\n"
+    )
+    with one_file("messages.csv", text) as export:
+        first, reply, other = records(export.messages())
+        assert (export.owner_url, export.owner_name) == ("https://www.linkedin.com/in/owen", "Owen Owner")
+    assert (first.direction, first.people, first.names) == (
+        "in",
+        ("https://www.linkedin.com/in/ann",),
+        ("Ann Lee",),
+    )
+    assert (reply.direction, reply.people, reply.names) == ("out", (), ("Ann Lee",))
+    assert other.names == ("Bo Chen",)
+
+
 def test_inbox_csv_era():
     text = (
         "From,To,Date,Subject,Content\n"

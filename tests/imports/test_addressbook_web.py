@@ -213,3 +213,36 @@ def test_undoing_an_import_under_a_merge_made_since_says_what_to_undo_first(clie
         .startswith("a merge made after this import involves people it brought in or changed: undo it first")
     )
     assert dump(app.config["CRM"]["DATABASE"]) == merged
+
+
+@pytest.mark.parametrize(
+    ("name", "body"),
+    [
+        (
+            "messages (1).csv",
+            "CONVERSATION ID,CONVERSATION TITLE,FROM,SENDER PROFILE URL,TO,DATE,SUBJECT,CONTENT,FOLDER\n"
+            "2-a,,Ann Lee,https://www.linkedin.com/in/ann,Owen Owner,2021-11-17 18:14:58 UTC,,Hi,INBOX\n"
+            "2-a,,Owen Owner,https://www.linkedin.com/in/owen,Ann Lee,2021-11-18 18:14:58 UTC,,Hi!,INBOX\n"
+            "2-b,,Owen Owner,https://www.linkedin.com/in/owen,Bo Chen,2021-11-18 18:14:58 UTC,,Yo,INBOX\n",
+        ),
+        (
+            "Connections (1).csv",
+            'Notes:\n"When exporting your connection data, you may notice..."\n\n'
+            "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+            "Ann,Lee,https://www.linkedin.com/in/ann,,Acme,CFO,01 May 2024\n",
+        ),
+    ],
+)
+def test_a_renamed_linkedin_csv_goes_to_the_linkedin_flow_by_its_header(client, app, name, body):
+    """Found by QA: a browser's second download ("messages (1).csv") went to the mapping screen,
+    and "Connections (1).csv" to the address-book flow (no job changes, no 'no longer connected')."""
+    from crm.services import import_jobs
+
+    url, page = settle(client, upload(client, name, body.encode()))
+    assert import_jobs.get(url.rsplit("/", 1)[-1]).kind == "linkedin"
+    assert soup(page).select_one("form.mapping-form") is None
+    commit(client, url)
+    db.connect(reuse_if_open=True)
+    assert ("Ann Lee", "https://www.linkedin.com/in/ann") in [
+        (c.full_name, c.linkedin_url) for c in Contact.select()
+    ]
