@@ -273,6 +273,12 @@ class ZipSource(Source):
 
     def open_binary(self, name: str) -> io.RawIOBase:
         info = self._members[name]
+        # What the archive declares is refused before a byte is inflated (reading 100 MiB of a
+        # declared 1.5 GB bomb took over a minute); a size that lies is caught while reading.
+        if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise ImportRejected("file compresses suspiciously well (zip bomb?)", file=name)
+        if info.file_size > MAX_MEMBER_BYTES:
+            raise ImportRejected("file is larger than 100 MiB once unpacked", file=name)
         try:
             stream = self._zf.open(info)
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:

@@ -81,6 +81,15 @@ def test_ratio_bomb(ratio_bomb, quiet_disk):
     assert "zip bomb" in rejected_fast(ratio_bomb)
 
 
+def test_a_declared_size_or_ratio_is_refused_before_anything_is_inflated(ratio_bomb, monkeypatch):
+    """A 1.5 MB bomb declaring 1.5 GB was read for 72 s before its 100 MiB were counted."""
+    with open_source(ratio_bomb, "x.zip") as source, pytest.raises(ImportRejected, match="zip bomb"):
+        source.open_binary("messages.csv")
+    monkeypatch.setattr(safezip, "MAX_RATIO", 1 << 30)
+    with open_source(ratio_bomb, "x.zip") as source, pytest.raises(ImportRejected, match="100 MiB"):
+        source.open_binary("messages.csv")
+
+
 def test_member_and_total_caps(monkeypatch, quiet_disk):
     data = make_zip({"a.csv": os.urandom(300_000), "b.csv": os.urandom(300_000)})
     monkeypatch.setattr(safezip, "MAX_MEMBER_BYTES", 200_000)
