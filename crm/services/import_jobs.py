@@ -101,6 +101,7 @@ class Job:
     mapping: dict[str, str] | None = None
     needs: NeedsMapping | None = None  # set while the owner maps the columns
     choices: dict[str, str] = field(default_factory=dict)  # preselected fields per column
+    remembered: bool = False  # the choices are the mapping used last time for this header
     dayfirst: bool = False
     dates_chosen: bool = False
     pid: int | None = None  # the child process planning or writing this import
@@ -373,7 +374,7 @@ def _handle(job: Job, kind: str, *args) -> bool:
         job.run_id, job.report = args
         job.state = "done"
     elif kind == "mapping":
-        header, samples, suggestion, file, job.choices = args
+        header, samples, suggestion, file, job.choices, job.remembered = args
         job.needs = NeedsMapping(header, samples, suggestion, file=file)
         job.state = "mapping"
     elif kind == "rejected":
@@ -459,8 +460,16 @@ def _child(work: Work, events: Connection, commands: Connection) -> None:
             report.duplicates = duplicates.pairs_touching(imports.touched_ids(run.id))
             tell("done", run.id, report)
     except NeedsMapping as exc:
-        choices = addressbook_import.remembered_mapping(exc.header) or exc.suggestion
-        tell("mapping", exc.header, exc.samples, exc.suggestion, exc.file, choices)
+        remembered = addressbook_import.remembered_mapping(exc.header)
+        tell(
+            "mapping",
+            exc.header,
+            exc.samples,
+            exc.suggestion,
+            exc.file,
+            remembered or exc.suggestion,
+            bool(remembered),
+        )
     except ImportRejected as exc:
         tell("rejected", str(exc))
     except (EOFError, BrokenPipeError):

@@ -143,6 +143,19 @@ def import_screens(page, live, outdir: Path, name: str, tmp: str) -> None:
     page.reload()
     shot(page, str(outdir / f"{name}-imports-stopped.png"))
 
+    unknown = Path(tmp) / "Contacts from ToolX.csv"
+    unknown.write_text(
+        "Complete name,E-mail address (work),Whatever column,Telephone\n"
+        "Ada Lovelace,ada@engines.example,38,+44 20 7946 0001\n"
+        "Alan Turing,alan@bletchley.example,44,\n"
+    )
+    page.goto(live.url + "/imports")
+    page.set_input_files("#f-file", str(unknown))
+    page.click("text=Upload and preview")
+    page.wait_for_selector(".mapping-form", timeout=60_000)
+    shot(page, str(outdir / f"{name}-imports-mapping.png"))
+    import_jobs.cancel(page.url.rstrip("/").rsplit("/", 1)[-1])  # the next width uploads again
+
 
 if __name__ == "__main__":
     main(sys.argv[1], sys.argv[2:])

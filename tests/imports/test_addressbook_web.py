@@ -88,6 +88,7 @@ def test_unknown_csv_mapping_screen_422_then_remembered(client, app):
     url, page = settle(client, upload(client, "list.csv", UNKNOWN.encode()))
     form = soup(page).select_one("form.mapping-form")
     assert form is not None
+    assert "We do not know this CSV layout yet" in form.get_text(" ")
     columns = [th.get_text(strip=True) for th in form.select("tbody th")]
     assert columns == ["Who", "Mail", "Shoe size"]
     assert "ada@x.example" in form.get_text(" ")
@@ -118,6 +119,8 @@ def test_unknown_csv_mapping_screen_422_then_remembered(client, app):
     _url, again = settle(client, upload(client, "list2.csv", UNKNOWN.encode()))
     selected = {s["id"]: s.select_one("option[selected]")["value"] for s in soup(again).select("select")}
     assert selected == {"col-0": "full_name", "col-1": "email", "col-2": "ignore"}
+    text = soup(again).select_one("form.mapping-form").get_text(" ")
+    assert "You mapped a file with these columns before" in text and "do not know" not in text
 
 
 @pytest.mark.parametrize("case", BAD)
@@ -246,3 +249,25 @@ def test_a_renamed_linkedin_csv_goes_to_the_linkedin_flow_by_its_header(client, 
     assert ("Ann Lee", "https://www.linkedin.com/in/ann") in [
         (c.full_name, c.linkedin_url) for c in Contact.select()
     ]
+
+
+def test_a_long_list_of_job_changes_shows_ten_and_the_rest_on_request(client, app):
+    """A quarter in a big network brings a hundred job changes: the preview was 10,000 px tall on
+    a phone with them all inline."""
+    from tests.linkedin_export import build
+
+    first, _ = build(200, 500, 1)
+    commit(client, settle(client, upload(client, "export.zip", first))[0])
+    second, truth = build(200, 500, 2)
+    _url, page = settle(client, upload(client, truth["zip_name"], second))
+    changes = soup(page).select_one("section.card:has(> .change-list)")
+    shown = changes.select(":scope > .change-list > li")
+    hidden = changes.select("details.more-changes li")
+    assert len(shown) == 10 and len(hidden) == len(truth["job_changes"]) + len(truth["promotions"]) - 10
+    assert (
+        changes.select_one("details.more-changes summary").get_text(strip=True)
+        == f"Show all {len(shown) + len(hidden)}"
+    )
+    kinds = [li["class"] for li in shown + hidden]
+    assert kinds.count(["job-change"]) == len(truth["job_changes"])
+    assert kinds.count(["promotion"]) == len(truth["promotions"])
