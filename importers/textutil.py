@@ -113,7 +113,7 @@ _TAG = re.compile(
     r"((?:\s+[a-zA-Z_:][-a-zA-Z0-9_:.]*(?:\s*=\s*(?:\"[^\"<>]*\"|'[^'<>]*'))?)*)\s*(/?)>"
 )
 _SILENT = frozenset(
-    ("b", "i", "u", "em", "strong", "span", "a", "font", "code", "small", "sup", "sub", "ul", "ol")
+    ("b", "i", "u", "em", "strong", "span", "font", "code", "small", "sup", "sub", "ul", "ol")
 )
 _BLOCKS = frozenset(_BLOCK_TAGS)
 _ODD_ENTITY = re.compile(r"&(?!(?:amp|lt|gt|quot|nbsp|#\d{1,5});)")
@@ -183,6 +183,11 @@ def _soup_text(text: str) -> str:
             tag.replace_with("\n")
         for tag in soup.find_all(_BLOCK_TAGS):
             tag.insert_after("\n")
+        for link in soup.find_all("a", href=True):  # "case study" alone loses where it pointed
+            href = str(link["href"]).strip()
+            target = href.removeprefix("mailto:")
+            if href.lower().startswith(("http://", "https://", "mailto:")) and target not in link.get_text():
+                link.append(f" ({target})")
         out = soup.get_text()
     return _tidy(clean_text(out.replace("\xa0", " ")))
 

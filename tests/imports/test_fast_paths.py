@@ -97,3 +97,15 @@ def test_message_content_fast_path_matches_the_general_code(raw):
     # text and summary are worked out when first read (a re-import reads neither)
     message = linkedin._message({"_content": cleaned, "_plain": plain, "_subject": "", "_attachments": ""})
     assert (cleaned, message.text, message.summary) == (content, text, textutil.excerpt(text) or "(no text)")
+
+
+def test_a_link_keeps_its_address_as_text():
+    """Found by QA: "Sharing the link: case study" lost https://example.com/case-study."""
+    body = '<p>Sharing the link: <a href="https://example.com/case-study">case study</a></p>'
+    assert textutil.html_to_text(body) == "Sharing the link: case study (https://example.com/case-study)"
+    assert (
+        textutil.html_to_text('<p>See <a href="https://x.io/a">https://x.io/a</a></p>')
+        == "See https://x.io/a"
+    )
+    assert textutil.html_to_text('<p><a href="mailto:ann@x.io">Mail Ann</a></p>') == "Mail Ann (ann@x.io)"
+    assert textutil.html_to_text('<p><a href="javascript:alert(1)">click</a></p>') == "click"
