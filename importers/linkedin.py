@@ -213,6 +213,12 @@ class LinkedInExport:
         self.source = source
         self.files_found: dict[str, str] = self._find_files()
         if not any(k != "profile" for k in self.files_found):
+            if source.archives:
+                raise ImportRejected(
+                    f"this ZIP holds another archive ({source.archives[0]}) and no export files:"
+                    " unzip it once and upload the ZIP that was inside",
+                    file=source.label,
+                )
             raise ImportRejected(
                 f"no LinkedIn export files found; expected at least one of {EXPECTED}",
                 file=source.label,

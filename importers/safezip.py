@@ -184,6 +184,7 @@ class Source:
 
     names: list[str]
     label: str
+    archives: tuple[str, ...] = ()  # archives inside it, never opened (a ZIP zipped again)
 
     def open_binary(self, name: str) -> io.RawIOBase:
         """Raw byte stream of one member, bounded by the byte caps."""
@@ -247,6 +248,8 @@ class ZipSource(Source):
             start = self._data_start(info, size)
             spans.append((info.header_offset, start, info.compress_size, name))
             is_link = (info.external_attr >> 16) & 0o170000 == 0o120000
+            if name.lower().endswith(_ARCHIVE_EXT) and not info.is_dir():
+                self.archives += (name,)
             if info.is_dir() or is_link or name.lower().endswith(_ARCHIVE_EXT):
                 continue
             members[name.replace("\\", "/")] = info

@@ -68,7 +68,7 @@ ZOO = {
     "absolute.zip": (lambda: make_zip({"Connections.csv": CONNECTIONS, "/etc/x.csv": b"x"}), "unsafe"),
     "nested.zip": (
         lambda: make_zip({"inner.zip": make_zip({"Connections.csv": CONNECTIONS})}),
-        "Connections",
+        "upload the ZIP that was inside",
     ),
     "encrypted.zip": (encrypted, "encrypted"),
     "truncated.zip": (lambda: make_zip({"Connections.csv": CONNECTIONS * 50})[:-30], ""),

@@ -443,6 +443,12 @@ def test_no_usable_files_names_expected_ones():
         open_export(zip_of({"Ad_Targeting.csv": "Member Age\n25\n"}), "x.zip")
 
 
+def test_an_export_zipped_again_says_to_upload_the_inner_zip():
+    inner = zip_of({"Connections.csv": CONNECTION_VERSIONS["2023-7col-url"]})
+    with pytest.raises(ImportRejected, match=r"holds another archive \(Basic_LinkedInDataExport.zip\)"):
+        open_export(zip_of({"Basic_LinkedInDataExport.zip": inner}), "x.zip")
+
+
 # -- damaged text --------------------------------------------------------------------------
 
 

@@ -186,8 +186,9 @@ def test_nested_archive_and_symlink_ignored(quiet_disk):
         zf.writestr(link, "/etc/passwd")
         zf.writestr("Profile.csv", "First Name,Last Name,Headline\nMo,Re,Seller\n")
     with open_source(buf.getvalue(), "x.zip") as source:
-        assert source.names == ["Profile.csv"]
-    with pytest.raises(ImportRejected, match="Connections.csv"):
+        assert source.names == ["Profile.csv"] and source.archives == ("inner.zip",)
+    # neither the inner archive nor the link is read: no export files, and the archive is named
+    with pytest.raises(ImportRejected, match=r"holds another archive \(inner.zip\) and no export files"):
         open_export(buf.getvalue(), "x.zip")
 
 
