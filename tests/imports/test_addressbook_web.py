@@ -271,3 +271,12 @@ def test_a_long_list_of_job_changes_shows_ten_and_the_rest_on_request(client, ap
     kinds = [li["class"] for li in shown + hidden]
     assert kinds.count(["job-change"]) == len(truth["job_changes"])
     assert kinds.count(["promotion"]) == len(truth["promotions"])
+
+
+def test_the_import_page_says_a_new_upload_drops_the_waiting_preview(client, app):
+    first, _page = settle(client, upload(client, "contacts.csv", GOOGLE.encode()))
+    notice = " ".join(soup(client.get("/imports")).select_one(".import-upload .notice").get_text(" ").split())
+    assert "contacts.csv is waiting for you to confirm it" in notice
+    assert "Uploading another file drops that preview" in notice
+    settle(client, upload(client, "cards.vcf", VCARD.encode()))
+    assert client.get(first).status_code == 404  # dropped, as the page said
