@@ -156,7 +156,11 @@ def normalize_email(value: str) -> str:
 
 
 def normalize_phone(value: str) -> str:
-    """Digits only (a leading + kept) for matching; "" when fewer than 6 digits remain."""
+    """The digits of a phone number for matching, without leading zeros; "" when fewer than 6.
+
+    The "+" (or "00") before a country code only marks it, so "+1 (268) 555-0017", "001 268 555
+    0017" and "1-268-555-0017" are one number (migration 0010 rewrote the keys stored with a "+").
+    """
     text = (value or "").strip()
     if text.isascii():  # the usual case: the same digits as str.isdigit finds, in C
         digits = _NON_DIGITS.sub("", text)
@@ -164,7 +168,7 @@ def normalize_phone(value: str) -> str:
         digits = "".join(c for c in text if c.isdigit())
     if len(digits) < 6:
         return ""
-    return ("+" if text.startswith("+") or text.startswith("00") else "") + digits.lstrip("0")
+    return digits.lstrip("0")
 
 
 _NON_DIGITS = re.compile(r"[^0-9]+")

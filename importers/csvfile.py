@@ -90,7 +90,11 @@ def _guess_nul_encoding(head: bytes) -> str | None:
 
 @dataclass
 class CsvTable:
-    """A decoded CSV: its header (deduplicated), where it sits, and its data rows."""
+    """A decoded CSV: its header (deduplicated), where it sits, and its data rows.
+
+    A row with more fields than the header is skipped, or with `keep_long_rows` read without
+    the extra fields (which the contact importer then reports).
+    """
 
     file: str
     header: list[str]
@@ -99,6 +103,9 @@ class CsvTable:
     delimiter: str
     text: str = field(repr=False)
     notices: list[str] = field(default_factory=list)
+    # a repeated column name: {index: (the name as in the file, the notice about it)}
+    duplicates: dict[int, tuple[str, str]] = field(default_factory=dict)
+    keep_long_rows: bool = False
 
     def records(self) -> Iterator[tuple[int, list[str]]]:
         """(row number, raw values) of every record after the header, blank ones included.
@@ -141,7 +148,7 @@ class CsvTable:
             if not any(values):
                 continue
             if len(values) > width:
-                if any(values[width:]):
+                if any(values[width:]) and not self.keep_long_rows:
                     yield Skipped(
                         self.file,
                         number,
@@ -154,7 +161,9 @@ class CsvTable:
             yield number, values
 
 
-def read_table(data: bytes, filename: str, known_headers: Iterable[str] = BASIC_HEADERS) -> CsvTable:
+def read_table(
+    data: bytes, filename: str, known_headers: Iterable[str] = BASIC_HEADERS, *, keep_long_rows: bool = False
+) -> CsvTable:
     """Decode, sniff the delimiter, find the header line and return the table."""
     csv.field_size_limit(MAX_FIELD)
     text, encoding, notices = decode(data, filename)
@@ -174,10 +183,13 @@ def read_table(data: bytes, filename: str, known_headers: Iterable[str] = BASIC_
             file=filename,
             row=header_index,
         )
-    header = _dedupe([h.replace("\ufeff", "").strip() for h in header_raw], notices)
+    header, duplicates = _dedupe([h.replace("\ufeff", "").strip() for h in header_raw])
+    notices += [note for _name, note in duplicates.values()]
     if not any(any(v.strip() for v in r) for _, r in _checked(reader, filename)):
         raise ImportRejected("The file has a header but no rows.", file=filename)
-    return CsvTable(filename, header, header_index, encoding, delimiter, text, notices)
+    return CsvTable(
+        filename, header, header_index, encoding, delimiter, text, notices, duplicates, keep_long_rows
+    )
 
 
 def _numbered(reader: Iterator[list[str]], filename: str) -> Iterator[tuple[int, list[str]]]:
@@ -209,18 +221,21 @@ def _checked(rows: Iterator[tuple[int, list[str]]], filename: str) -> Iterator[t
         yield number, record
 
 
-def _dedupe(names: list[str], notices: list[str]) -> list[str]:
+def _dedupe(names: list[str]) -> tuple[list[str], dict[int, tuple[str, str]]]:
+    """Unique column names ("Email", "Email__2"), and each renamed column's name and notice."""
     seen: dict[str, int] = {}
     out = []
-    for index, name in enumerate(names, start=1):
-        name = name or f"(column {index})"
+    duplicates: dict[int, tuple[str, str]] = {}
+    for index, name in enumerate(names):
+        name = name or f"(column {index + 1})"
         count = seen.get(name, 0) + 1
         seen[name] = count
         if count > 1:
-            notices.append(f'The column "{name}" appears more than once; kept as "{name}__{count}".')
-            name = f"{name}__{count}"
+            renamed = f"{name}__{count}"
+            duplicates[index] = (name, f'The column "{name}" appears more than once; kept as "{renamed}".')
+            name = renamed
         out.append(name)
-    return out
+    return out, duplicates
 
 
 def _first_records(text: str, delimiter: str, limit: int) -> list[list[str]]:
@@ -236,7 +251,7 @@ def _first_records(text: str, delimiter: str, limit: int) -> list[list[str]]:
 
 
 def _find_header(text: str, known: frozenset[str], filename: str) -> tuple[str, int]:
-    """(delimiter, 1-based row) of the header: a row of known names, else the first row."""
+    """(delimiter, 1-based row) of the header: a row of known names, else the table's first row."""
     samples = {d: _first_records(text, d, HEADER_SCAN + 5) for d in DELIMITERS}
     best: tuple[int, int, str] | None = None
     for delimiter, records in samples.items():
@@ -246,18 +261,30 @@ def _find_header(text: str, known: frozenset[str], filename: str) -> tuple[str, 
                 best = (score, index, delimiter)
     if best:
         return best[2], best[1]
-    index = next(
-        (i for i, r in enumerate(samples[","][:HEADER_SCAN], start=1) if any(c.strip() for c in r)),
-        1,
-    )
     scores = []
     for delimiter, records in samples.items():
-        if len(records) < index:
+        index = _table_start(records[:HEADER_SCAN])
+        if index is None:
             continue
         width = len(records[index - 1])
         body = [r for r in records[index:] if any(c.strip() for c in r)][:5]
         consistent = sum(1 for r in body if len(r) == width)
-        scores.append((width > 1, consistent, width, delimiter))
+        scores.append((width > 1, consistent, width, delimiter, index))
     if not scores:
         raise ImportRejected("No header line was found.", file=filename)
-    return max(scores)[3], index
+    _wide, _consistent, _width, delimiter, index = max(scores)
+    return delimiter, index
+
+
+def _table_start(records: list[list[str]]) -> int | None:
+    """1-based index of the header among the first records of an unknown layout: the first
+    record that is not blank, past any line of one cell ("My export from ToolX") before a record
+    of several cells; None when all are blank."""
+    first = None
+    for index, record in enumerate(records, start=1):
+        filled = sum(1 for cell in record if cell.strip())
+        if filled > 1:
+            return index
+        if filled and first is None:
+            first = index
+    return first

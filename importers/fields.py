@@ -78,7 +78,8 @@ def _birthday(year: int | None, month: int, day: int) -> Birthday | None:
     return Birthday(month, day, year)
 
 
-def _describe(b: Birthday) -> str:
+def describe_birthday(b: Birthday) -> str:
+    """A birthday as a contact's page shows it: "4 November 1980", or "4 November" without a year."""
     text = f"{b.day} {_MONTHS[b.month - 1]}"
     return f"{text} {b.year}" if b.year else text
 
@@ -138,7 +139,7 @@ def _parse_birthday(value: str, *, dayfirst: bool = False) -> tuple[Birthday | N
             if result:
                 read = "day first" if dayfirst else "month first"
                 warning = AmbiguousDate(
-                    f"birthday {text!r} is ambiguous; read as {_describe(result)} ({read})"
+                    f"birthday {text!r} is ambiguous; read as {describe_birthday(result)} ({read})"
                 )
                 warning.value, warning.order = text, read
                 warnings.append(warning)
@@ -193,12 +194,13 @@ def split_values(value: str, separators: str = r":::|;") -> list[str]:
     return [p.strip() for p in pattern.split(value) if p.strip()]
 
 
-def parse_emails(values: list[str]) -> tuple[list[str], list[str]]:
-    """Normalised, de-duplicated addresses and a warning per invalid one."""
+def parse_emails(values: list[str], separators: str = r":::|;|,") -> tuple[list[str], list[str]]:
+    """Normalised, de-duplicated addresses and a warning per invalid one; each value is split at
+    `separators` (a regex)."""
     emails: list[str] = []
     warnings: list[str] = []
     for cell in values:
-        for part in split_values(cell, r":::|;|,"):
+        for part in split_values(cell, separators):
             email = normalize_email(part)
             if not email:
                 warnings.append(f"{clean_name(part)[:80]!r} is not an email address; left out")
@@ -207,12 +209,13 @@ def parse_emails(values: list[str]) -> tuple[list[str], list[str]]:
     return emails, warnings
 
 
-def parse_phones(values: list[str]) -> tuple[list[str], list[str]]:
-    """Phones kept as text; Excel's scientific notation and digit-less values are flagged."""
+def parse_phones(values: list[str], separators: str | None = r":::|;") -> tuple[list[str], list[str]]:
+    """Phones kept as text; Excel's scientific notation and digit-less values are flagged. Each
+    value is split at `separators` (a regex; None: each value is one number)."""
     phones: list[str] = []
     warnings: list[str] = []
     for cell in values:
-        for part in split_values(cell):
+        for part in split_values(cell, separators) if separators else (cell,):
             phone = clean_name(part)
             if _SCIENTIFIC.match(phone):
                 warnings.append(

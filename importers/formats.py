@@ -25,7 +25,7 @@ from .fields import (
     parse_title,
     parse_urls,
 )
-from .spreadsheet import RAPPORT_COLUMNS, unneutralize
+from .spreadsheet import RAPPORT_COLUMNS, split_joined, unneutralize
 
 FIELDS = (
     "first_name",
@@ -44,6 +44,12 @@ FIELDS = (
     "ignore",
 )
 USEFUL_FIELDS = frozenset({"first_name", "last_name", "full_name", "email", "phone", "linkedin_url"})
+# Fields that take every value they are given; a second column of one of these (a repeated
+# "E-mail 1 - Value") adds its values, a repeated column of any other field is ignored.
+MULTI_VALUE_FIELDS = frozenset({"email", "phone", "tags", "notes"})
+_SOURCE_NAME = re.compile(r"[a-z][a-z0-9_-]{0,31}")
+# Columns of Rapport's own export that are no importable field but are read back
+_OWN_COLUMNS = ("id", "connected_on", "stage", "source")
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,7 @@ class Format:
 
     Column specs are header names, or `re:<pattern>` matched against header_key(name);
     a `|` in `location` starts a fallback group used only when the earlier one is empty.
+    `dayfirst` is how the layout writes dates, when its header tells (`dayfirst_why` says how).
     """
 
     name: str
@@ -60,6 +67,7 @@ class Format:
     columns: dict[str, tuple[str, ...]]
     tag_separators: str = r":::|;"
     dayfirst: bool | None = None
+    dayfirst_why: str = ""
     sentinels: bool = True
     unescape: bool = False
     is_connection: bool = False
@@ -144,7 +152,7 @@ FORMATS: dict[str, Format] = {
             "rapport",
             "rapport",
             (_sig("id", "full_name", "linkedin_url", "emails", "phones", "stage", "source"),),
-            {n: (n,) for n in RAPPORT_COLUMNS if n in FIELDS or n in ("connected_on", "stage")}
+            {n: (n,) for n in RAPPORT_COLUMNS if n in FIELDS or n in _OWN_COLUMNS}
             | {"email": ("emails",), "phone": ("phones",)},
             tag_separators=";",
             sentinels=False,
@@ -225,8 +233,24 @@ FORMATS: dict[str, Format] = {
             _OUTLOOK_EN,
             tag_separators=";",
         ),
-        Format("outlook_de", "outlook", (_sig("Vorname", "Nachname"),), _OUTLOOK_DE, ";", True),
-        Format("outlook_fr", "outlook", (_sig("Prénom", "Nom"),), _OUTLOOK_FR, ";", True),
+        Format(
+            "outlook_de",
+            "outlook",
+            (_sig("Vorname", "Nachname"),),
+            _OUTLOOK_DE,
+            ";",
+            dayfirst=True,
+            dayfirst_why="as Outlook with German column names writes dates",
+        ),
+        Format(
+            "outlook_fr",
+            "outlook",
+            (_sig("Prénom", "Nom"),),
+            _OUTLOOK_FR,
+            ";",
+            dayfirst=True,
+            dayfirst_why="as Outlook with French column names writes dates",
+        ),
         Format(
             "salesforce_report",
             "salesforce",
@@ -355,8 +379,11 @@ def suggest_mapping(header: list[str]) -> dict[str, str]:
     return out
 
 
-def _resolve(columns: dict[str, tuple[str, ...]], header: list[str]) -> dict[str, list[int]]:
-    keys = [header_key(h) for h in header]
+def _resolve(columns: dict[str, tuple[str, ...]], table: CsvTable) -> dict[str, list[int]]:
+    """{field: column indices} of a known layout, -1 between `location` groups. Columns are
+    matched by the name the file gives them, so a repeated name feeds a multi-value field twice."""
+    repeated = table.duplicates
+    keys = [header_key(repeated[i][0] if i in repeated else h) for i, h in enumerate(table.header)]
     plan: dict[str, list[int]] = {}
     for name, specs in columns.items():
         indices: list[int] = []
@@ -368,9 +395,27 @@ def _resolve(columns: dict[str, tuple[str, ...]], header: list[str]) -> dict[str
                 indices += [i for i, k in enumerate(keys) if pattern.fullmatch(k)]
             else:
                 indices += [i for i, k in enumerate(keys) if k == header_key(spec)]
+        if name not in MULTI_VALUE_FIELDS:
+            indices = [i for i in indices if i not in repeated]
         if any(i >= 0 for i in indices):
             plan[name] = indices
     return plan
+
+
+def _repeated_columns(table: CsvTable, plan: dict[str, list[int]]) -> list[str]:
+    """A notice per repeated column name: whether its later column was imported or ignored."""
+    used = {i: name for name, indices in plan.items() for i in indices if i >= 0}
+    notices = []
+    for i, (name, _note) in sorted(table.duplicates.items()):
+        where = f'column {i + 1} ("{table.header[i]}")'
+        if i in used:
+            notices.append(
+                f'The column "{name}" appears more than once; the values of {where} were read'
+                f" as {used[i].replace('_', ' ')} too."
+            )
+        else:
+            notices.append(f'The column "{name}" appears more than once; {where} was ignored.')
+    return notices
 
 
 @dataclass
@@ -383,8 +428,27 @@ class CsvImport:
     fmt: Format
     dayfirst: bool = False
     notices: list[str] = field(default_factory=list)
+    dates_chosen: bool = False  # `dayfirst` was picked for this file: it wins over the layout's
     # numeric birthdays that can only be read one way, by that way: how the file writes dates
     date_orders: Counter = field(default_factory=Counter)
+    # rows with more fields than the header, read without them: (row, fields, the extra values)
+    long_rows: list[tuple[int, int, list[str]]] = field(default_factory=list)
+    # Rapport's own export: {row: the contact id it was exported from}
+    own_ids: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def reads_dayfirst(self) -> bool:
+        """How a birthday like 3/4/1980 is read: as chosen for this file, else as the layout
+        writes dates (a French Outlook export), else as the owner's Settings say."""
+        if self.dates_chosen or self.fmt.dayfirst is None:
+            return self.dayfirst
+        return self.fmt.dayfirst
+
+    @property
+    def date_order_why(self) -> str:
+        """Why dates are read as they are, when the layout decided it ("as Outlook with French
+        column names writes dates"); "" when the choice or the Settings did."""
+        return "" if self.dates_chosen or self.fmt.dayfirst is None else self.fmt.dayfirst_why
 
     @property
     def header(self) -> list[str]:
@@ -424,12 +488,14 @@ class CsvImport:
         location = self.plan.get("location")
         csv.field_size_limit(MAX_FIELD)
         self.date_orders.clear()  # counted afresh by each read
+        self.long_rows.clear()
         for number, raw in table.records():
             count = len(raw)
+            extra: list[str] = []
             if count > width:
-                if any(_cell(v, sentinels) for v in raw[width:]):
-                    yield Skipped(file, number, f"has {count} fields but the header has {width}")
-                    continue
+                # Read without the extra fields, which a notice names, rather than losing the
+                # person (import-formats.md, CSV pitfalls: pad short rows, log long ones).
+                extra = [v for v in (_cell(v, sentinels) for v in raw[width:]) if v]
                 raw = raw[:width]
             elif count < width:
                 raw = raw + [""] * (width - count)
@@ -448,9 +514,11 @@ class CsvImport:
                     yield Skipped(file, number, f"could not be read ({exc})")
                 continue
             if record is None:
-                if any(_cell(v, sentinels) for v in raw):  # else a blank row: not worth a word
+                if extra or any(_cell(v, sentinels) for v in raw):  # else a blank row: not worth a word
                     yield Skipped(file, number, "no name, email, phone or LinkedIn URL")
                 continue
+            if extra:
+                self.long_rows.append((number, count, extra))
             yield record
 
     def _record(self, number: int, cells: dict[str, list[str]], location: str) -> PersonRecord | None:
@@ -458,15 +526,23 @@ class CsvImport:
         get = cells.get
         warnings: list[str] = []
         emails = phones = ()
+        own = self.format == "rapport"
         if "email" in cells:
-            found_emails, found = parse_emails(cells["email"])
+            # Our export joins values with "; " and escapes a ";" inside one; a comma still parts
+            # two addresses typed into one cell.
+            if own:
+                found_emails, found = parse_emails(_own_values(cells["email"]), ",")
+            else:
+                found_emails, found = parse_emails(cells["email"])
             emails = tuple(found_emails)
             warnings += found
         if "phone" in cells:
-            found_phones, found = parse_phones(cells["phone"])
+            if own:
+                found_phones, found = parse_phones(_own_values(cells["phone"]), None)
+            else:
+                found_phones, found = parse_phones(cells["phone"])
             phones = tuple(found_phones)
             warnings += found
-        own = self.format == "rapport"
         linkedin = website = ""
         if "linkedin_url" in cells or "website" in cells:
             if own:  # our own export: the website is whatever the owner typed
@@ -478,8 +554,14 @@ class CsvImport:
         first, last, full = _first(get("first_name")), _first(get("last_name")), _first(get("full_name"))
         if not (first or last or full or emails or phones or linkedin):
             return None
+        source = self.fmt.source
+        if own:
+            if "id" in cells and cells["id"][0].isascii() and cells["id"][0].isdigit():
+                self.own_ids[number] = int(cells["id"][0])
+            if "source" in cells and _SOURCE_NAME.fullmatch(cells["source"][0]):
+                source = cells["source"][0]  # where the contact first came from, not "rapport"
         values = {
-            "source": self.fmt.source, "file": self.table.file, "row": number, "first_name": first,
+            "source": source, "file": self.table.file, "row": number, "first_name": first,
             "last_name": last, "full_name": full, "linkedin_url": linkedin, "emails": emails,
             "phones": phones, "website": website, "location": location,
             "is_connection": self.fmt.is_connection,
@@ -489,9 +571,8 @@ class CsvImport:
         if "title" in cells:
             values["title"] = _first(cells["title"]) if own else parse_title(cells["title"])
         if "birthday" in cells:
-            dayfirst = self.dayfirst if self.fmt.dayfirst is None else self.fmt.dayfirst
             values["birthday"], found = parse_birthday(
-                cells["birthday"][0], dayfirst=dayfirst, orders=self.date_orders
+                cells["birthday"][0], dayfirst=self.reads_dayfirst, orders=self.date_orders
             )
             warnings += found
         if "connected_on" in cells:
@@ -541,14 +622,18 @@ def _first(cells: list[str] | None) -> str:
     return clean_name(cells[0]) if cells else ""
 
 
+def _own_values(cells: list[str]) -> list[str]:
+    """The values of Rapport export cells that hold several (spreadsheet.join_values)."""
+    return [value for cell in cells for value in split_joined(cell)]
+
+
 def _own_tags(values: list[str]) -> list[str]:
-    """Tags of a Rapport export: split on `;` only, none of Google's label rules."""
+    """Tags of a Rapport export: split where the export joined them, none of Google's label rules."""
     tags: list[str] = []
-    for cell in values:
-        for part in cell.split(";"):
-            tag = clean_name(part)
-            if tag and tag not in tags:
-                tags.append(tag)
+    for part in _own_values(values):
+        tag = clean_name(part)
+        if tag and tag not in tags:
+            tags.append(tag)
     return tags
 
 
@@ -559,10 +644,16 @@ def parse_csv(
     format: str = "auto",
     mapping: dict[str, str] | None = None,
     dayfirst: bool = False,
+    dates_chosen: bool = False,
 ) -> CsvImport:
-    """Read a contact CSV; raises NeedsMapping for unknown layouts without a mapping."""
-    table = read_table(data, filename, KNOWN_HEADERS)
-    notices = list(table.notices)
+    """Read a contact CSV; raises NeedsMapping for unknown layouts without a mapping.
+
+    `dayfirst` reads birthdays like 3/4/1980; unless `dates_chosen` (picked for this file), a
+    layout that tells how it writes dates (Outlook in French or German) overrides it.
+    """
+    table = read_table(data, filename, KNOWN_HEADERS, keep_long_rows=True)
+    repeated = {note for _name, note in table.duplicates.values()}
+    notices = [n for n in table.notices if n not in repeated]  # said again once the plan is known
     if mapping is not None:
         plan: dict[str, list[int]] = {}
         for column, name in mapping.items():
@@ -577,7 +668,8 @@ def parse_csv(
                 "Map at least one column to a name, email, phone or LinkedIn URL.", file=filename
             )
         fmt = Format("custom", "csv", (), {})
-        return CsvImport(table, "custom", plan, fmt, dayfirst, notices)
+        notices += _repeated_columns(table, plan)
+        return CsvImport(table, "custom", plan, fmt, dayfirst, notices, dates_chosen)
     name = detect_format(table.header) if format == "auto" else format
     if name is None:
         samples = CsvImport(table, "", {}, Format("", "", (), {})).sample_rows(5)
@@ -585,7 +677,8 @@ def parse_csv(
     if name not in FORMATS:
         raise ImportRejected(f'"{name}" is not a CSV format we know.', file=filename)
     fmt = FORMATS[name]
-    plan = _resolve(fmt.columns, table.header)
+    plan = _resolve(fmt.columns, table)
     if not USEFUL_FIELDS & plan.keys():
         raise ImportRejected(f"This file does not look like a {name} export.", file=filename)
-    return CsvImport(table, name, plan, fmt, dayfirst, notices)
+    notices += _repeated_columns(table, plan)
+    return CsvImport(table, name, plan, fmt, dayfirst, notices, dates_chosen)

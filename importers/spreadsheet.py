@@ -40,6 +40,8 @@ RAPPORT_COLUMNS = (
     "connected_on",
     "source",
 )
+# Emails, phones and tags share a cell, joined by "; "; a ";" or a backslash inside a value is
+# escaped with a backslash, so a Google label "tag;semi" comes back as one tag.
 MULTI_SEPARATOR = "; "
 
 
@@ -51,6 +53,38 @@ def neutralize(value: str) -> str:
 def unneutralize(value: str) -> str:
     """Undo `neutralize`: drop one leading `'` that precedes a trigger character."""
     return value[1:] if _ESCAPED.match(value) else value
+
+
+def join_values(values: Iterable[object]) -> str:
+    """One cell for several values (emails, phones, tags): `split_joined` reads it back exactly."""
+    return MULTI_SEPARATOR.join(str(v).replace("\\", "\\\\").replace(";", "\\;") for v in values)
+
+
+def split_joined(cell: str) -> list[str]:
+    """The values of a `join_values` cell, trimmed, blanks dropped.
+
+    Only `\\;` and `\\\\` are escapes and a backslash before anything else is kept, so an export
+    made before values were escaped reads as it did (unless a value held one of those two).
+    """
+    if "\\" not in cell:  # the usual cell: nothing escaped
+        return [p for p in (part.strip() for part in cell.split(";")) if p]
+    parts: list[str] = []
+    current: list[str] = []
+    i, end = 0, len(cell)
+    while i < end:
+        char = cell[i]
+        if char == "\\" and i + 1 < end and cell[i + 1] in "\\;":
+            current.append(cell[i + 1])
+            i += 2
+            continue
+        if char == ";":
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+        i += 1
+    parts.append("".join(current))
+    return [p for p in (part.strip() for part in parts) if p]
 
 
 def write_csv(rows: Iterable[Sequence[str]]) -> str:
@@ -87,7 +121,7 @@ def _cell(contact: Any, name: str) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, (list, tuple, set, frozenset)):
-        return MULTI_SEPARATOR.join(str(v) for v in value)
+        return join_values(value)
     return str(value)
 
 

@@ -30,7 +30,7 @@ def test_each_kind_of_evidence(database):
     assert found[frozenset((bob, robert))] == "Similar names (Bob / Robert) at the same company"
     assert found[frozenset((jose, jose2))] == "Same name apart from accents or case and one has no company"
     assert found[frozenset((ann, ann2))] == "Same email address (ann@lee.example)"
-    assert found[frozenset((kim, kim2))] == "Same phone number (+15550100200)"
+    assert found[frozenset((kim, kim2))] == "Same phone number (+1 555 0100 200)"
     assert found[frozenset((r_init, raj))] == "Same last name and matching initial at the same company"
     assert found[frozenset((dom1, dom2))] == "Same name with the same email domain (orbit.io)"
     assert found[frozenset((typo1, typo2))] == "Similar names at the same company"

@@ -17,12 +17,7 @@ from crm.db import db, write
 from crm.models import STAGES, ColumnMapping, utcnow
 from crm.services import matching
 from crm.services.imports import Plan, Planner, Progress, Ref, Report, db_time
-from importers.base import (
-    ImportRejected,
-    PersonRecord,
-    Skipped,
-    normalize_phone,
-)
+from importers.base import ImportRejected, PersonRecord, Skipped, normalize_phone
 from importers.base import name_key as _slow_name_key
 from importers.csvfile import header_key
 from importers.fields import AmbiguousDate
@@ -38,7 +33,6 @@ FAMILIES = {
     "linkedin-connections": ("linkedin_connections",),
     "rapport": ("rapport",),
 }
-WARNINGS_LISTED = 20
 LOST_ROWS_LISTED = 10
 # A "?" touching a letter in a name, company or email: a letter the exporting program could not
 # encode (Outlook desktop saving in the Windows "ANSI" code page writes "Łukasz" as "?ukasz").
@@ -60,19 +54,29 @@ def read_bytes(data: bytes | str | os.PathLike, limit: int | None = None) -> byt
 
 
 def open_source(
-    data: bytes, file_name: str, *, kind: str, format: str = "auto", mapping=None, dayfirst=False
+    data: bytes,
+    file_name: str,
+    *,
+    kind: str,
+    format: str = "auto",
+    mapping=None,
+    dayfirst=False,
+    dates_chosen=False,
 ) -> CsvImport | VcardImport:
     """Parse a CSV or a vCard; `format` is "auto", a CLI family name or an importers.formats name.
 
+    `dayfirst` reads birthdays like 3/4/1980: the Settings' order, or with `dates_chosen` the
+    one picked for this file, which wins over what a layout says of its dates.
     May raise NeedsMapping (unknown layout, no mapping) or ImportRejected.
     """
     if kind == "vcard":
         return parse_vcard(data, file_name, dayfirst=dayfirst)
+    dates = {"dayfirst": dayfirst, "dates_chosen": dates_chosen}
     if mapping is not None or format not in FAMILIES:
-        return parse_csv(data, file_name, format=format, mapping=mapping, dayfirst=dayfirst)
+        return parse_csv(data, file_name, format=format, mapping=mapping, **dates)
     family = FAMILIES[format]
     try:
-        found = parse_csv(data, file_name, dayfirst=dayfirst)
+        found = parse_csv(data, file_name, **dates)
     except NeedsMapping:
         found = None
     if found is not None:
@@ -85,7 +89,7 @@ def open_source(
         )
     for name in family:  # no signature matched: the first layout whose columns fit
         try:
-            return parse_csv(data, file_name, format=name, dayfirst=dayfirst)
+            return parse_csv(data, file_name, format=name, **dates)
         except NeedsMapping:
             raise
         except ImportRejected:
@@ -108,11 +112,13 @@ def planner(
 
     Every plan reads the records from that parse (a parsed file reads its records afresh each
     time), so a file is decoded and its header found once. `dayfirst` is the Settings date order
-    unless `dates_chosen` (the owner picked it for this file), which the notes then say.
+    unless `dates_chosen` (the owner picked it for this file, over what the layout says of its
+    dates too), which the notes then say.
     """
     source = open_source(
-        read_bytes(data), file_name, kind=kind, format=format, mapping=mapping, dayfirst=dayfirst
-    )
+        read_bytes(data), file_name, kind=kind, format=format, mapping=mapping, dayfirst=dayfirst,
+        dates_chosen=dates_chosen,
+    )  # fmt: skip
 
     def make(progress: Progress) -> Plan:
         report = Report("vcard" if kind == "vcard" else "csv", file_name, file_hash)
@@ -180,12 +186,13 @@ class _Planner:
             "next_touch_due": None, "snoozed_until": None, "score": 0, "score_reasons": "[]",
             "score_updated_at": None,
         }  # fmt: skip
-        self.warnings: list[str] = []
-        self.warning_count = 0
         self.lost_letters: list[int] = []  # rows with a "?" where a letter was lost
         self.ambiguous: list[tuple[int, AmbiguousDate]] = []  # birthdays that read either way
         self.conflicted = 0
         self.dates_chosen = dates_chosen  # the date order was picked for this file, not Settings'
+        # Rapport's own export names each row's contact id: {id: name_key} of the live contacts
+        self.own = isinstance(source, CsvImport) and source.format == "rapport"
+        self.live_names: dict[int, str] | None = None
 
     def run(self) -> Plan:
         """Match every record, then plan creations and updates."""
@@ -218,7 +225,9 @@ class _Planner:
             if "?" in named and _LOST_LETTER.search(named):
                 self.lost_letters.append(rec.row)
             keys = matching.record_keys(rec)  # normalised once: matched, indexed and stored
-            ref, _reason = index.find(keys)
+            ref = self._exported_from(rec) if self.own else None
+            if ref is None:
+                ref, _reason = index.find(keys)
             if ref is not None and ref in seen:
                 self.report.skip(Skipped(rec.file, rec.row, f"same person as row {seen[ref]}"))
                 continue
@@ -236,6 +245,19 @@ class _Planner:
             else:  # cannot happen: a Ref is matched only once (seen), kept for safety
                 self.report.contacts["unchanged"] += 1
 
+    def _exported_from(self, rec: PersonRecord) -> int | None:
+        """The contact a row of Rapport's own export was exported from, when it is still here
+        under the same name: so a name-only contact read back into the same database is itself.
+        Another name at that id (an export from another database) is matched as usual."""
+        contact_id = self.source.own_ids.get(rec.row)
+        if contact_id is None:
+            return None
+        if self.live_names is None:
+            live = db.execute_sql("SELECT id, name_key FROM contact WHERE deleted_at IS NULL")
+            self.live_names = dict(live)
+        key = self.live_names.get(contact_id)
+        return contact_id if key and key == _name_key(rec.display_name) else None
+
     def _warn(self, rec: PersonRecord) -> None:
         for warning in rec.warnings:
             if warning == "company card: import it as a company, not a person":
@@ -243,9 +265,7 @@ class _Planner:
             if isinstance(warning, AmbiguousDate):
                 self.ambiguous.append((rec.row, warning))
                 continue
-            self.warning_count += 1
-            if len(self.warnings) < WARNINGS_LISTED:
-                self.warnings.append(f"{rec.file}, row {rec.row}: {warning}")
+            self.report.warn(rec.file, rec.row, warning)
 
     def _company(self, name: str) -> int | Ref | None:
         if not name:
@@ -298,11 +318,15 @@ class _Planner:
         create = self.plan.create
         for i, email in enumerate(emails, email_at):
             create("contact_email", {"contact_id": ref, "email": email, "label": "", "position": i})
-        for i, (phone, key) in enumerate(phones, phone_at):
-            create(
-                "contact_phone",
-                {"contact_id": ref, "phone": phone, "phone_key": key, "label": "", "position": i},
-            )
+        stored: set[str] = set()  # "+1 268…" and "1 268…" in one row are one number, stored once
+        for phone, key in phones:
+            if key not in stored:
+                stored.add(key)
+                create(
+                    "contact_phone",
+                    {"contact_id": ref, "phone": phone, "phone_key": key, "label": "", "position": phone_at},
+                )
+                phone_at += 1
         if not tags:
             return
         done = set()
@@ -359,18 +383,24 @@ class _Planner:
     def _notices(self) -> None:
         self.report.notices.extend(self.source.notices)
         # about the whole file: before the row-by-row warnings
+        if isinstance(self.source, CsvImport) and self.source.long_rows:
+            self.report.notices.append(_long_rows_notice(self.source))
         if self.lost_letters:
             self.report.notices.append(_lost_letters_notice(self.lost_letters))
         if self.ambiguous:
             read = self.ambiguous[0][1].order  # the same for every row of a file
             other = "month first" if read == "day first" else "day first"
             self.report.date_order = {"count": len(self.ambiguous), "read": read, "other": other}
+            if self.dates_chosen:
+                why = "as you chose"
+            elif isinstance(self.source, CsvImport) and self.source.date_order_why:
+                why = self.source.date_order_why
+            else:
+                why = "as the date order in Settings says"
             self.report.notices.append(
-                _ambiguous_dates_notice(self.ambiguous, other, self.source.date_orders, self.dates_chosen)
+                _ambiguous_dates_notice(self.ambiguous, other, self.source.date_orders, why)
             )
-        self.report.notices.extend(self.warnings)
-        if self.warning_count > len(self.warnings):
-            self.report.notices.append(f"…and {self.warning_count - len(self.warnings):,} more warnings.")
+        self.report.notices.extend(self.report.warning_notices())
         if self.conflicted:
             who = (
                 "1 contact already has"
@@ -389,17 +419,16 @@ def _rows_listed(rows: list[int]) -> str:
 
 
 def _ambiguous_dates_notice(
-    found: list[tuple[int, AmbiguousDate]], other: str, orders: Counter, chosen: bool
+    found: list[tuple[int, AmbiguousDate]], other: str, orders: Counter, why: str
 ) -> str:
-    """One note for every birthday like 3/4/1980 (read one way, `other` the other), and what the
-    file's other dates (`orders`) say of its order."""
+    """One note for every birthday like 3/4/1980 (read one way, `other` the other, `why` "as you
+    chose" or the like), and what the file's other dates (`orders`) say of its order."""
     rows, first = [row for row, _ in found], found[0][1]
     read = first.order
     count = "1 birthday" if len(rows) == 1 else f"{len(rows):,} birthdays"
     text = (
         f"{count} could be read day first or month first, such as {first.value!r} ({_rows_listed(rows)});"
-        f" {'it was' if len(rows) == 1 else 'they were'} read {read},"
-        f" {'as you chose' if chosen else 'as the date order in Settings says'}."
+        f" {'it was' if len(rows) == 1 else 'they were'} read {read}, {why}."
     )
     if orders[other] and not orders[read]:
         sample = "1 other birthday" if orders[other] == 1 else f"{orders[other]:,} other birthdays"
@@ -410,6 +439,23 @@ def _ambiguous_dates_notice(
     elif orders[other]:
         text += f" Some other birthdays in this file can only be read {other}: check these."
     return text
+
+
+def _long_rows_notice(source: CsvImport) -> str:
+    """One note for the rows with more fields than the header, which were read without them."""
+    found, width = source.long_rows, len(source.header)
+    row, count, extra = found[0]
+    shown = ", ".join(repr(v[:40]) for v in extra[:3]) + (", …" if len(extra) > 3 else "")
+    if len(found) == 1:
+        return (
+            f"{source.table.file}, row {row}: has {count} fields but the header has {width}; it was"
+            f" imported without the extra {'value' if len(extra) == 1 else 'values'} ({shown})."
+        )
+    rows = _rows_listed([r for r, _, _ in found])
+    return (
+        f"{source.table.file}: {len(found):,} rows have more fields than the header's {width} ({rows});"
+        f" they were imported without the extra values (row {row}: {shown})."
+    )
 
 
 def _lost_letters_notice(rows: list[int]) -> str:

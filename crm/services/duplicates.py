@@ -136,7 +136,11 @@ def canonical_first(first: str) -> str:
     return NICKNAMES.get(first, first)
 
 
-def _load() -> tuple[list[_Person], dict[str, list[int]], dict[str, list[int]], dict[int, list[str]]]:
+def _load() -> tuple[
+    list[_Person], dict[str, list[int]], tuple[dict[str, list[int]], dict[str, str]], dict[int, list[str]]
+]:
+    """People, contacts by email, (contacts by phone key, each key as first written), and former
+    employers."""
     # Plain cursors: for 30,000 contacts peewee's row objects would cost more than the matching.
     by_email: dict[str, list[int]] = defaultdict(list)
     domains: dict[int, set[str]] = defaultdict(set)
@@ -149,11 +153,14 @@ def _load() -> tuple[list[_Person], dict[str, list[int]], dict[str, list[int]], 
         if domain not in FREE_MAIL:
             domains[contact_id].add(domain)
     by_phone: dict[str, list[int]] = defaultdict(list)
-    for contact_id, key in db.execute_sql(
-        "SELECT p.contact_id, p.phone_key FROM contact_phone p"
+    written: dict[str, str] = {}  # a key (digits alone) as the first contact wrote it, for the reason
+    for contact_id, key, phone in db.execute_sql(
+        "SELECT p.contact_id, p.phone_key, p.phone FROM contact_phone p"
         " JOIN contact c ON c.id = p.contact_id WHERE c.deleted_at IS NULL AND p.phone_key != ''"
+        " ORDER BY p.contact_id"
     ):
         by_phone[key].append(contact_id)
+        written.setdefault(key, phone)
     people = []
     keys: dict[str, str] = {}
     empty: frozenset[str] = frozenset()
@@ -174,7 +181,7 @@ def _load() -> tuple[list[_Person], dict[str, list[int]], dict[str, list[int]], 
                 cid, full, display, first_key, last_key, canonical_first(first_key), company, shared, profile
             )
         )
-    return people, by_email, by_phone, _former_employers()
+    return people, by_email, (by_phone, written), _former_employers()
 
 
 def _former_employers() -> dict[int, list[str]]:
@@ -266,7 +273,7 @@ def _first_word(p: _Person) -> str:
 
 def find_duplicates(limit: int | None = None) -> list[Suggestion]:
     """Every suggested pair, surest first; pairs the owner dismissed are left out."""
-    people, by_email, by_phone, former = _load()
+    people, by_email, (by_phone, written), former = _load()
     companies = _company_names(former, people)
     found: dict[tuple[int, int], tuple[int, str, int | None]] = {}
 
@@ -282,7 +289,7 @@ def find_duplicates(limit: int | None = None) -> list[Suggestion]:
     for key, ids in by_phone.items():
         if 1 < len(set(ids)) <= MAX_BLOCK:
             for x, y in itertools.combinations(sorted(set(ids)), 2):
-                offer(x, y, 2, f"Same phone number ({key})")
+                offer(x, y, 2, f"Same phone number ({written[key]})")
 
     by_name: dict[tuple[str, str], list[_Person]] = defaultdict(list)
     by_company: dict[tuple[int, str], list[_Person]] = defaultdict(list)

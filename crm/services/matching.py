@@ -1,6 +1,7 @@
 """Cross-source matching: which existing contact an imported person is, and what to update.
 
-A person matches on the LinkedIn URL, else an email, else a phone number; names never merge.
+A person matches on the LinkedIn URL, else an email, else a phone number (its digits alone);
+names never merge.
 Built for bulk use: `build_index()` loads every key once, `match()` is a few dict lookups.
 """
 
@@ -16,12 +17,14 @@ from typing import Any
 from crm.db import db
 from crm.models import Contact, ContactEmail, ContactPhone, ContactTag, Tag, utcnow
 from importers.base import (
+    Birthday,
     PersonRecord,
     name_key,
     normalize_email,
     normalize_linkedin_url,
     normalize_phone,
 )
+from importers.fields import describe_birthday
 
 # Names and companies repeat across the rows of an address book (compared for each update).
 _name_key = lru_cache(maxsize=1 << 16)(name_key)
@@ -284,9 +287,8 @@ def _plan_birthday(row, record, changes, conflicts) -> None:
     if not month:
         changes["birthday"] = (b.year, b.month, b.day)
     elif (month, day) != (b.month, b.day) or (year and b.year and year != b.year):
-        existing = f"{year or '----'}-{month:02d}-{day:02d}"
-        incoming = f"{b.year or '----'}-{b.month:02d}-{b.day:02d}"
-        conflicts.append(Conflict("birthday", existing, incoming))
+        existing = describe_birthday(Birthday(month, day, year))
+        conflicts.append(Conflict("birthday", existing, describe_birthday(b)))
     elif not year and b.year:
         changes["birthday"] = (b.year, b.month, b.day)
 

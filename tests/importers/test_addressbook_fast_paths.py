@@ -32,7 +32,7 @@ def general_phone(value: str) -> str:
     digits = "".join(c for c in text if c.isdigit())
     if len(digits) < 6:
         return ""
-    return ("+" if text.startswith("+") or text.startswith("00") else "") + digits.lstrip("0")
+    return digits.lstrip("0")
 
 
 @settings(max_examples=500, deadline=None)

@@ -51,7 +51,7 @@ def test_google_csv_creates_merges_rows_and_skips_with_row_numbers(database, app
         "google",
     )
     assert [e.email for e in ada.emails] == ["ada@engines.example"]
-    assert [p.phone_key for p in ada.phones] == ["+442079460001"]
+    assert [(p.phone, p.phone_key) for p in ada.phones] == [("+44 20 7946 0001", "442079460001")]
     assert sorted(t.tag.name for t in ada.tag_links) == ["Clients"]
 
 
