@@ -43,6 +43,9 @@ class MatchIndex:
     by_url: dict[str, int] = field(default_factory=dict)
     by_email: dict[str, int] = field(default_factory=dict)
     by_phone: dict[str, int] = field(default_factory=dict)
+    # addresses with letters beyond ASCII, as an export in the Windows code page writes them
+    # ("?ukasz@…" for "łukasz@…"); None where two contacts' addresses read the same that way
+    by_lost_letters: dict[str, Any] = field(default_factory=dict)
 
     def add(self, contact_id: Any, record: PersonRecord) -> None:
         """Register a contact (an id, or a planned row) from `record`, so later rows match it."""
@@ -55,8 +58,15 @@ class MatchIndex:
             self.by_url.setdefault(url, contact_id)
         for email in emails:
             self.by_email.setdefault(email, contact_id)
+            if not email.isascii():
+                self._add_lost(email, contact_id)
         for _phone, key in phones:
             self.by_phone.setdefault(key, contact_id)
+
+    def _add_lost(self, email: str, contact_id: Any) -> None:
+        key = lost_letters(email)
+        if self.by_lost_letters.setdefault(key, contact_id) != contact_id:
+            self.by_lost_letters[key] = None
 
     def find(self, keys: Keys) -> tuple[Any, str]:
         """(contact, "linkedin_url" | "email" | "phone") for keys from record_keys(), or (None, "")."""
@@ -67,6 +77,8 @@ class MatchIndex:
                 return found, "linkedin_url"
         for email in emails:
             found = self.by_email.get(email)
+            if not found and "?" in email:
+                found = self.by_lost_letters.get(lost_letters(email))
             if found:
                 return found, "email"
         for _phone, key in phones:
@@ -74,6 +86,12 @@ class MatchIndex:
             if found:
                 return found, "phone"
         return None, ""
+
+
+def lost_letters(text: str) -> str:
+    """`text` with every letter beyond ASCII as "?": an address ("łukasz@…") and the copy an
+    export in the Windows code page wrote of it ("?ukasz@…", é kept or not) read the same."""
+    return "".join(c if c.isascii() else "?" for c in text)
 
 
 # (normalised LinkedIn URL or "", email keys, (phone as written, phone key) pairs), no repeats
@@ -138,6 +156,9 @@ def build_index() -> MatchIndex:
         " WHERE c.deleted_at IS NULL ORDER BY e.contact_id DESC"
     )
     index.by_email = {email.lower(): contact_id for email, contact_id in rows}
+    for email, contact_id in index.by_email.items():
+        if not email.isascii():
+            index._add_lost(email, contact_id)
     index.by_phone = dict(
         db.execute_sql(
             "SELECT p.phone_key, p.contact_id FROM contact_phone p JOIN contact c ON c.id = p.contact_id"

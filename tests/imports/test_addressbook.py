@@ -270,6 +270,30 @@ def test_a_contact_you_have_keeps_its_letters_when_an_ansi_export_lost_them(data
     assert "(rows 2, 3)" in note and "Contacts you already have keep their own spelling" in note
 
 
+def test_an_email_whose_letters_an_ansi_export_lost_still_finds_its_contact(database, app):
+    """Found by QA: "?ukasz.nguyen@…" from Outlook's ANSI CSV did not match "łukasz.nguyen@…", so
+    a second contact was made (no phone or profile to match on instead)."""
+    card = (
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Nguyen;Łukasz;;;\r\nFN:Łukasz Nguyen\r\n"
+        "EMAIL:łukasz.nguyen@sapphire.example\r\nEND:VCARD\r\n"
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Ødegaard;Ola;;;\r\nFN:Ola Ødegaard\r\n"
+        "EMAIL:ola@ødegaard.example\r\nEND:VCARD\r\n"
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Ðdegaard;Ola;;;\r\nFN:Ola Ðdegaard\r\n"
+        "EMAIL:ola@ðdegaard.example\r\nEND:VCARD\r\n"
+    )
+    run(card.encode(), "a.vcf", kind="vcard")
+    data = (
+        '"First Name","Last Name","Company","Job Title","E-mail Address"\r\n'
+        '"?ukasz","Nguyen","","Head of IT","?ukasz.nguyen@sapphire.example"\r\n'
+        '"Ola","?degaard","","","ola@?degaard.example"\r\n'
+    ).encode("cp1252")
+    _, report = run(data, "outlook.csv")
+    assert (report.contacts["updated"], report.contacts["created"]) == (1, 1)  # which Ola: not guessed
+    lukasz = Contact.get(Contact.last_name == "Nguyen")
+    assert (lukasz.first_name, lukasz.title) == ("Łukasz", "Head of IT")
+    assert [e.email for e in lukasz.emails] == ["łukasz.nguyen@sapphire.example"]
+
+
 def test_lost_letters_of_only_forgives_a_question_mark_over_a_letter_ascii_cannot_hold():
     from crm.services.matching import lost_letters_of
 
