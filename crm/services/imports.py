@@ -34,8 +34,8 @@ CHUNK = 5000
 FTS_BULK_MIN = 1000
 LINK_INDEX = "activity_contact_contact_id_occurred_at_touch"  # (contact_id, occurred_at, touch)
 PLAN_DB = "import_plan"  # the plan's spill file, attached while a commit writes it
-# Created rows are inserted in this order and deleted in the reverse one (foreign keys).
 WARNINGS_LISTED = 20  # row warnings listed in the preview; the rest are counted
+# Created rows are inserted in this order and deleted in the reverse one (foreign keys).
 TABLES = ("company", "tag", "contact", "contact_email", "contact_phone", "contact_tag", "signal")
 # Tables whose rows the database deletes with their contact (foreign key ON DELETE CASCADE).
 CASCADED = frozenset({"contact_email", "contact_phone", "contact_tag"})

@@ -377,7 +377,7 @@ class _Planner:
             if ("contact", ref) not in self.plan.updates:
                 self.report.contacts["unchanged"] -= 1
                 self.report.contacts["updated"] += 1
-            self.plan.update("contact", ref, {"linkedin_url": url}, {"linkedin_url": None})
+            self.plan.update("contact", ref, {"linkedin_url": url}, {"linkedin_url": self.rows[ref][1]})
             self.planned_urls[ref] = url
         self.without_url.discard(ref)
         self.by_url[url] = ref
