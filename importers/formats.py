@@ -375,8 +375,29 @@ def suggest_mapping(header: list[str]) -> dict[str, str]:
         key = header_key(column)
         loose = re.sub(r"\b(\d+|value|address|adresse)\b", " ", key)
         loose = " ".join(loose.replace(":", " ").split())
-        out[column] = SYNONYMS.get(key) or SYNONYMS.get(loose) or "ignore"
+        out[column] = SYNONYMS.get(key) or SYNONYMS.get(loose) or _guess_by_words(loose)
     return out
+
+
+# Words in a header no layout we know uses ("E-mail address (work)", "Complete name"), first
+# match wins: a company's or a file's name is no person's name, so those come before "name".
+_WORD_GUESSES = (
+    (re.compile(r"linked ?in"), "linkedin_url"),
+    (re.compile(r"e ?mail|courriel"), "email"),
+    (re.compile(r"phone|mobile|\bcell|\btel\b|telefon|téléphone|portable"), "phone"),
+    (re.compile(r"birth|geburtstag|anniversaire"), "birthday"),
+    (re.compile(r"compan|organi[sz]ation|employer|firma|firm\b|société|entreprise|account name"), "company"),
+    (re.compile(r"job|position|\brole\b|\btitle\b|poste|beruf"), "title"),
+    (re.compile(r"\b(first|given|fore) ?name|vorname|prénom"), "first_name"),
+    (re.compile(r"\b(last|family|sur) ?name|nachname|\bnom\b"), "last_name"),
+    (re.compile(r"\bnote|comment|bemerkung"), "notes"),
+    (re.compile(r"\btags?\b|label|categor|group"), "tags"),
+    (re.compile(r"\bname\b|\bcontact\b|\bperson\b"), "full_name"),
+)
+
+
+def _guess_by_words(key: str) -> str:
+    return next((name for pattern, name in _WORD_GUESSES if pattern.search(key)), "ignore")
 
 
 def _resolve(columns: dict[str, tuple[str, ...]], table: CsvTable) -> dict[str, list[int]]:

@@ -164,6 +164,23 @@ def test_suggest_mapping_and_fields():
     assert detect_format(["Foo", "Bar"]) is None
 
 
+def test_a_header_no_layout_uses_is_guessed_from_its_words():
+    header = ["Complete name", "E-mail address (work)", "Whatever column", "Telephone (home)", "Company name"]
+    header += ["Job title", "Date of birth", "Comments", "LinkedIn page", "Shoe size"]
+    assert suggest_mapping(header) == {
+        "Complete name": "full_name",
+        "E-mail address (work)": "email",
+        "Whatever column": "ignore",
+        "Telephone (home)": "phone",
+        "Company name": "company",
+        "Job title": "title",
+        "Date of birth": "birthday",
+        "Comments": "notes",
+        "LinkedIn page": "linkedin_url",
+        "Shoe size": "ignore",
+    }
+
+
 def test_linkedin_url_never_accepts_other_urls():
     text = "Name,LinkedIn,Email\nA,javascript:alert(1),a@x.example\nB,https://evil.example/in/x,b@x.example\n"
     imp = parse_csv(
