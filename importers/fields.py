@@ -148,6 +148,8 @@ def _parse_birthday(value: str, *, dayfirst: bool = False) -> tuple[Birthday | N
         result = _parse_text_date(text)
     if result is None:
         return None, [f"birthday {text!r} was not understood and was left out"], ""
+    if result.year and dt.date(result.year, result.month, result.day) > dt.date.today():
+        return None, [f"birthday {text!r} is in the future and was left out"], ""
     return result, warnings, order
 
 

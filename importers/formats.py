@@ -572,7 +572,7 @@ class CsvImport:
             else:
                 linkedin, website, found = parse_urls(get("linkedin_url", _NONE), get("website", _NONE))
             warnings += found
-        first, last, full = _first(get("first_name")), _first(get("last_name")), _first(get("full_name"))
+        first, last, full = _name(get("first_name")), _name(get("last_name")), _name(get("full_name"))
         if not (first or last or full or emails or phones or linkedin):
             return None
         source = self.fmt.source
@@ -641,6 +641,12 @@ _NONE: list[str] = []
 def _first(cells: list[str] | None) -> str:
     """The first non-blank cell of a field, as a one-line name-sized text."""
     return clean_name(cells[0]) if cells else ""
+
+
+def _name(cells: list[str] | None) -> str:
+    """A person's name from `_first`, "" when it holds no letter or digit (",,," or "-")."""
+    name = _first(cells)
+    return name if any(c.isalnum() for c in name) else ""
 
 
 def _own_values(cells: list[str]) -> list[str]:

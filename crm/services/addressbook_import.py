@@ -45,11 +45,11 @@ PROGRESS_EVERY = 5000
 _name_key = lru_cache(maxsize=1 << 16)(_slow_name_key)
 
 
-def read_bytes(data: bytes | str | os.PathLike, limit: int | None = None) -> bytes:
-    """The file's bytes (a path is read); ImportRejected when it is empty."""
+def read_bytes(data: bytes | str | os.PathLike, file_name: str = "") -> bytes:
+    """The file's bytes (a path is read); ImportRejected, naming the file, when it is empty."""
     raw = data if isinstance(data, bytes) else Path(data).read_bytes()
     if not raw.strip():
-        raise ImportRejected("The file is empty.")
+        raise ImportRejected("The file is empty.", file=file_name)
     return raw
 
 
@@ -116,7 +116,7 @@ def planner(
     dates too), which the notes then say.
     """
     source = open_source(
-        read_bytes(data), file_name, kind=kind, format=format, mapping=mapping, dayfirst=dayfirst,
+        read_bytes(data, file_name), file_name, kind=kind, format=format, mapping=mapping, dayfirst=dayfirst,
         dates_chosen=dates_chosen,
     )  # fmt: skip
 
@@ -156,7 +156,7 @@ def remember_mapping(header: list[str], mapping: dict[str, str]) -> None:
 
 def check_mapping(path: str | os.PathLike, file_name: str, mapping: dict[str, str]) -> None:
     """ImportRejected when a mapping cannot be used (unknown field, nothing useful mapped)."""
-    parse_csv(read_bytes(path), file_name, mapping=mapping)
+    parse_csv(read_bytes(path, file_name), file_name, mapping=mapping)
 
 
 class _Planner:

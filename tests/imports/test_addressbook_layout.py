@@ -113,3 +113,19 @@ def test_several_long_rows_make_one_note_naming_their_rows(database):
         "contacts.csv: 2 rows have more fields than the header's 4 (rows 2, 3); they were imported"
         " without the extra values (row 2: 'x')."
     ) in report.notices
+
+
+def test_a_name_of_punctuation_is_no_name_and_a_birthday_in_the_future_is_left_out(database, app):
+    """Found by QA: a row whose only cell was ",,," became a contact named ",,,", and a birthday
+    of 1/1/2030 was taken without a word."""
+    data = (
+        b"First Name,Last Name,E-mail 1 - Value,Birthday,Labels\n"
+        b'",,,",-,,,\n'
+        b"Ann,Lee,ann@x.example,1/1/2999,\n"
+    )
+    _run, report = imports.commit(addressbook_import.planner(data, "google.csv", "h"))
+    assert [(s.row, s.reason) for s in report.skipped] == [(2, "no name, email, phone or LinkedIn URL")]
+    ann = Contact.get(Contact.first_name == "Ann")
+    assert ann.birthday_year is None and ann.birthday_month is None
+    assert "google.csv, row 3: birthday '1/1/2999' is in the future and was left out" in report.notices
+    assert Contact.select().count() == 1
