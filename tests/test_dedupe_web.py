@@ -428,3 +428,16 @@ def test_cli_export_csv(run, bobs, tmp_path):
     assert result.exit_code == 0 and "Wrote 2 contacts" in result.output
     data = (tmp_path / "out" / "contacts.csv").read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
+
+
+def test_the_merge_screen_keeps_a_connections_linkedin_role_by_default(client, database):
+    book = person("Joao", "Zhang", company="Atlas Foods AB", title="Senior PM", emails=["j@home.example"])
+    linked = person("Joao", "Zhang", company="Atlas Media", title="Product Manager",
+                    linkedin_url="https://www.linkedin.com/in/joao")  # fmt: skip
+    Contact.update(is_connection=True, connected=True).where(Contact.id == linked).execute()
+    page = soup(client.get(f"/duplicates/merge?keep={book}&other={linked}"))
+    checked = {r["name"]: r["value"] for r in page.select("input[type=radio][checked]")}
+    assert (checked["choice-company"], checked["choice-title"]) == ("other", "other")
+    page = soup(client.get(f"/duplicates/merge?keep={linked}&other={book}"))
+    checked = {r["name"]: r["value"] for r in page.select("input[type=radio][checked]")}
+    assert (checked["choice-company"], checked["choice-title"]) == ("keep", "keep")

@@ -84,11 +84,17 @@ class _Planner:
         sql = (
             "SELECT c.id, c.linkedin_url, c.name_key, co.name_key, c.company_id, c.title,"
             " c.first_name, c.last_name, c.is_connection, c.connected, c.connected_on,"
-            " c.last_touch_at, c.updated_at, c.full_name FROM contact c"
+            " c.last_touch_at, c.updated_at, c.full_name, c.deleted_at IS NOT NULL FROM contact c"
             " LEFT JOIN company co ON co.id = c.company_id ORDER BY c.id"
         )
+        self.trashed: set[int] = set()
         for row in db.execute_sql(sql):
             self.rows[row[0]] = row
+            if row[14]:  # in the trash (a merge's other half, too): its URL only, which stays taken
+                self.trashed.add(row[0])
+                if row[1]:
+                    self.by_url.setdefault(row[1], row[0])
+                continue
             self._index(row[0], row[1], row[2], row[3] or "", row[13])
         self.emails = set(db.execute_sql("SELECT contact_id, email FROM contact_email"))
         self.events: list[tuple] = []
@@ -271,7 +277,7 @@ class _Planner:
         if isinstance(ref, Ref):  # a planned outsider seen again cannot happen before messages
             return
         (cid, url, _nk, old_ckey, company_id, title, first, last, is_conn, connected,
-         connected_on, _lt, updated_at, _full) = self.rows[ref]  # fmt: skip
+         connected_on, _lt, updated_at, _full, _trashed) = self.rows[ref]  # fmt: skip
         old_ckey = old_ckey or ""
         changes: dict = {}
         before: dict = {}
@@ -329,7 +335,7 @@ class _Planner:
 
     def _gone(self, seen: dict) -> None:
         for cid, row in self.rows.items():
-            if row[9] and cid not in seen:  # connected before, missing from this export
+            if row[9] and cid not in seen and cid not in self.trashed:  # connected, missing from this export
                 self.plan.update(
                     "contact", cid, {"connected": 0, "updated_at": self.now},
                     {"connected": row[9], "updated_at": row[12]},

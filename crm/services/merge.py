@@ -117,6 +117,19 @@ def field_rows(keep: Contact, other: Contact) -> list[FieldRow]:
     return [FieldRow(n, LABELS[n], _display(keep, n), _display(other, n)) for n in FIELDS]
 
 
+# What LinkedIn says of a connection's job: the role its next export is compared with.
+LINKEDIN_ROLE = ("company", "title")
+
+
+def default_choices(keep: Contact, other: Contact) -> dict[str, str]:
+    """The choices a merge makes unless told otherwise: keep's values, but a LinkedIn connection's
+    company and title over an address book's (its next export is compared with them: keeping an
+    address book's old employer made a false job change, "moved from" that employer)."""
+    if other.is_connection and not keep.is_connection:
+        return dict.fromkeys(LINKEDIN_ROLE, "other")
+    return {}
+
+
 def compare(keep_id: int, other_id: int) -> tuple[Contact, Contact, list[FieldRow]]:
     """Both contacts and one FieldRow per mergeable field, for the merge screen."""
     if keep_id == other_id:
@@ -140,7 +153,8 @@ def merge_contacts(
     only_if_nothing_differs=False,
     rescore=True,
 ) -> Merge:
-    """Merge `other` into `keep`; on a conflict `keep`'s value wins unless choices says "other".
+    """Merge `other` into `keep`; on a conflict `keep`'s value wins unless choices (or, for a
+    connection's role, `default_choices`) says "other".
 
     Emails, phones and tags are united; activities, follow-ups, signals and ledger entries move,
     and `keep`'s last touch, next due date and score are worked out again from all of them
@@ -154,6 +168,7 @@ def merge_contacts(
             raise MergeError(f"Unknown choice {choice!r} for {name!r}.")
     with write():
         keep, other, rows = compare(keep_id, other_id)
+        choices = {**default_choices(keep, other), **choices}
         differ = [row.label for row in rows if row.conflict]
         if only_if_nothing_differs and differ:
             raise MergeNeedsChoices(f"{', '.join(differ)} differ: choose which to keep.")

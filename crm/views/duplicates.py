@@ -73,11 +73,13 @@ def dismiss():
     return response
 
 
-def _merge_page(keep_id: int, other_id: int, choices: dict, error: str = "", status: int = 200):
+def _merge_page(keep_id: int, other_id: int, choices: dict | None, error: str = "", status: int = 200):
     try:
         keep, other, rows = merging.compare(keep_id, other_id)
     except merging.MergeError as exc:
         abort(404, str(exc))
+    if choices is None:
+        choices = merging.default_choices(keep, other)
     return render(
         "duplicates/merge.html",
         "duplicates/_merge_form.html",
@@ -95,7 +97,7 @@ def _merge_page(keep_id: int, other_id: int, choices: dict, error: str = "", sta
 @bp.get("/merge")
 def merge_screen():
     """Both contacts field by field; conflicting fields get a choice."""
-    return _merge_page(_id(request.args.get("keep")), _id(request.args.get("other")), {})
+    return _merge_page(_id(request.args.get("keep")), _id(request.args.get("other")), None)
 
 
 @bp.post("/merge")

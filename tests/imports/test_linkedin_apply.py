@@ -623,3 +623,33 @@ def test_what_a_connection_row_left_out_is_listed_with_its_row(database):
     _run, report = run_import(zip_of({"Connections.csv": many}), "export.zip", dry_run=True)
     listed = [n for n in report.notices if "Connected On" in n]
     assert len(listed) == 20 and "…and 5 more warnings." in report.notices
+
+
+def test_a_merge_into_the_address_book_copy_makes_no_false_job_change_and_no_one_gone(database):
+    """Found by QA: merging a connection into its address-book copy kept the address book's old
+    employer, so the next export 'moved' them from it (a false job change, or the wrong 'from'),
+    and the merged-away half in the trash was counted 'no longer connected'."""
+    from crm.services import addressbook_import, merge
+
+    def export(date: str) -> bytes:
+        connections = (
+            "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+            "Joao,Zhang,https://www.linkedin.com/in/joao,,Atlas Media,Product Manager,01 May 2020\n"
+            "Bram,Martin,https://www.linkedin.com/in/bram,,Riverstone,Recruiter,01 May 2021\n"
+        )
+        return zip_of({f"Complete_LinkedInDataExport_{date}/Connections.csv": connections})
+
+    run_import(export("06-01-2026"), "Complete_LinkedInDataExport_06-01-2026.zip")
+    book = "First Name,Last Name,Organization Name,Organization Title,E-mail 1 - Value,Labels\n"
+    book += "Joao,Zhang,Atlas Foods AB,Senior PM,joao@home.example,\n"
+    imports.commit(addressbook_import.planner(book.encode(), "google.csv", "g"))
+    linked = Contact.get(Contact.linkedin_url == "https://www.linkedin.com/in/joao")
+    copy = Contact.get(Contact.full_name == "Joao Zhang", Contact.linkedin_url.is_null())
+    merge.merge_contacts(copy.id, linked.id)  # keep the address-book copy, as `crm merge` may
+    survivor = Contact.get_by_id(copy.id)
+    assert (survivor.company.name, survivor.title) == ("Atlas Media", "Product Manager")
+    assert survivor.linkedin_url == "https://www.linkedin.com/in/joao"
+    _run, report = run_import(export("09-01-2026"), "Complete_LinkedInDataExport_09-01-2026.zip")
+    assert (report.signals["job_change"], report.signals["promotion"]) == (0, 0)
+    assert report.contacts["no_longer_connected"] == 0 and report.no_longer_connected == []
+    assert Contact.get_by_id(linked.id).connected  # the merged-away half is left as it was
