@@ -77,8 +77,12 @@ class _Planner:
         self.by_url: dict[str, int | Ref] = {}
         self.planned_urls: dict[int, str] = {}  # URLs this plan gives contacts that had none
         self.older = ""  # set by run(): why a newer export imported before is newer
+        self.previous_newest = ""  # set by run(): the newest Connected On of the exports before
         self.by_name_company: dict[tuple[str, str], int | Ref] = {}
         self.by_name: dict[str, list[int | Ref]] = {}
+        # connections by (name key, Connected On): who an export without URLs means when the
+        # company changed (the date you connected does not change with a job)
+        self.by_name_date: dict[tuple[str, str], list[int]] = {}
         self.names: dict[int | Ref, str] = {}
         self.touch: dict[int | Ref, str] = {}
         sql = (
@@ -96,6 +100,8 @@ class _Planner:
                     self.by_url.setdefault(row[1], row[0])
                 continue
             self._index(row[0], row[1], row[2], row[3] or "", row[13])
+            if row[8] and row[10]:
+                self.by_name_date.setdefault((row[2], str(row[10])[:10]), []).append(row[0])
         self.emails = set(db.execute_sql("SELECT contact_id, email FROM contact_email"))
         self.events: list[tuple] = []
         self.roles_corrected = 0  # address-book roles LinkedIn shows otherwise: no signal
@@ -186,6 +192,7 @@ class _Planner:
             " FROM import_run WHERE source = ? AND status = 'committed'",
             (SOURCE,),
         ).fetchone()
+        self.previous_newest = newest_connection or ""
         if this_date and newest_date:
             return f"that one is dated {newest_date}" if this_date < newest_date else ""
         if not newest_connection:
@@ -220,7 +227,7 @@ class _Planner:
                 )  # fmt: skip
                 if self.older:  # a connection then, and gone by the newer export
                     self.plan.created["contact"][ref.index]["connected"] = 0
-                elif not self.first_import or self._recent(rec.connected_on):
+                elif self._new(rec.connected_on):
                     self.events.append(("new_connection", ref, rec, None))
             else:
                 self._update_connection(ref, rec)
@@ -244,6 +251,17 @@ class _Planner:
         if "connections" in self.export.files_found and seen and not self.older:
             self._gone(seen)
 
+    def _new(self, connected_on: dt.date | None) -> bool:
+        """Whether a connection this import adds is news: on a first import, one made in the last
+        NEW_CONNECTION_DAYS; after that, one made since the newest connection of the exports
+        before (or of unknown date). An old export's job changer, whom a new company keeps from
+        being recognised by name, was connected years ago and is no new connection."""
+        if self.first_import:
+            return self._recent(connected_on)
+        if connected_on is None or not self.previous_newest:
+            return True
+        return connected_on.isoformat() >= self.previous_newest
+
     def _recent(self, connected_on: dt.date | None) -> bool:
         if connected_on is None:
             return False
@@ -262,6 +280,12 @@ class _Planner:
         ref = self.by_name_company.get((nkey, ckey))
         if ref is None and "," in rec.display_name:  # "Kai Silva, CFA" here, "Kai Silva" elsewhere
             ref = self.by_name_company.get((name_key(rec.display_name.split(",")[0]), ckey))
+        if ref is None and rec.connected_on and not rec.linkedin_url:
+            # no URLs (2018-2021 exports) and a new company: the one connection of this name
+            # connected on the same day (a job change, not a second person)
+            same_day = self.by_name_date.get((nkey, rec.connected_on.isoformat()), [])
+            if len(same_day) == 1:
+                ref = same_day[0]
         if ref is None:
             return None
         # a name + company match never takes over a contact that has another profile URL
@@ -309,7 +333,7 @@ class _Planner:
             change("is_connection", 1, is_conn)
         if not connected:
             change("connected", 1, connected)
-            if not self.first_import or self._recent(rec.connected_on):
+            if self._new(rec.connected_on):
                 self.events.append(("new_connection", ref, rec, None))
         new_on = db_time(rec.connected_on)
         if new_on and new_on != connected_on and not (self.older and connected_on):

@@ -653,3 +653,28 @@ def test_a_merge_into_the_address_book_copy_makes_no_false_job_change_and_no_one
     assert (report.signals["job_change"], report.signals["promotion"]) == (0, 0)
     assert report.contacts["no_longer_connected"] == 0 and report.no_longer_connected == []
     assert Contact.get_by_id(linked.id).connected  # the merged-away half is left as it was
+
+
+def test_exports_without_urls_follow_a_job_change_by_the_day_you_connected(database):
+    """Found by QA on two 2018-2021 exports in a row: a connection who changed companies could
+    not be recognised by name and company, so became a second person with a 'new connection'
+    signal (connected in 2014), and the first was marked no longer connected."""
+
+    def export(date: str, rows: str) -> bytes:
+        header = "First Name,Last Name,Email Address,Company,Position,Connected On\n"
+        return zip_of({f"Basic_LinkedInDataExport_{date}/Connections.csv": header + rows})
+
+    first = "Tomás,Gonzalez,,Acme,CTO,01 Mar 2014\nLars,Schmidt,,Initech,Dev,02 Apr 2015\n"
+    first += "Lars,Schmidt,,Umbrella,Ops,02 Apr 2015\nAnn,Lee,,Acme,CEO,10 May 2021\n"
+    run_import(export("06-01-2021", first), "Basic_LinkedInDataExport_06-01-2021.zip")
+    tomas = Contact.get(Contact.first_name == "Tomás")
+    second = "Tomás,Gonzalez,,Globex,CTO,01 Mar 2014\nLars,Schmidt,,Initech,Dev,02 Apr 2015\n"
+    second += "Lars,Schmidt,,Hooli,Ops,02 Apr 2015\nAnn,Lee,,Acme,CEO,10 May 2021\n"
+    second += "Nina,Park,,Hooli,CFO,20 Jul 2021\n"
+    _run, report = run_import(export("09-01-2021", second), "Basic_LinkedInDataExport_09-01-2021.zip")
+    assert report.signals["job_change"] == 1 and report.job_changes[0]["name"] == "Tomás Gonzalez"
+    assert Contact.get_by_id(tomas.id).company.name == "Globex"
+    # the Lars who moved cannot be told from his namesake by the day: a second person, but no
+    # new-connection signal for someone connected in 2015; Nina, connected since, is one
+    assert report.signals["new_connection"] == 1 and report.new_connections == ["Nina Park"]
+    assert (report.contacts["created"], report.contacts["no_longer_connected"]) == (2, 1)
