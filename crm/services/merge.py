@@ -19,6 +19,8 @@ from crm.models import (
     ContactPhone,
     ContactTag,
     FollowUp,
+    ImportChange,
+    ImportRun,
     Merge,
     Reciprocity,
     Signal,
@@ -106,6 +108,10 @@ def _display(contact: Contact, name: str) -> str:
         return "" if contact.stage == "lead" else STAGE_LABELS.get(contact.stage, contact.stage)
     value = getattr(contact, name)
     return "" if value is None else str(value)
+
+
+class MergedAgain(MergeError):
+    """An undo refused because a later merge built on this one."""
 
 
 class MergeNeedsChoices(MergeError):
@@ -281,11 +287,13 @@ def undo_batch(batch_id: int) -> int:
         for merge_id in ids:
             try:
                 undo_merge(merge_id)
-            except MergeError:  # merged again after the batch: the whole batch stays
+            except MergedAgain:  # merged again after the batch: the whole batch stays
                 name = get_merge(merge_id)["kept_name"]
                 raise MergeError(
                     f"Nothing was undone: {name} was merged again after these merges; undo that merge first."
                 ) from None
+            except MergeError as exc:  # an import since changed one of them
+                raise MergeError(f"Nothing was undone. {exc}") from None
     return len(ids)
 
 
@@ -305,7 +313,8 @@ def undo_merge(merge_id: int) -> Merge:
             Merge.kept.in_(ids) | Merge.merged_id.in_(ids),
         )
         if later.exists():
-            raise MergeError("One of these contacts was merged again later; undo that merge first.")
+            raise MergedAgain("One of these contacts was merged again later; undo that merge first.")
+        _refuse_if_imported_since(merge, ids)
         snapshot = merge.snapshot
         Contact.update(linkedin_url=None).where(Contact.id.in_(ids)).execute()
         for row in snapshot["contacts"]:
@@ -334,6 +343,28 @@ def undo_merge(merge_id: int) -> Merge:
         # (a call on the survivor): work them out again. Unchanged values are not rewritten.
         derived.refresh_contacts(ids)
         return merge
+
+
+def _refuse_if_imported_since(merge: Merge, ids: tuple[int, int]) -> None:
+    """Putting the snapshot back would undo what an import made since wrote on these contacts
+    (a newer LinkedIn export's company and title): that import is undone first."""
+    run = (
+        ImportRun.select(ImportRun.id, ImportRun.file_name)
+        .join(ImportChange, on=ImportChange.run == ImportRun.id)
+        .where(
+            ImportRun.status == "committed",
+            ImportRun.started_at >= merge.created_at,
+            ImportChange.table == "contact",
+            ImportChange.row_id.in_(ids),
+        )
+        .order_by(ImportRun.id.desc())
+        .first()
+    )
+    if run is not None:
+        raise MergeError(
+            f"Import #{run.id} ({run.file_name}), made after this merge, changed these contacts: undo"
+            " that import first (Import, under History), then this merge."
+        )
 
 
 def recent_merges(limit: int = 10) -> list[dict]:

@@ -9,7 +9,7 @@ import zipfile
 
 import pytest
 
-from crm.models import Activity, ActivityContact, Contact, ImportChange, ImportRun, Signal
+from crm.models import Activity, ActivityContact, Contact, ImportChange, ImportRun, Merge, Signal
 from crm.services import imports, linkedin_import
 from importers.base import ImportRejected
 from tests.importers.test_linkedin import zip_of
@@ -678,3 +678,38 @@ def test_exports_without_urls_follow_a_job_change_by_the_day_you_connected(datab
     # new-connection signal for someone connected in 2015; Nina, connected since, is one
     assert report.signals["new_connection"] == 1 and report.new_connections == ["Nina Park"]
     assert (report.contacts["created"], report.contacts["no_longer_connected"]) == (2, 1)
+
+
+def test_a_merge_is_not_undone_under_an_import_that_changed_its_contacts_since(database):
+    """Found by QA: undoing a merge after a newer export put the snapshot's old company back on
+    the contact holding the profile, silently dropping what the import had written."""
+    from crm.services import addressbook_import, merge
+
+    def export(date: str, company: str) -> bytes:
+        rows = "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+        rows += f"Joao,Zhang,https://www.linkedin.com/in/joao,,{company},CTO,01 May 2020\n"
+        return zip_of({f"Complete_LinkedInDataExport_{date}/Connections.csv": rows})
+
+    run_import(export("06-01-2026", "Atlas Media"), "Complete_LinkedInDataExport_06-01-2026.zip")
+    book = "First Name,Last Name,Organization Name,Organization Title,E-mail 1 - Value,Labels\n"
+    imports.commit(
+        addressbook_import.planner((book + "Joao,Zhang,,,joao@home.example,\n").encode(), "g.csv", "g")
+    )
+    linked = Contact.get(Contact.linkedin_url == "https://www.linkedin.com/in/joao")
+    done = merge.merge_contacts(linked.id, Contact.get(Contact.linkedin_url.is_null()).id)
+    later, _report = run_import(export("09-01-2026", "Globex"), "Complete_LinkedInDataExport_09-01-2026.zip")
+    assert Contact.get_by_id(linked.id).company.name == "Globex"
+    with pytest.raises(
+        merge.MergeError, match=rf"Import #{later.id} \(Complete_LinkedInDataExport_09-01-2026.zip\)"
+    ):
+        merge.undo_merge(done.id)
+    assert Contact.get_by_id(linked.id).company.name == "Globex"  # nothing changed
+    imports.undo(later.id)
+    merge.undo_merge(done.id)
+    assert Contact.get_by_id(linked.id).company.name == "Atlas Media"
+    # a merge-all batch says the same, and undoes none of its pairs
+    batch = merge.merge_batch([(linked.id, Contact.get(Contact.linkedin_url.is_null()).id)])
+    later, _report = run_import(export("09-01-2026", "Globex"), "Complete_LinkedInDataExport_09-01-2026.zip")
+    with pytest.raises(merge.MergeError, match=rf"^Nothing was undone. Import #{later.id} "):
+        merge.undo_batch(batch.id)
+    assert Merge.get_by_id(batch.id).undone_at is None
