@@ -520,11 +520,21 @@ def _apply(plan: Plan, progress: Progress) -> ImportRun:
 
 
 def touched_ids(run_id: int) -> list[int]:
-    """Contacts a run created or changed, or linked an activity to."""
+    """Contacts a run created or changed, gave an email, phone, tag or signal, or linked an
+    activity to."""
     rows = db.execute_sql(
         "SELECT row_id FROM import_change WHERE run_id = ? AND \"table\" = 'contact'", (run_id,)
     )
     ids = {r[0] for r in rows}
+    for table in CASCADED | {"signal"}:  # rows the run gave contacts it did not create
+        ids.update(
+            r[0]
+            for r in db.execute_sql(
+                f'SELECT contact_id FROM "{table}" WHERE id IN (SELECT row_id FROM import_change'  # noqa: S608
+                " WHERE run_id = ? AND \"table\" = ? AND action = 'created')",
+                (run_id, table),
+            )
+        )
     ids.update(
         r[0]
         for r in db.execute_sql(
@@ -605,15 +615,6 @@ def _refuse_if_merged_since(run: ImportRun, touched: list[int]) -> None:
     if not merges:
         return
     people = set(touched)
-    for table in CASCADED | {"signal"}:  # rows the run gave contacts it did not create
-        people.update(
-            r[0]
-            for r in db.execute_sql(
-                f'SELECT contact_id FROM "{table}" WHERE id IN (SELECT row_id FROM import_change'  # noqa: S608
-                " WHERE run_id = ? AND \"table\" = ? AND action = 'created')",
-                (run.id, table),
-            )
-        )
     tied = [m for m in merges if m[1] in people or m[2] in people]
     if not tied:
         return

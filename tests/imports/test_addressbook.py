@@ -358,3 +358,18 @@ def test_an_import_is_not_undone_under_a_merge_all_made_since_but_earlier_merges
     imports.undo(run_.id)
     assert ContactPhone.select().count() == 0
     assert [c.id for c in Contact.select()] == [old]
+
+
+def test_a_contact_the_import_only_gave_a_phone_counts_as_touched(database, app):
+    """Found by QA: the 'N suggested duplicate pairs have someone this import brought in or
+    changed' count missed people the import had only given an email or phone."""
+    run(GOOGLE.encode(), "google.csv")
+    alan = Contact.get(Contact.full_name == "Alan Turing")
+    more = "First Name,Last Name,Organization Name,E-mail 1 - Value,Phone 1 - Value,Labels\n"
+    more += "Alan,Turing,,alan@bletchley.example,+44 1908 640404,\n"
+    run_, report = run(more.encode(), "more.csv")
+    assert report.contacts["updated"] == 1
+    assert (
+        not ImportChange.select().where(ImportChange.run == run_.id, ImportChange.table == "contact").exists()
+    )
+    assert imports.touched_ids(run_.id) == [alan.id]
