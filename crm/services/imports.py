@@ -618,14 +618,18 @@ def _refuse_if_merged_since(run: ImportRun, touched: list[int]) -> None:
     tied = [m for m in merges if m[1] in people or m[2] in people]
     if not tied:
         return
-    batches = {m[3] for m in tied if m[3] is not None}
-    singles = sum(1 for m in tied if m[3] is None)
+    batches = sorted({m[3] for m in tied if m[3] is not None})
+    singles = sorted(m[0] for m in tied if m[3] is None)
     what = []
     if batches:
-        what.append("a merge all" if len(batches) == 1 else f"{len(batches)} merge-all batches")
+        ids = ", ".join(f"#{b}" for b in batches)
+        what.append(
+            f"a merge all ({ids})" if len(batches) == 1 else f"{len(batches)} merge-all batches ({ids})"
+        )
     if singles:
-        what.append("a merge" if singles == 1 else f"{singles} merges")
-    one = len(batches) + singles == 1
+        ids = ", ".join(f"#{m}" for m in singles)
+        what.append(f"a merge ({ids})" if len(singles) == 1 else f"{len(singles)} merges ({ids})")
+    one = len(batches) + len(singles) == 1
     raise ImportRejected(
         f"{' and '.join(what)} made after this import {'involves' if one else 'involve'} people it"
         f" brought in or changed: undo {'it' if one else 'them'} first (Duplicates, under Recent"

@@ -328,8 +328,8 @@ def test_an_import_is_not_undone_under_a_merge_made_since(database, app):
         imports.undo(run_.id)
     except imports.ImportRejected as exc:
         assert str(exc) == (
-            "a merge made after this import involves people it brought in or changed: undo it first"
-            " (Duplicates, under Recent merges), then undo this import"
+            f"a merge (#{done.id}) made after this import involves people it brought in or changed: undo"
+            " it first (Duplicates, under Recent merges), then undo this import"
         )
     else:
         raise AssertionError("the undo deleted the survivor and left Ada in the trash")
@@ -350,7 +350,7 @@ def test_an_import_is_not_undone_under_a_merge_all_made_since_but_earlier_merges
     try:
         imports.undo(run_.id)
     except imports.ImportRejected as exc:
-        assert str(exc).startswith("a merge all made after this import involves people it brought in")
+        assert str(exc).startswith(f"a merge all (#{batch.id}) made after this import involves people it")
     else:
         raise AssertionError("the undo left the import's phone on the survivor")
     assert [p.phone for p in Contact.get_by_id(old).phones] == ["+44 20 7946 0001"]

@@ -204,17 +204,16 @@ def test_undoing_an_import_under_a_merge_made_since_says_what_to_undo_first(clie
     commit(client, settle(client, upload(client, "phones.csv", again.encode()))[0])
     alans = [c.id for c in Contact.select().where(Contact.full_name == "Alan Turing").order_by(Contact.id)]
     assert len(alans) == 2  # a name alone never matches
-    merge.merge_contacts(alans[1], alans[0])
+    done = merge.merge_contacts(alans[1], alans[0])
     merged = dump(app.config["CRM"]["DATABASE"])
     form = soup(client.get("/imports")).select_one("form.undo-form")
     refused = client.post(form["action"], data={"csrf_token": token(client)})
     assert refused.status_code == 409
-    assert (
-        soup(refused)
-        .select_one("[role=alert]")
-        .get_text(strip=True)
-        .startswith("a merge made after this import involves people it brought in or changed: undo it first")
+    alert = soup(refused).select_one("[role=alert]")
+    assert alert.get_text(" ", strip=True).startswith(
+        f"A merge (#{done.id}) made after this import involves people it brought in or changed: undo it"
     )
+    assert alert.select_one("a")["href"] == "/duplicates/#dup-merges-title"
     assert dump(app.config["CRM"]["DATABASE"]) == merged
 
 
