@@ -441,3 +441,12 @@ def test_the_merge_screen_keeps_a_connections_linkedin_role_by_default(client, d
     page = soup(client.get(f"/duplicates/merge?keep={linked}&other={book}"))
     checked = {r["name"]: r["value"] for r in page.select("input[type=radio][checked]")}
     assert (checked["choice-company"], checked["choice-title"]) == ("keep", "keep")
+
+
+def test_the_merge_screen_warns_when_both_have_a_linkedin_profile(client, database):
+    a = person("Ann", "Lee", company="Acme", linkedin_url="https://www.linkedin.com/in/ann-lee")
+    b = person("Ann", "Lee", company="Acme", linkedin_url="https://www.linkedin.com/in/ann-lee-2")
+    c = person("Ann", "Lee", company="Acme")
+    warning = soup(client.get(f"/duplicates/merge?keep={a}&other={b}")).select_one("#two-profiles")
+    assert "different LinkedIn profiles" in warning.get_text()
+    assert soup(client.get(f"/duplicates/merge?keep={a}&other={c}")).select_one("#two-profiles") is None
