@@ -443,3 +443,28 @@ def test_the_navigation_counts_who_is_left_and_the_progress_fragment_updates_it(
     post(client, f"/today/{ann.id}/touch", {"kind": "call"})
     oob = soup(client.get("/today/progress", headers=HX)).select_one("#nav-count-today")
     assert oob["hx-swap-oob"] == "true" and oob.get_text() == "1"
+
+
+def test_the_first_today_of_the_owners_day_rescores_everyone(client, database):
+    """Found by QA: past the owner's midnight Today kept yesterday's reasons ("birthday in 2
+    days", a follow-up due today not counted) until `crm rescore` ran, and the deployment has no
+    timer for it. The first look of a new day now rescores; the rest of the day reads only."""
+    from crm.models import get_setting, set_setting
+
+    ann = make("Ann")
+    overdue(ann)
+    stale = Contact.get_by_id(ann.id)
+    Contact.update(score=0, score_reasons="[]").where(Contact.id == ann.id).execute()  # as of a day ago
+    set_setting(derived.RESCORED_ON, "2000-01-01")
+    page = client.get("/")
+    assert rows(page) == ["Ann Doe"]
+    fresh = Contact.get_by_id(ann.id)
+    assert fresh.score == stale.score > 0
+    assert get_setting(derived.RESCORED_ON) == utcnow().date().isoformat()
+    Contact.update(score=0, score_reasons="[]").where(Contact.id == ann.id).execute()
+    client.get("/")  # the same day: nothing rescored
+    assert Contact.get_by_id(ann.id).score == 0
+    assert derived.refresh_if_new_day(tz=UTC) is False
+    later = utcnow().replace(tzinfo=dt.UTC) + dt.timedelta(days=1)
+    assert derived.refresh_if_new_day(now=later, tz=UTC) is True
+    assert Contact.get_by_id(ann.id).score > 0

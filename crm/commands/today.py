@@ -37,6 +37,9 @@ def today(day, limit, as_json):
             fail(f"--date wants YYYY-MM-DD, not {day!r}.")
         rows = service.ranked_as_of(tz, when, limit)
     else:
+        from crm.services import derived
+
+        derived.refresh_if_new_day(tz=tz)  # as the Today page: scores as of the owner's today
         rows = service.ranked_now(tz, limit)
     out = [
         {

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from crm import scoring
 from crm.db import db, write
-from crm.models import get_setting, utcnow
+from crm.models import get_setting, set_setting, utcnow
 from crm.services.settings import owner_zone, stage_cadences
 
 # Activity kinds that count as a touch: the clock restarts on any of them, in either direction.
@@ -460,17 +460,31 @@ def refresh_many(
     return done
 
 
+RESCORED_ON = "rescored_on"  # setting: the owner's local day of the last refresh_all
+
+
 def refresh_all(now: dt.datetime | None = None, tz: ZoneInfo | None = None) -> int:
     """Recompute the derived fields of every contact, in id-range batches."""
     now, tz, stages, w = _context(now, tz)
     low, high = db.execute_sql("SELECT MIN(id), MAX(id) FROM contact").fetchone()
-    if low is None:
-        return 0
     done = 0
-    for start in range(low, high + 1, BATCH):
+    for start in range(low or 1, (high or 0) + 1, BATCH):
         with write():
             done += _refresh("{col} BETWEEN ? AND ?", (start, start + BATCH - 1), now, tz, stages, w)
+    with write():
+        set_setting(RESCORED_ON, now.astimezone(tz).date().isoformat())
     return done
+
+
+def refresh_if_new_day(now: dt.datetime | None = None, tz: ZoneInfo | None = None) -> bool:
+    """refresh_all once the owner's day has turned since the last one (time decay, birthdays
+    coming closer, follow-ups falling due today), so Today is right at 7 am without a cron job;
+    True when it ran. A nightly `crm rescore` makes this a no-op."""
+    now, tz, _stages, _w = _context(now, tz)
+    if get_setting(RESCORED_ON) == now.astimezone(tz).date().isoformat():
+        return False
+    refresh_all(now, tz)
+    return True
 
 
 def score_in_memory(

@@ -11,7 +11,7 @@ from flask import Blueprint, abort, request, url_for
 
 from crm import htmx
 from crm.models import utcnow
-from crm.services import activities, followups, signals
+from crm.services import activities, derived, followups, signals
 from crm.services import contacts as contacts_service
 from crm.services import today as service
 from crm.services.settings import dayfirst
@@ -29,7 +29,9 @@ def _extra() -> int:
 
 
 def page():
-    """The Today page (also its board fragment for htmx)."""
+    """The Today page (also its board fragment for htmx); the first of the owner's day rescores
+    everyone first (derived.refresh_if_new_day), so no cron job is needed for time decay."""
+    derived.refresh_if_new_day(tz=owner_tz())
     board = service.board(owner_tz(), extra=_extra())
     return render(
         "today/index.html",
