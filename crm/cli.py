@@ -6,6 +6,7 @@ import functools
 import json
 import secrets
 import sys
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -89,11 +90,26 @@ def run(ctx, host, port, debug):
 def init():
     """Create the database if missing and apply pending migrations (safe to run again)."""
     path = current_app.config["CRM"]["DATABASE"]
+    if not Path(path).exists():
+        _make_private(Path(current_app.config["CRM"]["DATA_DIR"]), Path(path))
     ran = _migrate(path)
     if ran:
         click.echo(f"Applied {len(ran)} migration(s) to {path}: {', '.join(ran)}")
     else:
         click.echo(f"{path} is up to date ({len(migrations.available())} migrations).")
+
+
+def _make_private(data_dir: Path, database: Path) -> None:
+    """A fresh install's data folder is its owner's only (0700), as `crm check` requires.
+
+    The folder may already exist (the development secret key is made on start-up), so it is
+    tightened when it holds nothing but Rapport's own files; any other folder is left alone.
+    """
+    ours = {"secret_key", "backups", f"{database.name}.lock", f"{database.name}-wal", f"{database.name}-shm"}
+    if not data_dir.exists():
+        data_dir.mkdir(mode=0o700, parents=True)
+    elif data_dir.is_dir() and {p.name for p in data_dir.iterdir()} <= ours:
+        data_dir.chmod(0o700)
 
 
 def _migrate(path: str) -> list[str]:

@@ -117,6 +117,7 @@ def parse_when(
     *,
     dayfirst: bool = False,
     default_time: time | None = None,
+    past: bool = False,
 ) -> When:
     """Parse what the owner typed ("tomorrow 9am", "next fri", "in 2 weeks", "12/1") into a When.
 
@@ -128,6 +129,10 @@ def parse_when(
     - a date without a year ("dec 1", "12/1") is in the owner's current year, even if passed;
     - a date without a time is all-day at local midnight, or at `default_time` if given;
     - a wall time that does not exist (DST gap) moves forward by the gap.
+
+    With `past=True` (something that already happened, like a touch) a bare weekday ("fri",
+    "mon 10:30") is the most recent such day instead: today if it is that day and the moment
+    has passed, otherwise the one before.
     """
     _require_aware(now)
     cleaned = " ".join(text.strip().lower().rstrip(".!").split())
@@ -149,9 +154,17 @@ def parse_when(
             clock = clock or parsed_clock
         if clock is None and day == "tonight":
             clock = TONIGHT
+        if past and day in _WEEKDAYS:
+            target = today - timedelta(days=(today.weekday() - _WEEKDAYS[day]) % 7)
         if clock is not None:
-            return _when_local(target, clock, tz, all_day=False)
-        return _when_local(target, default_time or time(0, 0), tz, all_day=True)
+            when = _when_local(target, clock, tz, all_day=False)
+        else:
+            when = _when_local(target, default_time or time(0, 0), tz, all_day=True)
+        if past and day in _WEEKDAYS and when.at > now:
+            return _when_local(
+                target - timedelta(days=7), clock or default_time or time(0, 0), tz, all_day=clock is None
+            )
+        return when
     target, clock = _parse_absolute(cleaned, today, dayfirst)
     if clock is not None:
         return _when_local(target, clock, tz, all_day=False)

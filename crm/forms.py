@@ -64,6 +64,17 @@ def parse_birthday(text: str) -> tuple[int | None, int, int] | None:
     return (year, month, day)
 
 
+def website_error(url: str) -> str | None:
+    """What is wrong with a typed website address, in words; None when it will do."""
+    if not re.match(r"^https?://", url):
+        return "Give a full web address starting with https://"
+    if re.search(r"[\s<>\"']", url):
+        return "A web address cannot contain spaces or the characters < > \" '; remove them."
+    if not re.match(r"^https?://[^\s<>\"']+$", url):
+        return "Add the site's address after https://, like https://example.com"
+    return None
+
+
 def parse_contact(form) -> tuple[ContactInput, dict[str, str]]:
     """Parse a submitted contact form; errors are keyed by field name."""
     data, errors = ContactInput(), {}
@@ -87,8 +98,10 @@ def parse_contact(form) -> tuple[ContactInput, dict[str, str]]:
     data.title = form.get("title", "").strip()[:200]
     data.location = form.get("location", "").strip()[:200]
     data.website = form.get("website", "").strip()[:300]
-    if data.website and not re.match(r"^https?://[^\s<>\"']+$", data.website):
-        errors["website"] = "Give a full web address starting with https://"
+    if data.website:
+        error = website_error(data.website)
+        if error:
+            errors["website"] = error
     url = form.get("linkedin_url", "").strip()
     if url:
         data.linkedin_url = normalize_linkedin_url(url)

@@ -113,7 +113,12 @@ def export_json(path):
         sys.stdout.flush()
         return
     target = Path(path).resolve()
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        # Like `crm export csv`, a missing folder is created.
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    except OSError as exc:
+        fail(f"Cannot write {target}: {exc.strerror or exc}")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             counts = write_json(out)

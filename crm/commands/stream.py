@@ -34,7 +34,7 @@ def log(contact_id, kind, text, when, direction):
     from crm.services.settings import dayfirst
 
     try:
-        at = dates.parse_when(when, utcnow().replace(tzinfo=dt.UTC), _tz(), dayfirst=dayfirst()).at
+        at = activities.parse_touch_time(when, utcnow().replace(tzinfo=dt.UTC), _tz(), dayfirst=dayfirst())
         activity = activities.log_touch([contact_id], kind, text, occurred_at=at, direction=direction)
     except (dates.DateParseError, activities.ActivityError) as exc:
         fail(str(exc))

@@ -40,9 +40,19 @@ def pending(conn: sqlite3.Connection) -> list[str]:
     return [name for name in available() if name not in done]
 
 
+def _create_private(path: str) -> None:
+    """Create a missing database file readable by its owner only (0600); SQLite gives its -wal
+    and -shm files the database file's mode. An existing file keeps the mode it has."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+
+
 def migrate(path: str) -> list[str]:
     """Create the database if needed and apply every pending migration, each atomically."""
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _create_private(path)
     conn = sqlite3.connect(path, isolation_level=None, timeout=30)
     try:
         conn.execute("PRAGMA journal_mode=wal")

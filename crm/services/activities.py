@@ -4,11 +4,31 @@ from __future__ import annotations
 
 import datetime as dt
 
+from crm import dates
 from crm.db import write
 from crm.models import TOUCH_KINDS, Activity, ActivityContact, Contact, utcnow
 from crm.services import derived
 
 DIRECTIONS = {"": "—", "out": "I reached out", "in": "They reached out"}
+
+# A touch typed as a day without a time ("yesterday") is placed at midday.
+TOUCH_DEFAULT_TIME = dt.time(12, 0)
+# Clocks drift a little: a touch "now" on a slow machine is not refused as in the future.
+TOUCH_FUTURE_GRACE = dt.timedelta(minutes=5)
+
+
+def parse_touch_time(text: str, now: dt.datetime, tz, *, dayfirst: bool = False) -> dt.datetime:
+    """When a touch happened, from what the owner typed, as an aware UTC datetime.
+
+    The one rule for the web form and `crm log`: a bare weekday ("fri", "mon 10:30") is the most
+    recent such day, and a moment in the future is refused (raises dates.DateParseError).
+    """
+    when = dates.parse_when(
+        text or "now", now, tz, dayfirst=dayfirst, default_time=TOUCH_DEFAULT_TIME, past=True
+    )
+    if when.at > now + TOUCH_FUTURE_GRACE:
+        raise dates.DateParseError("A touch has already happened: pick a time up to now.")
+    return when.at
 
 
 class ActivityError(ValueError):

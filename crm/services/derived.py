@@ -203,8 +203,16 @@ def _facts(where: str, params: tuple, now: dt.datetime, as_of: bool = False) -> 
     return out
 
 
+# Stages with no keep-in-touch clock at all: never due, never late, whatever the cadences say.
+NO_CADENCE_STAGES = frozenset({"do_not_contact"})
+
+
 def effective_cadence(item: dict, stages: dict[str, int]) -> tuple[int | None, str]:
-    """The contact's own cadence, else its tags' shortest, else its stage's; and where from."""
+    """The contact's own cadence, else its tags' shortest, else its stage's; and where from.
+
+    A do-not-contact contact has none, so it is never due for a touch."""
+    if item["stage"] in NO_CADENCE_STAGES:
+        return None, ""
     if item["own_cadence"]:
         return item["own_cadence"], "contact"
     if item["tag_cadence"]:

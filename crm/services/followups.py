@@ -143,6 +143,8 @@ def snooze_followup(
     now = _now(now)
     if preset == "date":
         when = dates.parse_when(date_text, now, tz, dayfirst=dayfirst, default_time=dates.SNOOZE_MORNING)
+        if when.local.date() < dates.local_today(now, tz) or (not when.all_day and when.at <= now):
+            raise dates.DateParseError("That is already past: snooze to a later time or date.")
         until, all_day = when.at, when.all_day
     else:
         until, all_day = dates.snooze_until(preset, now, tz), False

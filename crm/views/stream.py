@@ -17,8 +17,7 @@ from crm.web import owner_tz, render, see_other
 
 bp = Blueprint("stream", __name__, url_prefix="/stream")
 
-# A touch typed as a day without a time ("yesterday") is placed at midday.
-TOUCH_DEFAULT_TIME = dt.time(12, 0)
+TOUCH_DEFAULT_TIME = activities.TOUCH_DEFAULT_TIME
 
 
 def _int(value: str | None) -> int | None:
@@ -52,12 +51,7 @@ def _now() -> dt.datetime:
 
 def parse_touch_time(text: str) -> dt.datetime:
     """When a touch happened, from what the owner typed (raises DateParseError)."""
-    when = dates.parse_when(
-        text or "now", _now(), owner_tz(), dayfirst=dayfirst(), default_time=TOUCH_DEFAULT_TIME
-    )
-    if when.at > _now() + dt.timedelta(minutes=5):
-        raise dates.DateParseError("A touch has already happened: pick a time up to now.")
-    return when.at
+    return activities.parse_touch_time(text, _now(), owner_tz(), dayfirst=dayfirst())
 
 
 def touch_fields(form, kind: str = "note") -> tuple[dict, dict[str, str]]:

@@ -17,9 +17,12 @@
   function typing(target) {
     return target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
   }
+  // While any dialog is open (quick entry, help) one-key shortcuts stay quiet: a stray letter
+  // on a focused button must not navigate away from what was typed. Escape still closes it.
+  function dialogOpen() { return !!document.querySelector("dialog[open]"); }
 
   document.addEventListener("keydown", function (event) {
-    if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
+    if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target) || dialogOpen()) return;
     var key = event.key;
     if (key === "Escape") return;
     var el = document.querySelector('[data-key="' + (key === "/" ? "/" : key) + '"]');
@@ -129,7 +132,7 @@
     if (help && !help.open) help.showModal();
   }
   window.addEventListener("keydown", function (event) {
-    if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
+    if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target) || dialogOpen()) return;
     if (!document.getElementById("today-board")) return;
     var key = event.key;
     var rows = todayRows();

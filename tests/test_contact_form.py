@@ -1,0 +1,45 @@
+"""QA4: the contact form says what is wrong with a website, and its name label matches the rule."""
+
+from __future__ import annotations
+
+from crm.models import Contact
+from tests.conftest import soup, token
+
+
+def add(client, **fields):
+    data = {"csrf_token": token(client), "stage": "lead", **fields}
+    return client.post("/contacts/", data=data)
+
+
+def test_website_with_forbidden_characters_says_so(client, database):
+    response = add(client, first_name="Web", website="https://example.com/<a>\"x'")
+    assert response.status_code == 422
+    error = soup(response).select_one("#e-website").get_text()
+    assert "starting with https://" not in error
+    assert "cannot contain" in error and "<" in error
+
+
+def test_website_without_a_scheme_still_asks_for_https(client, database):
+    response = add(client, first_name="Web", website="example.com")
+    assert response.status_code == 422
+    assert "starting with https://" in soup(response).select_one("#e-website").get_text()
+
+
+def test_website_with_only_the_scheme_asks_for_the_site(client, database):
+    response = add(client, first_name="Web", website="https://")
+    assert response.status_code == 422
+    assert "after https://" in soup(response).select_one("#e-website").get_text()
+
+
+def test_first_name_is_not_marked_required_when_a_last_name_is_enough(client, database):
+    page = soup(client.get("/contacts/new"))
+    label = page.select_one('label[for="f-first_name"]')
+    assert label.select_one(".req") is None and "*" not in label.get_text()
+    assert not page.select_one("#f-first_name").has_attr("required")
+    assert "first or a last name" in page.select_one("#h-first_name").get_text()
+    # What the label says is what the form does: a last name alone saves; no name at all does not.
+    assert add(client, last_name="Onlylast").status_code == 303
+    assert Contact.get(Contact.full_name == "Onlylast")
+    none = add(client, company="Nameless Inc")
+    assert none.status_code == 422
+    assert "first or a last name" in soup(none).select_one("#e-first_name").get_text()
