@@ -127,11 +127,7 @@ class CsvTable:
                     )
                 yield number, record
         except csv.Error as exc:
-            raise ImportRejected(
-                f"The CSV cannot be read from here on ({exc}); a stray quote is the usual cause.",
-                file=self.file,
-                row=number + 1,
-            ) from exc
+            raise unreadable(exc, self.file, number + 1) from exc
 
     def rows(self, *, sentinels: bool = True) -> Iterator[tuple[int, list[str]] | Skipped]:
         """(row number, values padded to the header) per non-blank row, or Skipped."""
@@ -202,12 +198,18 @@ def _numbered(reader: Iterator[list[str]], filename: str) -> Iterator[tuple[int,
         except StopIteration:
             return
         except csv.Error as exc:
-            raise ImportRejected(
-                f"The CSV cannot be read from here on ({exc}); a stray quote is the usual cause.",
-                file=filename,
-                row=number,
-            ) from exc
+            raise unreadable(exc, filename, number) from exc
         yield number, record
+
+
+def unreadable(exc: csv.Error, filename: str, row: int) -> ImportRejected:
+    """The csv module's error at a row, said in plain words (its own are for programmers)."""
+    text = str(exc)
+    if "field limit" in text:
+        why = f"A cell is longer than {MAX_FIELD >> 20} MiB (a stray quote, or not a contacts file?)."
+    else:
+        why = f"The CSV cannot be read from here on ({text}); a stray quote is the usual cause."
+    return ImportRejected(f"{why} Nothing was imported.", file=filename, row=row)
 
 
 def _checked(rows: Iterator[tuple[int, list[str]]], filename: str) -> Iterator[tuple[int, list[str]]]:

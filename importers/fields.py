@@ -101,6 +101,8 @@ def parse_birthday(
     `orders`, when given, counts the numeric dates that can only be read one way ("day first"
     or "month first"): the evidence of how the file writes its dates."""
     birthday, warnings, order = _parse_birthday_cached(value, dayfirst)
+    if birthday and birthday.year and dt.date(birthday.year, birthday.month, birthday.day) > dt.date.today():
+        return None, [f"birthday {value.strip()!r} is in the future and was left out"]
     if order and orders is not None:
         orders[order] += 1
     return birthday, list(warnings)
@@ -148,8 +150,6 @@ def _parse_birthday(value: str, *, dayfirst: bool = False) -> tuple[Birthday | N
         result = _parse_text_date(text)
     if result is None:
         return None, [f"birthday {text!r} was not understood and was left out"], ""
-    if result.year and dt.date(result.year, result.month, result.day) > dt.date.today():
-        return None, [f"birthday {text!r} is in the future and was left out"], ""
     return result, warnings, order
 
 
@@ -175,7 +175,7 @@ def parse_date(value: str) -> dt.date | None:
     text = value.strip()
     if not text:
         return None
-    birthday, _ = parse_birthday(text)
+    birthday = _parse_birthday_cached(text, False)[0]
     if birthday is None or birthday.year is None:
         return None
     return dt.date(birthday.year, birthday.month, birthday.day)

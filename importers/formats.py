@@ -48,8 +48,20 @@ USEFUL_FIELDS = frozenset({"first_name", "last_name", "full_name", "email", "pho
 # "E-mail 1 - Value") adds its values, a repeated column of any other field is ignored.
 MULTI_VALUE_FIELDS = frozenset({"email", "phone", "tags", "notes"})
 _SOURCE_NAME = re.compile(r"[a-z][a-z0-9_-]{0,31}")
+# Rapport's own export: whether the contact is a (LinkedIn) connection and still connected, and
+# its relationship values; read back for the contacts an import creates. A file without these
+# columns (an older export) reads as before: connected when it has a date connected, values 0.
+OWN_VALUES = (
+    "is_connection",
+    "connected",
+    "value_deal",
+    "value_referrals",
+    "value_advocate",
+    "value_feedback",
+)
 # Columns of Rapport's own export that are no importable field but are read back
-_OWN_COLUMNS = ("id", "connected_on", "stage", "source")
+_OWN_COLUMNS = ("id", "connected_on", "stage", "source", *OWN_VALUES)
+_YES, _NO = frozenset({"yes", "y", "true", "1"}), frozenset({"no", "n", "false", "0"})
 
 
 @dataclass(frozen=True)
@@ -380,7 +392,8 @@ def suggest_mapping(header: list[str]) -> dict[str, str]:
 
 
 # Words in a header no layout we know uses ("E-mail address (work)", "Complete name"), first
-# match wins: a company's or a file's name is no person's name, so those come before "name".
+# match wins: a company's or a file's name is no person's name, so those come before "name",
+# and a whole name ("Nom complet") before the first- and last-name words it holds ("nom").
 _WORD_GUESSES = (
     (re.compile(r"linked ?in"), "linkedin_url"),
     (re.compile(r"e ?mail|courriel"), "email"),
@@ -388,10 +401,17 @@ _WORD_GUESSES = (
     (re.compile(r"birth|geburtstag|anniversaire"), "birthday"),
     (re.compile(r"compan|organi[sz]ation|employer|firma|firm\b|société|entreprise|account name"), "company"),
     (re.compile(r"job|position|\brole\b|\btitle\b|poste|beruf"), "title"),
+    (
+        re.compile(
+            r"\b(full|complete|display) ?name|\bnom (complet|entier)|vollständiger name|"
+            r"\bnombre completo|\bnome completo|\bvolledige naam"
+        ),
+        "full_name",
+    ),
     (re.compile(r"\b(first|given|fore) ?name|vorname|prénom"), "first_name"),
     (re.compile(r"\b(last|family|sur) ?name|nachname|\bnom\b"), "last_name"),
-    (re.compile(r"\bnote|comment|bemerkung"), "notes"),
-    (re.compile(r"\btags?\b|label|categor|group"), "tags"),
+    (re.compile(r"\bnote|comment|bemerkung|remarque"), "notes"),
+    (re.compile(r"\btags?\b|label|categor|group|étiquette|etiquette"), "tags"),
     (re.compile(r"\bname\b|\bcontact\b|\bperson\b"), "full_name"),
 )
 
@@ -456,6 +476,8 @@ class CsvImport:
     long_rows: list[tuple[int, int, list[str]]] = field(default_factory=list)
     # Rapport's own export: {row: the contact id it was exported from}
     own_ids: dict[int, int] = field(default_factory=dict)
+    # Rapport's own export: {row: {OWN_VALUES name: value}} but is_connection (in the record)
+    own_values: dict[int, dict[str, bool | float | int]] = field(default_factory=dict)
 
     @property
     def reads_dayfirst(self) -> bool:
@@ -572,15 +594,28 @@ class CsvImport:
             else:
                 linkedin, website, found = parse_urls(get("linkedin_url", _NONE), get("website", _NONE))
             warnings += found
-        first, last, full = _name(get("first_name")), _name(get("last_name")), _name(get("full_name"))
+        read_name = _first if own else _name  # our own export gives back any name typed
+        first, last, full = (
+            read_name(get("first_name")),
+            read_name(get("last_name")),
+            read_name(get("full_name")),
+        )
         if not (first or last or full or emails or phones or linkedin):
             return None
         source = self.fmt.source
+        flags: dict[str, bool | float | int] = {}
         if own:
             if "id" in cells and cells["id"][0].isascii() and cells["id"][0].isdigit():
                 self.own_ids[number] = int(cells["id"][0])
             if "source" in cells and _SOURCE_NAME.fullmatch(cells["source"][0]):
                 source = cells["source"][0]  # where the contact first came from, not "rapport"
+            for name in OWN_VALUES:
+                if name in cells:
+                    value, problem = _own_value(name, cells[name][0])
+                    if problem:
+                        warnings.append(problem)
+                    else:
+                        flags[name] = value
         values = {
             "source": source, "file": self.table.file, "row": number, "first_name": first,
             "last_name": last, "full_name": full, "linkedin_url": linkedin, "emails": emails,
@@ -600,6 +635,13 @@ class CsvImport:
             connected = next((d for d in map(parse_date, cells["connected_on"]) if d), None)
             values["connected_on"] = connected
             values["is_connection"] = self.fmt.is_connection or (own and bool(connected))
+        if own:
+            if "is_connection" in flags:
+                values["is_connection"] = bool(flags.pop("is_connection"))
+            if flags:
+                self.own_values[number] = flags
+            else:
+                self.own_values.pop(number, None)
         if "tags" in cells:
             tags = cells["tags"]
             values["tags"] = tuple(_own_tags(tags) if own else parse_tags(tags, self.fmt.tag_separators))
@@ -647,6 +689,28 @@ def _name(cells: list[str] | None) -> str:
     """A person's name from `_first`, "" when it holds no letter or digit (",,," or "-")."""
     name = _first(cells)
     return name if any(c.isalnum() for c in name) else ""
+
+
+def _own_value(name: str, text: str) -> tuple[bool | float | int, str]:
+    """(value, "") of an OWN_VALUES cell of Rapport's export, or (0, why it was left out)."""
+    word = text.strip().casefold()
+    if name in ("value_deal", "value_referrals"):
+        number = word.replace(",", "").replace("_", "")
+        try:
+            value = float(number) if number.isascii() else -1.0
+        except ValueError:
+            value = -1.0
+        if name == "value_deal" and 0 <= value < float("inf"):
+            return value, ""
+        if name == "value_referrals" and 0 <= value < 1e9 and value.is_integer():
+            return int(value), ""
+        kind = "a number" if name == "value_deal" else "a whole number"
+        return 0, f"{name} {clean_name(text)[:40]!r} is not {kind} of 0 or more; left out"
+    if word in _YES:
+        return True, ""
+    if word in _NO:
+        return False, ""
+    return False, f"{name} {clean_name(text)[:40]!r} is not yes or no; left out"
 
 
 def _own_values(cells: list[str]) -> list[str]:

@@ -143,7 +143,9 @@ def _check_eocd(fh: BinaryIO, size: int) -> None:
     tail = fh.read(tail_len)
     pos = tail.rfind(_EOCD)
     if pos < 0 or len(tail) - pos < 22:
-        raise ImportRejected("this is not a ZIP archive, or it is truncated")
+        raise ImportRejected(
+            "this is not a ZIP archive, or it is truncated (renamed, or a download that stopped early?)"
+        )
     (_, disk, cd_disk, disk_entries, entries, cd_size, cd_offset, _) = struct.unpack(
         "<4sHHHHIIH", tail[pos : pos + 22]
     )
@@ -214,12 +216,15 @@ class ZipSource(Source):
         fh.seek(0, os.SEEK_END)
         size = fh.tell()
         if size == 0:
-            raise ImportRejected("the file is empty")
-        _check_eocd(fh, size)
+            raise ImportRejected("the file is empty", file=label)
+        try:
+            _check_eocd(fh, size)
+        except ImportRejected as exc:  # said of this upload, by its name
+            raise ImportRejected(exc.message, file=exc.file or label) from None
         try:
             self._zf = zipfile.ZipFile(fh)
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:
-            raise ImportRejected(f"this is not a readable ZIP archive ({exc})") from None
+            raise ImportRejected(f"this is not a readable ZIP archive ({exc})", file=label) from None
         try:
             self._members = self._validate(size)
         except BaseException:

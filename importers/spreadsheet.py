@@ -39,6 +39,13 @@ RAPPORT_COLUMNS = (
     "notes",
     "connected_on",
     "source",
+    # Added later: an export without them reads as before (importers.formats, OWN_VALUES)
+    "is_connection",
+    "connected",
+    "value_deal",
+    "value_referrals",
+    "value_advocate",
+    "value_feedback",
 )
 # Emails, phones and tags share a cell, joined by "; "; a ";" or a backslash inside a value is
 # escaped with a backslash, so a Google label "tag;semi" comes back as one tag.
@@ -116,6 +123,10 @@ def _cell(contact: Any, name: str) -> str:
         return format_birthday(value)
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
     if isinstance(value, dt.datetime):
         return value.date().isoformat()
     if isinstance(value, dt.date):

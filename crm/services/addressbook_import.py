@@ -193,6 +193,7 @@ class _Planner:
         # Rapport's own export names each row's contact id: {id: name_key} of the live contacts
         self.own = isinstance(source, CsvImport) and source.format == "rapport"
         self.live_names: dict[int, str] | None = None
+        self.own_refs: dict[int, int | Ref] = {}  # {exported id: the contact its first row became}
 
     def run(self) -> Plan:
         """Match every record, then plan creations and updates."""
@@ -225,17 +226,21 @@ class _Planner:
             if "?" in named and _LOST_LETTER.search(named):
                 self.lost_letters.append(rec.row)
             keys = matching.record_keys(rec)  # normalised once: matched, indexed and stored
-            ref = self._exported_from(rec) if self.own else None
+            ref = self._own_ref(rec) if self.own else None
             if ref is None:
                 ref, _reason = index.find(keys)
             if ref is not None and ref in seen:
-                self.report.skip(Skipped(rec.file, rec.row, f"same person as row {seen[ref]}"))
-                continue
+                if not self._other_exported_contact(rec.row, seen[ref]):
+                    self.report.skip(Skipped(rec.file, rec.row, f"same person as row {seen[ref]}"))
+                    continue
+                ref = None  # two contacts of the exported database that share an email or phone
             if ref is None:
                 ref = self._new_contact(rec, keys)
             else:
                 matched.append((rec, ref))
             seen[ref] = rec.row
+            if self.own and rec.row in self.source.own_ids:
+                self.own_refs.setdefault(self.source.own_ids[rec.row], ref)
             index.add_keys(ref, keys)  # later rows of this file match this person too
         self.report.rows["records"] = read
         rows = matching.load_rows(r for _, r in matched if isinstance(r, int))
@@ -244,6 +249,14 @@ class _Planner:
                 self._update(rows[ref], rec)
             else:  # cannot happen: a Ref is matched only once (seen), kept for safety
                 self.report.contacts["unchanged"] += 1
+
+    def _own_ref(self, rec: PersonRecord) -> int | Ref | None:
+        """The contact a row of Rapport's own export is: the one an earlier row with its id
+        became, else the one it was exported from (_exported_from); None: match as usual."""
+        contact_id = self.source.own_ids.get(rec.row)
+        if contact_id is not None and contact_id in self.own_refs:
+            return self.own_refs[contact_id]
+        return self._exported_from(rec)
 
     def _exported_from(self, rec: PersonRecord) -> int | None:
         """The contact a row of Rapport's own export was exported from, when it is still here
@@ -257,6 +270,14 @@ class _Planner:
             self.live_names = dict(live)
         key = self.live_names.get(contact_id)
         return contact_id if key and key == _name_key(rec.display_name) else None
+
+    def _other_exported_contact(self, row: int, earlier: int) -> bool:
+        """Whether two rows of Rapport's own export were exported from different contacts (their
+        ids differ): then they are two people, whatever they share."""
+        if not self.own:
+            return False
+        ids = self.source.own_ids
+        return row in ids and earlier in ids and ids[row] != ids[earlier]
 
     def _warn(self, rec: PersonRecord) -> None:
         for warning in rec.warnings:
@@ -309,6 +330,8 @@ class _Planner:
         if rec.connected_on is not None or rec.is_connection:
             linked = int(rec.is_connection)
             contact.update(connected_on=db_time(rec.connected_on), is_connection=linked, connected=linked)
+        if self.own and (values := self.source.own_values.get(rec.row)):
+            contact.update({name: int(v) if isinstance(v, bool) else v for name, v in values.items()})
         ref = self.plan.create("contact", contact)
         self._lists(ref, emails, phones, rec.tags, 0, 0)
         self.report.contacts["created"] += 1
@@ -422,7 +445,11 @@ def _ambiguous_dates_notice(
     found: list[tuple[int, AmbiguousDate]], other: str, orders: Counter, why: str
 ) -> str:
     """One note for every birthday like 3/4/1980 (read one way, `other` the other, `why` "as you
-    chose" or the like), and what the file's other dates (`orders`) say of its order."""
+    chose" or the like), and what the file's other dates (`orders`) say of its order.
+
+    The note says what was done, not what to do: the same report is shown before and after the
+    import is saved, and what reads them the other way differs (the preview's button, or undoing
+    the import; on the command line `--date-order`), so each page or summary says that itself."""
     rows, first = [row for row, _ in found], found[0][1]
     read = first.order
     count = "1 birthday" if len(rows) == 1 else f"{len(rows):,} birthdays"
@@ -433,8 +460,7 @@ def _ambiguous_dates_notice(
     if orders[other] and not orders[read]:
         sample = "1 other birthday" if orders[other] == 1 else f"{orders[other]:,} other birthdays"
         text += (
-            f" But {sample} in this file can only be read {other}, so the file probably writes"
-            f" dates {other}: read them {other} instead."
+            f" But {sample} in this file can only be read {other}, so the file probably writes dates {other}."
         )
     elif orders[other]:
         text += f" Some other birthdays in this file can only be read {other}: check these."

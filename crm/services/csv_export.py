@@ -61,6 +61,12 @@ def contact_rows() -> list[dict]:
                 "notes": c.notes,
                 "connected_on": c.connected_on,
                 "source": c.source,
+                "is_connection": bool(c.is_connection),
+                "connected": bool(c.connected),
+                "value_deal": float(c.value_deal or 0),
+                "value_referrals": int(c.value_referrals or 0),
+                "value_advocate": bool(c.value_advocate),
+                "value_feedback": bool(c.value_feedback),
             }
         )
     return rows

@@ -12,6 +12,7 @@ from importers.base import ImportRejected
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 SKIPPED_SHOWN = 50
+NAME_LIMIT = 200  # characters of an upload's file name kept (shown, and stored with the run)
 FIELD_LABELS = {
     "ignore": "Ignore", "first_name": "First name", "last_name": "Last name",
     "full_name": "Full name", "email": "Email", "phone": "Phone", "company": "Company",
@@ -46,15 +47,29 @@ def upload():
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         return _index(422, "Choose a file to import: your LinkedIn export ZIP, a contacts CSV or a vCard.")
-    name = upload.filename.replace("\\", "/").rsplit("/", 1)[-1][:200]
+    name = upload.filename.replace("\\", "/").rsplit("/", 1)[-1]
     if not name.lower().endswith(import_jobs.ACCEPTED):
-        return _index(422, f"{name} is not a .zip, .csv or .vcf file.")
+        return _index(422, f"{_shorten(name)} is not a .zip, .csv or .vcf file.")
+    name = _shorten(name)
     try:
         config = current_app.config["CRM"]
         job = import_jobs.start(upload.stream, name, config["DATA_DIR"], config["DATABASE"])
     except import_jobs.Busy as exc:
         return _index(409, str(exc))
     return see_other(url_for("imports.job", job_id=job.id))
+
+
+def _shorten(name: str) -> str:
+    """A file name of at most NAME_LIMIT characters, cut in the middle: it keeps its extension,
+    which says what the file is, and its end, where an export's date is."""
+    if len(name) <= NAME_LIMIT:
+        return name
+    stem, dot, extension = name.rpartition(".")
+    if not dot or len(extension) > 10:
+        stem, extension = name, ""
+    room = NAME_LIMIT - len(dot + extension) - 1
+    tail = min(40, room // 2)
+    return f"{stem[: room - tail]}…{stem[-tail:]}{dot}{extension}"
 
 
 @bp.errorhandler(RequestEntityTooLarge)

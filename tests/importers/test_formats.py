@@ -199,3 +199,27 @@ def test_rows_without_identity_are_skipped():
     records = list(parse_csv(text.encode(), "g.csv").records())
     assert isinstance(records[0], Skipped) and records[0].row == 2
     assert records[1].first_name == "Ada"
+
+
+def test_a_whole_name_column_is_a_full_name_before_the_name_words_it_holds():
+    """ "Nom complet" holds "nom" (last name in French): the whole-name words are tried first."""
+    header = ["Nom complet", "Vollständiger Name", "Display Name (Outlook)", "Full name (as shown)"]
+    header += ["Contact full name", "Nombre completo", "Complete Name", "Nom", "Prénom", "Nom de famille"]
+    header += ["Vorname", "Last name (family)", "Company full name", "Étiquettes", "Remarque"]
+    assert suggest_mapping(header) == {
+        "Nom complet": "full_name",
+        "Vollständiger Name": "full_name",
+        "Display Name (Outlook)": "full_name",
+        "Full name (as shown)": "full_name",
+        "Contact full name": "full_name",
+        "Nombre completo": "full_name",
+        "Complete Name": "full_name",
+        "Nom": "last_name",
+        "Prénom": "first_name",
+        "Nom de famille": "last_name",
+        "Vorname": "first_name",
+        "Last name (family)": "last_name",
+        "Company full name": "company",
+        "Étiquettes": "tags",
+        "Remarque": "notes",
+    }
