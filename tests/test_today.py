@@ -448,7 +448,8 @@ def test_the_navigation_counts_who_is_left_and_the_progress_fragment_updates_it(
 def test_the_first_today_of_the_owners_day_rescores_everyone(client, database):
     """Found by QA: past the owner's midnight Today kept yesterday's reasons ("birthday in 2
     days", a follow-up due today not counted) until `crm rescore` ran, and the deployment has no
-    timer for it. The first look of a new day now rescores; the rest of the day reads only."""
+    timer for it. The first look of a new day asks for a rescore (a POST: a GET writes nothing),
+    which answers the board again; the rest of the day nothing is asked."""
     from crm.models import get_setting, set_setting
 
     ann = make("Ann")
@@ -457,14 +458,20 @@ def test_the_first_today_of_the_owners_day_rescores_everyone(client, database):
     Contact.update(score=0, score_reasons="[]").where(Contact.id == ann.id).execute()  # as of a day ago
     set_setting(derived.RESCORED_ON, "2000-01-01")
     page = client.get("/")
-    assert rows(page) == ["Ann Doe"]
-    fresh = Contact.get_by_id(ann.id)
-    assert fresh.score == stale.score > 0
+    assert rows(page) == []  # what is stored, as the GET found it
+    ask = soup(page).select_one("form.today-refresh")
+    assert (ask["hx-post"], ask["hx-trigger"], ask["hx-target"]) == ("/today/refresh", "load", "#today-board")
+    assert get_setting(derived.RESCORED_ON) == "2000-01-01"  # the GET wrote nothing
+    board = post(client, "/today/refresh")
+    assert rows(board) == ["Ann Doe"] and soup(board).select_one("form.today-refresh") is None
+    assert Contact.get_by_id(ann.id).score == stale.score > 0
     assert get_setting(derived.RESCORED_ON) == utcnow().date().isoformat()
     Contact.update(score=0, score_reasons="[]").where(Contact.id == ann.id).execute()
-    client.get("/")  # the same day: nothing rescored
-    assert Contact.get_by_id(ann.id).score == 0
-    assert derived.refresh_if_new_day(tz=UTC) is False
+    assert soup(client.get("/")).select_one("form.today-refresh") is None  # the same day: not asked
+    post(client, "/today/refresh")
+    assert Contact.get_by_id(ann.id).score == 0  # and not redone
+    plain = post(client, "/today/refresh", htmx=False)  # without JavaScript: the button's POST
+    assert plain.status_code == 303 and plain.headers["Location"] == "/"
     later = utcnow().replace(tzinfo=dt.UTC) + dt.timedelta(days=1)
     assert derived.refresh_if_new_day(now=later, tz=UTC) is True
     assert Contact.get_by_id(ann.id).score > 0

@@ -484,12 +484,17 @@ def refresh_all(now: dt.datetime | None = None, tz: ZoneInfo | None = None) -> i
     return done
 
 
+def needs_new_day(now: dt.datetime | None = None, tz: ZoneInfo | None = None) -> bool:
+    """Whether the owner's day has turned since the last refresh_all (reads only)."""
+    now = (now or utcnow().replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
+    return get_setting(RESCORED_ON) != now.astimezone(tz or owner_zone()).date().isoformat()
+
+
 def refresh_if_new_day(now: dt.datetime | None = None, tz: ZoneInfo | None = None) -> bool:
     """refresh_all once the owner's day has turned since the last one (time decay, birthdays
     coming closer, follow-ups falling due today), so Today is right at 7 am without a cron job;
     True when it ran. A nightly `crm rescore` makes this a no-op."""
-    now, tz, _stages, _w = _context(now, tz)
-    if get_setting(RESCORED_ON) == now.astimezone(tz).date().isoformat():
+    if not needs_new_day(now, tz):
         return False
     refresh_all(now, tz)
     return True

@@ -29,9 +29,9 @@ def _extra() -> int:
 
 
 def page():
-    """The Today page (also its board fragment for htmx); the first of the owner's day rescores
-    everyone first (derived.refresh_if_new_day), so no cron job is needed for time decay."""
-    derived.refresh_if_new_day(tz=owner_tz())
+    """The Today page (also its board fragment for htmx). A GET writes nothing: on the first look
+    after the owner's midnight the board asks for /today/refresh itself (a POST), which rescores
+    everyone and answers the board again, so no cron job is needed for time decay."""
     board = service.board(owner_tz(), extra=_extra())
     return render(
         "today/index.html",
@@ -41,7 +41,17 @@ def page():
         snoozes=service.SNOOZES,
         extra=_extra(),
         now_label=local(utcnow(), "%A %-d %B"),
+        new_day=board.has_contacts and derived.needs_new_day(tz=owner_tz()),
     )
+
+
+@bp.post("/refresh")
+def refresh():
+    """Rescore everyone for the owner's new day (once a day), then show the board again."""
+    derived.refresh_if_new_day(tz=owner_tz())
+    if not htmx:
+        return see_other(url_for("pages.today"))
+    return page()
 
 
 @bp.get("/progress")
