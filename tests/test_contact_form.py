@@ -1,4 +1,4 @@
-"""QA4: the contact form says what is wrong with a website, and its name label matches the rule."""
+"""The contact form says what is wrong with a website, and its name label matches the rule."""
 
 from __future__ import annotations
 

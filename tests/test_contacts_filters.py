@@ -1,4 +1,4 @@
-"""QA4: the Contacts "Due for a touch" checkbox filters like the other controls."""
+"""The Contacts "Due for a touch" checkbox filters like the other controls."""
 
 from __future__ import annotations
 

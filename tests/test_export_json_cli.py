@@ -1,4 +1,4 @@
-"""QA4: `crm export json` into a missing folder creates it (like `crm export csv`); errors are one line."""
+"""`crm export json` into a missing folder creates it (like `crm export csv`); errors are one line."""
 
 from __future__ import annotations
 

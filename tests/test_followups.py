@@ -130,3 +130,28 @@ def test_contact_page_shows_followups_and_rhythm(client, database):
     page = soup(client.get(f"/contacts/{c.id}"))
     assert "Send the deck" in page.select_one("#contact-followups").get_text()
     assert page.select_one("#contact-rhythm") is not None
+
+
+def test_crm_followups_prints_a_date_without_an_invented_time(app, database):
+    """Found by QA: a date-only follow-up printed as "00:00" (or "04:00" in another zone)."""
+    from crm.cli import cli
+    from crm.forms import ContactInput
+    from crm.services import contacts
+
+    ann = contacts.create_contact(ContactInput(first_name="Ann", last_name="Lee"))
+    day = followups.create_followup(ann.id, "Send deck", "2030-05-17", ZoneInfo("UTC"))
+    timed = followups.create_followup(ann.id, "Call", "2030-05-18 14:30", ZoneInfo("UTC"))
+    out = app.test_cli_runner().invoke(cli, ["followups"]).output.splitlines()
+    assert out == [
+        f"#{day.id:<5} 2030-05-17        Send deck (Ann Lee)",
+        f"#{timed.id:<5} 2030-05-18 14:30  Call (Ann Lee)",
+    ]
+
+
+def test_a_daily_cadence_reads_every_day(client, database):
+    from crm.forms import ContactInput
+    from crm.services import contacts
+
+    ann = contacts.create_contact(ContactInput(first_name="Ann", last_name="Lee", cadence_days=1))
+    cadence = soup(client.get(f"/contacts/{ann.id}")).find("dt", string="Cadence").find_next("dd")
+    assert cadence.get_text(" ", strip=True).startswith("Every day (set on this contact)")

@@ -1,4 +1,4 @@
-"""QA4: a fresh `crm init` makes a private install (folder 0700, database 0600) that `crm check` passes."""
+"""A fresh `crm init` makes a private install (folder 0700, database 0600) that `crm check` passes."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""QA4: settings errors show only in their own section; a time zone's case does not matter."""
+"""Settings errors show only in their own section; a time zone's case does not matter."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""QA4: a follow-up cannot be snoozed to a moment that has already passed."""
+"""A follow-up cannot be snoozed to a moment that has already passed."""
 
 from __future__ import annotations
 

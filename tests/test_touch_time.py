@@ -1,4 +1,4 @@
-"""QA4: a touch's time is never in the future, on the web or the CLI; a bare weekday is the last one."""
+"""A touch's time is never in the future, on the web or the CLI; a bare weekday is the last one."""
 
 from __future__ import annotations
 

@@ -115,7 +115,9 @@ def followups_list(as_json):
         click.echo("No open follow-ups.")
     for row in rows:
         who = f" ({row['contact']})" if row["contact"] else ""
-        click.echo(f"#{row['id']:<5} {row['due_local'][:16].replace('T', ' ')}  {row['title']}{who}")
+        # an all-day follow-up has a date, not a time: "00:00" was invented
+        due = row["due_local"][:10] + " " * 6 if row["all_day"] else row["due_local"][:16].replace("T", " ")
+        click.echo(f"#{row['id']:<5} {due}  {row['title']}{who}")
 
 
 COMMANDS = [log, followup, followups_list]

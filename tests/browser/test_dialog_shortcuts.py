@@ -1,4 +1,4 @@
-"""QA4: no one-key shortcut navigates away while a dialog (the quick entry) is open."""
+"""No one-key shortcut navigates away while a dialog (the quick entry) is open."""
 
 from __future__ import annotations
 

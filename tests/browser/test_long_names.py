@@ -1,4 +1,4 @@
-"""QA4: a very long one-word name wraps; the contact page and list never get wider than the window."""
+"""A very long one-word name wraps; the contact page and list never get wider than the window."""
 
 from __future__ import annotations
 
