@@ -120,7 +120,10 @@ def _error_page(error: HTTPException | None, status: int):
         return make_response("Something went wrong; nothing was saved. Try again.", status)
     if request_ctx.url_adapter is not None:
         try:
-            return make_response(render_template("errors/error.html", error=error), status)
+            from crm import security
+
+            page = render_template("errors/error.html", error=error, logged_in=security.is_logged_in())
+            return make_response(page, status)
         except Exception:  # noqa: BLE001 — an error page must never fail itself
             log.exception("Error page failed to render")
     if request_ctx.url_adapter is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import login
+from tests.conftest import login, soup
 from tests.security_helpers import (
     PUBLIC_ENDPOINTS,
     UNSAFE_METHODS,
@@ -119,3 +119,15 @@ def test_every_get_route_leaves_the_database_unchanged(app, client, seeded):
             response = client.get(url, headers=headers)
             assert response.status_code < 500, url
     assert db_checksum(_db(app)) == before
+
+
+def test_an_error_page_shows_the_menu_only_to_the_owner(app):
+    """Found by QA: a 404 or 'too many failed logins' shown to someone logged out carried the
+    whole menu, '+ Log' and 'Log out', each leading to the login page."""
+    visitor = app.test_client()
+    out = visitor.get("/no-such-page")
+    assert out.status_code == 404
+    assert soup(out).select_one("nav.mainnav") is None and soup(out).select_one("form.logout") is None
+    login(visitor)
+    inside = soup(visitor.get("/no-such-page"))
+    assert inside.select_one("nav.mainnav") is not None and inside.select_one("form.logout") is not None
