@@ -25,7 +25,7 @@ from .fields import (
     parse_title,
     parse_urls,
 )
-from .spreadsheet import RAPPORT_COLUMNS, split_joined, unneutralize
+from .spreadsheet import OWN_VALUES, RAPPORT_COLUMNS, split_joined, unneutralize
 
 FIELDS = (
     "first_name",
@@ -48,17 +48,8 @@ USEFUL_FIELDS = frozenset({"first_name", "last_name", "full_name", "email", "pho
 # "E-mail 1 - Value") adds its values, a repeated column of any other field is ignored.
 MULTI_VALUE_FIELDS = frozenset({"email", "phone", "tags", "notes"})
 _SOURCE_NAME = re.compile(r"[a-z][a-z0-9_-]{0,31}")
-# Rapport's own export: whether the contact is a (LinkedIn) connection and still connected, and
-# its relationship values; read back for the contacts an import creates. A file without these
-# columns (an older export) reads as before: connected when it has a date connected, values 0.
-OWN_VALUES = (
-    "is_connection",
-    "connected",
-    "value_deal",
-    "value_referrals",
-    "value_advocate",
-    "value_feedback",
-)
+# Rapport's own export's OWN_VALUES are read back for the contacts an import creates; a file
+# without them (an older export) reads as before: connected when it has a date connected, values 0.
 # Columns of Rapport's own export that are no importable field but are read back
 _OWN_COLUMNS = ("id", "connected_on", "stage", "source", *OWN_VALUES)
 _YES, _NO = frozenset({"yes", "y", "true", "1"}), frozenset({"no", "n", "false", "0"})

@@ -21,6 +21,16 @@ TRIGGERS = "=+-@\t\r\0|%"
 _NEEDS_ESCAPE = re.compile(r"^'*[ \u00a0]*[" + re.escape(TRIGGERS) + "]")
 _ESCAPED = re.compile(r"^'+[ \u00a0]*[" + re.escape(TRIGGERS) + "]")
 
+# Whether the contact is a (LinkedIn) connection and still connected, and its relationship
+# values: columns added later, so an export without them reads as before (importers.formats).
+OWN_VALUES = (
+    "is_connection",
+    "connected",
+    "value_deal",
+    "value_referrals",
+    "value_advocate",
+    "value_feedback",
+)
 RAPPORT_COLUMNS = (
     "id",
     "first_name",
@@ -39,13 +49,7 @@ RAPPORT_COLUMNS = (
     "notes",
     "connected_on",
     "source",
-    # Added later: an export without them reads as before (importers.formats, OWN_VALUES)
-    "is_connection",
-    "connected",
-    "value_deal",
-    "value_referrals",
-    "value_advocate",
-    "value_feedback",
+    *OWN_VALUES,
 )
 # Emails, phones and tags share a cell, joined by "; "; a ";" or a backslash inside a value is
 # escaped with a backslash, so a Google label "tag;semi" comes back as one tag.

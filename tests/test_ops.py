@@ -396,3 +396,24 @@ def test_restore_refuses_while_crm_run_serves(env, tmp_path):
     finally:
         serving.stop(proc)
     assert run("restore", "--yes", str(backup)).exit_code == 0
+
+
+# `crm export json` into a missing folder creates it (like `crm export csv`); errors are one line.
+
+
+def test_export_json_creates_a_missing_folder(env, tmp_path):
+    target = tmp_path / "nodir" / "deeper" / "x.json"
+    result = run("export", "json", str(target))
+    assert result.exit_code == 0, result.output
+    assert "contacts" in json.loads(target.read_text())
+
+
+def test_export_json_to_an_unwritable_place_is_a_one_line_error(env, tmp_path):
+    blocker = tmp_path / "afile"
+    blocker.write_text("not a folder")
+    result = run("export", "json", str(blocker / "x.json"))
+    assert result.exit_code != 0
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    assert result.output.strip().startswith("Error: Cannot write")
+    assert len(result.output.strip().splitlines()) == 1

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import secrets
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from crm.db import write
 from crm.models import STAGES, Tag, get_setting, set_setting
@@ -34,6 +35,19 @@ def stage_cadences() -> dict[str, int]:
 def tag_cadences() -> list[Tag]:
     """Every tag with its cadence, by name."""
     return list(Tag.select().order_by(Tag.name))
+
+
+@cache
+def _zones_by_lower_name() -> dict[str, str]:
+    return {name.lower(): name for name in available_timezones()}
+
+
+def known_zone(typed: str) -> str:
+    """The zone as typed if known, else the known zone of that name in another case
+    ("america/los_angeles"), else as typed (valid_zone then says no)."""
+    if valid_zone(typed):
+        return typed
+    return _zones_by_lower_name().get(typed.lower(), typed)
 
 
 def valid_zone(name: str) -> bool:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cache
-from zoneinfo import available_timezones
-
 from flask import Blueprint, request, url_for
 
 from crm.models import STAGE_LABELS, STAGES
@@ -53,22 +50,10 @@ def index():
     return render("settings/index.html", **_context())
 
 
-@cache
-def _zones_by_lower_name() -> dict[str, str]:
-    return {name.lower(): name for name in available_timezones()}
-
-
-def _known_zone(typed: str) -> str:
-    """The zone as typed if known, else the known zone with that name in another case."""
-    if service.valid_zone(typed):
-        return typed
-    return _zones_by_lower_name().get(typed.lower(), typed)
-
-
 @bp.post("/general")
 def general():
     """Time zone and date order."""
-    zone = _known_zone(request.form.get("timezone", "").strip())
+    zone = service.known_zone(request.form.get("timezone", "").strip())
     order = request.form.get("date_order", "mdy")
     if not service.valid_zone(zone):
         errors = {"timezone": "Not a time zone we know; use a name like Europe/Berlin or America/New_York."}
