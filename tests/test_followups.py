@@ -155,3 +155,43 @@ def test_a_daily_cadence_reads_every_day(client, database):
     ann = contacts.create_contact(ContactInput(first_name="Ann", last_name="Lee", cadence_days=1))
     cadence = soup(client.get(f"/contacts/{ann.id}")).find("dt", string="Cadence").find_next("dd")
     assert cadence.get_text(" ", strip=True).startswith("Every day (set on this contact)")
+
+
+def test_changing_time_zone_keeps_date_only_followups_on_their_day(client, database):
+    """Before the owner set a zone (CRM_TIMEZONE is UTC here) a follow-up for 1 December is
+    midnight UTC: read in New York that is 30 November. Choosing New York moves it to New York's
+    midnight of 1 December (and a snoozed one to 9:00 of its day there); one with a time keeps its
+    moment."""
+    c = person()
+    csrf = token(client)
+    for title, due in (
+        ("Send pricing", "2026-12-01"),
+        ("Call at nine", "2026-12-01 9am"),
+        ("Chase", "2026-12-02"),
+    ):
+        form = {"csrf_token": csrf, "contact_id": c.id, "title": title, "due": due}
+        assert client.post("/followups/", data=form).status_code == 303
+    whole, timed, snoozed = (
+        FollowUp.get(FollowUp.title == t) for t in ("Send pricing", "Call at nine", "Chase")
+    )
+    now = dt.datetime(2026, 11, 24, tzinfo=dt.UTC)
+    followups.snooze_followup(snoozed, "date", ZoneInfo("UTC"), date_text="2026-12-03", now=now)
+    assert FollowUp.get_by_id(snoozed.id).due_at == dt.datetime(2026, 12, 3, 9, 0)
+
+    def zone(name, order="mdy"):
+        form = {"csrf_token": csrf, "timezone": name, "date_order": order}
+        assert client.post("/settings/general", data=form).status_code == 303
+        return [FollowUp.get_by_id(f.id) for f in (whole, timed, snoozed)]
+
+    whole, timed, snoozed = zone("America/New_York")
+    assert whole.due_at == dt.datetime(2026, 12, 1, 5, 0) and whole.all_day
+    assert timed.due_at == dt.datetime(2026, 12, 1, 9, 0) and not timed.all_day
+    assert snoozed.due_at == snoozed.snoozed_until == dt.datetime(2026, 12, 3, 14, 0)
+    page = client.get("/followups/").get_data(as_text=True)
+    assert "Tue 1 Dec" in page and "Thu 3 Dec" in page and "Mon 30 Nov" not in page
+
+    whole, timed, snoozed = zone("Asia/Tokyo")
+    assert whole.due_at == dt.datetime(2026, 11, 30, 15, 0)  # 1 December 00:00 in Tokyo
+    assert snoozed.due_at == dt.datetime(2026, 12, 3, 0, 0)  # 3 December 09:00 in Tokyo
+    assert timed.due_at == dt.datetime(2026, 12, 1, 9, 0)
+    assert zone("Asia/Tokyo", "dmy")[0].due_at == dt.datetime(2026, 11, 30, 15, 0)  # same zone: unchanged

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from crm.db import write
-from crm.models import STAGES, Tag, get_setting, set_setting
+from crm.models import STAGES, FollowUp, Tag, get_setting, set_setting
 
 DATE_ORDERS = {"mdy": "Month first (12/1 is 1 December)", "dmy": "Day first (1/12 is 1 December)"}
 
@@ -59,11 +60,33 @@ def valid_zone(name: str) -> bool:
     return bool(name)
 
 
-def save_general(timezone: str, date_order: str) -> None:
-    """Store the owner's time zone and date order (validated by the caller)."""
+def save_general(timezone: str, date_order: str, *, previous: ZoneInfo) -> None:
+    """Store the owner's time zone and date order (validated by the caller). A new zone keeps
+    every date-only follow-up on its day: each is stored as a local time of its day in the
+    `previous` zone (midnight, or the morning a snooze picked), so it moves to that local time of
+    the same day in the new zone. Then scores are recomputed for the new days."""
+    from crm.services import derived
+
+    zone = ZoneInfo(timezone)
     with write():
         set_setting("timezone", timezone)
         set_setting("date_order", date_order if date_order in DATE_ORDERS else "mdy")
+        if zone.key != previous.key:
+            _keep_whole_days(previous, zone)
+    if zone.key != previous.key:
+        derived.refresh_all(tz=zone)
+
+
+def _keep_whole_days(old: ZoneInfo, new: ZoneInfo) -> None:
+    def moved(at: dt.datetime) -> dt.datetime:
+        wall = at.replace(tzinfo=dt.UTC).astimezone(old).replace(tzinfo=new)
+        return wall.astimezone(dt.UTC).replace(tzinfo=None)
+
+    for followup in FollowUp.select().where(FollowUp.all_day == True):  # noqa: E712 (SQL)
+        if followup.snoozed_until == followup.due_at:
+            followup.snoozed_until = moved(followup.due_at)
+        followup.due_at = moved(followup.due_at)
+        followup.save(only=[FollowUp.due_at, FollowUp.snoozed_until])
 
 
 def save_cadences(tags: dict[int, int | None], stages: dict[str, int | None]) -> None:

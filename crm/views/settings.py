@@ -58,7 +58,7 @@ def general():
     if not service.valid_zone(zone):
         errors = {"timezone": "Not a time zone we know; use a name like Europe/Berlin or America/New_York."}
         return render("settings/index.html", status=422, **_context(errors=errors, values=request.form))
-    service.save_general(zone, order)
+    service.save_general(zone, order, previous=owner_tz())
     return see_other(url_for("settings.index", saved="general"))
 
 
