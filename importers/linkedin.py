@@ -403,6 +403,18 @@ class LinkedInExport:
 
     # -- messages --------------------------------------------------------------------------
 
+    def newest_message_at(self) -> dt.datetime | None:
+        """The latest date in messages.csv (a quick pass reading that one column), or None."""
+        newest, seen = None, set()
+        for row in self._rows("messages", MAX_MESSAGES):
+            raw = (row.get("date") or "").strip()
+            if raw and raw not in seen:  # many rows share a date string; parse each once
+                seen.add(raw)
+                when = _fast_datetime(raw)
+                if when and (newest is None or when > newest):
+                    newest = when
+        return newest
+
     def messages(self) -> Iterator[ActivityRecord | Skipped]:
         """One ActivityRecord per real message; drafts, sponsored and system rows are Skipped."""
         self._reset("messages")

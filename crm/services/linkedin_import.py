@@ -183,7 +183,9 @@ class _Planner:
         connections then add history but move no one back to an old job or out of touch.
 
         Exports are compared by the date in their file names when both have one, else by their
-        newest Connected On (read in a first pass over the file only when needed)."""
+        newest Connected On (read in a first pass over the file only when needed). An export whose
+        newest connection is older may still be newer (its latest connections were removed since):
+        a message newer than every LinkedIn message imported before says so."""
         hint = self.export.exported_at_hint
         this_date = hint.isoformat() if hint else ""
         newest_date, newest_connection = db.execute_sql(
@@ -199,9 +201,21 @@ class _Planner:
             return ""
         dates = [r.connected_on for r in self.export.connections() if not isinstance(r, Skipped)]
         latest = max((d for d in dates if d), default=None)
-        if latest and latest.isoformat() < newest_connection:
-            return f"its newest connection is from {latest}, that one's from {newest_connection}"
-        return ""
+        if not latest or latest.isoformat() >= newest_connection:
+            return ""
+        if "messages" in self.export.files_found:
+            newest_message = self.export.newest_message_at()
+            (before,) = db.execute_sql(
+                "SELECT max(occurred_at) FROM activity WHERE source = ? AND kind = 'message'", (SOURCE,)
+            ).fetchone()
+            newer = (
+                before
+                and newest_message
+                and newest_message.replace(tzinfo=None) > dt.datetime.fromisoformat(before)
+            )
+            if newer:
+                return ""
+        return f"its newest connection is from {latest}, that one's from {newest_connection}"
 
     def _connections(self) -> None:
         seen: dict[int | Ref, int] = {}

@@ -345,6 +345,38 @@ def test_an_older_export_after_a_newer_one_adds_history_but_moves_nobody_back(
     }  # fmt: skip
 
 
+def test_a_newer_export_whose_latest_connection_left_is_still_newer(database):
+    """Found by QA: without dates in the file names exports were ordered by their newest
+    Connected On alone, so a newer export whose latest connection had been removed was taken as
+    older (no job changes, nobody gone). A message newer than any imported before says otherwise;
+    without one it stays older."""
+    profile = "First Name,Last Name,Headline\nOwen,Owner,Sales\n"
+    header = "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+    ann = "Ann,Lee,https://www.linkedin.com/in/ann-lee,,{},CEO,01 May 2020\n"
+    bob = "Bob,Ray,https://www.linkedin.com/in/bob-ray,,Initech,CTO,10 Jun 2026\n"
+    messages = "CONVERSATION ID,FROM,SENDER PROFILE URL,TO,RECIPIENT PROFILE URLS,DATE,CONTENT\n"
+    said = "2-{0},Ann Lee,https://www.linkedin.com/in/ann-lee,Owen Owner,https://www.linkedin.com/in/owen,{0},Hi\n"
+
+    def export(company: str, *, with_bob: bool, dates: list[str]) -> bytes:
+        files = {
+            "Connections.csv": header + ann.format(company) + (bob if with_bob else ""),
+            "messages.csv": messages + "".join(said.format(d) for d in dates),
+            "Profile.csv": profile,
+        }
+        return zip_of(files)
+
+    run_import(export("Acme", with_bob=True, dates=["2026-06-15 10:00:00 UTC"]), "june.zip")
+    stale = export("Acme", with_bob=False, dates=["2026-06-01 10:00:00 UTC"])
+    _run, report = run_import(stale, "stale.zip", dry_run=True)
+    assert report.notices and report.notices[0].startswith("This export is older than one you imported")
+
+    newer = export("Globex", with_bob=False, dates=["2026-06-15 10:00:00 UTC", "2026-09-01 08:00:00 UTC"])
+    _run, report = run_import(newer, "september.zip")
+    assert not any(n.startswith("This export is older") for n in report.notices)
+    assert not Contact.get(Contact.full_name == "Bob Ray").connected
+    assert [(s.kind, s.details["to"]) for s in Signal.select()] == [("job_change", "CEO at Globex")]
+
+
 def test_reimport_changes_nothing(database, db_path, exports):
     data, truth = exports[1]
     run_import(data, truth["zip_name"])
