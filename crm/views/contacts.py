@@ -37,6 +37,40 @@ def _filters() -> service.ContactFilters:
     )
 
 
+# The "not touched in" choices; a number typed into the URL is offered too, so it shows.
+QUIET_CHOICES = (30, 90, 180)
+
+
+def _filter_args(filters: service.ContactFilters) -> dict[str, str]:
+    """The list's search, filters and sort as URL parameters (every link keeps them)."""
+    args = {
+        "q": filters.q,
+        "tag": filters.tag,
+        "stage": filters.stage,
+        "quiet": str(filters.quiet_days or ""),
+        "due": "1" if filters.due_by else "",
+        "followup": "1" if filters.has_followup else "",
+        "company": str(filters.company_id or ""),
+        "sort": filters.sort,
+    }
+    return {name: value for name, value in args.items() if value}
+
+
+def _chips(filters: service.ContactFilters, args: dict[str, str]) -> list[dict]:
+    """Filters that have no control of their own on the page (a company, reached from its
+    page), each with its name and a link to the same list without it."""
+    if not filters.company_id:
+        return []
+    company = service.get_company(filters.company_id)
+    others = {name: value for name, value in args.items() if name != "company"}
+    return [
+        {
+            "label": f"Company: {company.name if company else 'no longer in Rapport'}",
+            "url": url_for("contacts.index", **others),
+        }
+    ]
+
+
 def _load(contact_id: int):
     contact = service.get_contact(contact_id)
     if contact is None:
@@ -49,10 +83,14 @@ def index():
     """The contact list; a search or filter change swaps only the results."""
     filters = _filters()
     page = service.list_contacts(filters)
+    args = _filter_args(filters)
     return render(
         "contacts/index.html",
         "contacts/_results.html",
         filters=filters,
+        filter_args=args,
+        chips=_chips(filters, args),
+        quiet_choices=sorted({*QUIET_CHOICES, filters.quiet_days} - {None}),
         page=page,
         all_tags=service.all_tags(),
         stages=STAGE_LABELS,
