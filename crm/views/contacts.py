@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from flask import Blueprint, abort, make_response, redirect, request, url_for
 
@@ -226,10 +227,32 @@ def restore(contact_id: int):
     return see_other(url_for("contacts.show", contact_id=contact.id))
 
 
+# Sent after a change made in place on the contact page that moves its figures (last touch,
+# next due, the score and its reasons): the cards that show them reload on it.
+CHANGED = "contact-changed"
+
+
+def _card(contact_id: int, fragment: str):
+    """One card of the contact page for htmx, the whole page otherwise."""
+    return render("contacts/show.html", fragment, **_page_context(_load(contact_id)))
+
+
 @bp.get("/<int:contact_id>/timeline")
 def timeline_panel(contact_id: int):
     """The log form and timeline, reloaded after a touch logged elsewhere."""
-    return render("contacts/show.html", "contacts/_timeline_panel.html", **_page_context(_load(contact_id)))
+    return _card(contact_id, "contacts/_timeline_panel.html")
+
+
+@bp.get("/<int:contact_id>/rhythm")
+def rhythm_card(contact_id: int):
+    """Last touch, cadence and next touch, reloaded after a touch or a follow-up."""
+    return _card(contact_id, "contacts/_rhythm.html")
+
+
+@bp.get("/<int:contact_id>/signals")
+def signals_card(contact_id: int):
+    """Priority, signals and live reasons, reloaded after a change that rescored the contact."""
+    return _card(contact_id, "relationships/_signals.html")
 
 
 @bp.post("/<int:contact_id>/touches")
@@ -240,7 +263,7 @@ def log_touch(contact_id: int):
     touch, errors = touch_fields(form)
     if not errors:
         try:
-            activities.log_touch([contact.id], **touch)
+            activity = activities.log_touch([contact.id], **touch)
         except activities.ActivityError as exc:
             errors = exc.errors
     if errors:
@@ -258,6 +281,6 @@ def log_touch(contact_id: int):
             "contacts/_timeline_panel.html",
             **_page_context(service.get_contact(contact.id)),
         )
-        response.headers["HX-Trigger"] = "touch-logged"
+        response.headers["HX-Trigger"] = json.dumps({"touch-logged": activity.id, CHANGED: contact.id})
         return response
     return see_other(url_for("contacts.show", contact_id=contact.id))
