@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from crm.forms import ContactInput
 from crm.models import Activity, Company, Contact, ContactEmail, Tag
 from crm.services import contacts as service
@@ -198,7 +200,8 @@ def test_logging_a_touch_on_the_contact_page_updates_timeline_and_last_touch(cli
         headers={"HX-Request": "true"},
     )
     assert response.status_code == 200
-    assert response.headers["HX-Trigger"] == "touch-logged"
+    events = json.loads(response.headers["HX-Trigger"])
+    assert events == {"touch-logged": Activity.get().id, "contact-changed": contact.id}
     panel = soup(response)
     assert panel.select_one("#timeline-panel .timeline").get_text().count("Talked pricing") == 1
     assert Contact.get_by_id(contact.id).last_touch_at is not None

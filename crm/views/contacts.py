@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from flask import Blueprint, abort, make_response, redirect, request, url_for
 
@@ -37,6 +38,40 @@ def _filters() -> service.ContactFilters:
     )
 
 
+# The "not touched in" choices; a number typed into the URL is offered too, so it shows.
+QUIET_CHOICES = (30, 90, 180)
+
+
+def _filter_args(filters: service.ContactFilters) -> dict[str, str]:
+    """The list's search, filters and sort as URL parameters (every link keeps them)."""
+    args = {
+        "q": filters.q,
+        "tag": filters.tag,
+        "stage": filters.stage,
+        "quiet": str(filters.quiet_days or ""),
+        "due": "1" if filters.due_by else "",
+        "followup": "1" if filters.has_followup else "",
+        "company": str(filters.company_id or ""),
+        "sort": filters.sort,
+    }
+    return {name: value for name, value in args.items() if value}
+
+
+def _chips(filters: service.ContactFilters, args: dict[str, str]) -> list[dict]:
+    """Filters that have no control of their own on the page (a company, reached from its
+    page), each with its name and a link to the same list without it."""
+    if not filters.company_id:
+        return []
+    company = service.get_company(filters.company_id)
+    others = {name: value for name, value in args.items() if name != "company"}
+    return [
+        {
+            "label": f"Company: {company.name if company else 'no longer in Rapport'}",
+            "url": url_for("contacts.index", **others),
+        }
+    ]
+
+
 def _load(contact_id: int):
     contact = service.get_contact(contact_id)
     if contact is None:
@@ -49,10 +84,14 @@ def index():
     """The contact list; a search or filter change swaps only the results."""
     filters = _filters()
     page = service.list_contacts(filters)
+    args = _filter_args(filters)
     return render(
         "contacts/index.html",
         "contacts/_results.html",
         filters=filters,
+        filter_args=args,
+        chips=_chips(filters, args),
+        quiet_choices=sorted({*QUIET_CHOICES, filters.quiet_days} - {None}),
         page=page,
         all_tags=service.all_tags(),
         stages=STAGE_LABELS,
@@ -188,10 +227,32 @@ def restore(contact_id: int):
     return see_other(url_for("contacts.show", contact_id=contact.id))
 
 
+# Sent after a change made in place on the contact page that moves its figures (last touch,
+# next due, the score and its reasons): the cards that show them reload on it.
+CHANGED = "contact-changed"
+
+
+def _card(contact_id: int, fragment: str):
+    """One card of the contact page for htmx, the whole page otherwise."""
+    return render("contacts/show.html", fragment, **_page_context(_load(contact_id)))
+
+
 @bp.get("/<int:contact_id>/timeline")
 def timeline_panel(contact_id: int):
     """The log form and timeline, reloaded after a touch logged elsewhere."""
-    return render("contacts/show.html", "contacts/_timeline_panel.html", **_page_context(_load(contact_id)))
+    return _card(contact_id, "contacts/_timeline_panel.html")
+
+
+@bp.get("/<int:contact_id>/rhythm")
+def rhythm_card(contact_id: int):
+    """Last touch, cadence and next touch, reloaded after a touch or a follow-up."""
+    return _card(contact_id, "contacts/_rhythm.html")
+
+
+@bp.get("/<int:contact_id>/signals")
+def signals_card(contact_id: int):
+    """Priority, signals and live reasons, reloaded after a change that rescored the contact."""
+    return _card(contact_id, "relationships/_signals.html")
 
 
 @bp.post("/<int:contact_id>/touches")
@@ -202,7 +263,7 @@ def log_touch(contact_id: int):
     touch, errors = touch_fields(form)
     if not errors:
         try:
-            activities.log_touch([contact.id], **touch)
+            activity = activities.log_touch([contact.id], **touch)
         except activities.ActivityError as exc:
             errors = exc.errors
     if errors:
@@ -220,6 +281,6 @@ def log_touch(contact_id: int):
             "contacts/_timeline_panel.html",
             **_page_context(service.get_contact(contact.id)),
         )
-        response.headers["HX-Trigger"] = "touch-logged"
+        response.headers["HX-Trigger"] = json.dumps({"touch-logged": activity.id, CHANGED: contact.id})
         return response
     return see_other(url_for("contacts.show", contact_id=contact.id))

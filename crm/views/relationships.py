@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, abort, request, url_for
 
 from crm import htmx
@@ -13,6 +15,8 @@ from crm.web import owner_tz, render, see_other
 
 bp = Blueprint("relationships", __name__, url_prefix="/contacts")
 
+# Value and give/ask change the score: the contact page's signals card reloads on this event.
+CHANGED = "contact-changed"
 # Reasons that come from the facts themselves rather than a stored signal (shown beside signals).
 LIVE_CODES = ("awaiting_reply", "going_quiet", "cadence_overdue", "birthday", "anniversary")
 
@@ -70,7 +74,9 @@ def record_signal(contact_id: int):
                      signal_errors=exc.errors)  # fmt: skip
     if not htmx:
         return _back(contact)
-    return _card("relationships/_signals.html", _load(contact_id), trigger="touch-logged")
+    # The signal is also a timeline entry; the signals card itself is this answer.
+    trigger = json.dumps({"touch-logged": contact.id, "timeline-changed": contact.id})
+    return _card("relationships/_signals.html", _load(contact_id), trigger=trigger)
 
 
 @bp.post("/<int:contact_id>/signals/<int:signal_id>/dismiss")
@@ -110,7 +116,7 @@ def save_value(contact_id: int):
     contact = service.save_value(contact, values)
     if not htmx:
         return _back(contact)
-    return _card("relationships/_value.html", contact, saved=True)
+    return _card("relationships/_value.html", contact, trigger=CHANGED, saved=True)
 
 
 @bp.post("/<int:contact_id>/ledger")
@@ -126,7 +132,7 @@ def add_ledger(contact_id: int):
         return _card("relationships/_ledger.html", contact, 422, ledger_values=form, ledger_errors=exc.errors)
     if not htmx:
         return _back(contact)
-    return _card("relationships/_ledger.html", _load(contact_id))
+    return _card("relationships/_ledger.html", _load(contact_id), trigger=CHANGED)
 
 
 @bp.post("/<int:contact_id>/ledger/<int:entry_id>/delete")
@@ -137,15 +143,16 @@ def delete_ledger(contact_id: int, entry_id: int):
         abort(404)
     if not htmx:
         return _back(contact)
-    return _card("relationships/_ledger.html", _load(contact_id))
+    return _card("relationships/_ledger.html", _load(contact_id), trigger=CHANGED)
 
 
 @bp.get("/<int:contact_id>/brief")
 def brief(contact_id: int):
-    """The printable pre-call brief."""
+    """The printable pre-call brief (its facts alone for htmx, after a quick entry here)."""
     contact = _load(contact_id)
     return render(
         "relationships/brief.html",
+        "relationships/_brief_grid.html",
         brief=service.brief(contact, owner_tz()),
         contact=contact,
         tags=contacts_service.tags_for([contact.id]).get(contact.id, []),

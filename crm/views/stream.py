@@ -202,6 +202,13 @@ def _edit_form(activity, values, errors, status=200):
     )
 
 
+def _changed(response):
+    """An entry edited, trashed or restored in place moves its contacts' last touch and score:
+    the contact page's cards that show them reload on this event."""
+    response.headers["HX-Trigger"] = "contact-changed"
+    return response
+
+
 @bp.get("/<int:activity_id>")
 def show(activity_id: int):
     """One entry (also what 'Cancel' on the edit form swaps back)."""
@@ -234,7 +241,7 @@ def update(activity_id: int):
     if errors:
         return _edit_form(activity, form, errors, status=422)
     if htmx:
-        return _entry(_load(activity_id))
+        return _changed(_entry(_load(activity_id)))
     return see_other(request.form.get("next") or url_for("stream.index"))
 
 
@@ -244,7 +251,7 @@ def delete(activity_id: int):
     activity = _load(activity_id)
     activities.delete_activity(activity)
     if htmx:
-        return render("stream/_deleted.html", activity=activity)
+        return _changed(render("stream/_deleted.html", activity=activity))
     return see_other(url_for("stream.trash"))
 
 
@@ -253,7 +260,7 @@ def restore(activity_id: int):
     activity = _load(activity_id, include_deleted=True)
     activities.restore_activity(activity)
     if htmx:
-        return _entry(activity)
+        return _changed(_entry(activity))
     return see_other(url_for("stream.trash"))
 
 

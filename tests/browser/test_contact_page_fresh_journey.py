@@ -1,0 +1,85 @@
+"""Journey: on a contact page, the figures follow what is done in place (no reload): the keep-in-
+touch clock, the priority and its live reasons, the timeline; and the pre-call brief after `n`."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from crm.db import db
+from crm.models import Contact
+from crm.services import activities, derived
+from tests.browser.conftest import log_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_contact_page_figures_follow_touches_follow_ups_signals_and_value(page, server, live_app):
+    long_ago = dt.datetime(2025, 1, 1)
+    with live_app.app_context():
+        db.connect(reuse_if_open=True)
+        ann = Contact.create(full_name="Ann Lee", first_name="Ann", name_key="ann lee", cadence_days=7,
+                             created_at=long_ago)  # fmt: skip
+        activities.log_touch(
+            [ann.id], kind="call", text="Intro call", occurred_at=long_ago.replace(tzinfo=dt.UTC)
+        )
+        derived.refresh_contacts([ann.id])
+        db.close()
+    log_in(page, server)
+    page.goto(f"{server.url}/contacts/{ann.id}")
+    rhythm = page.locator("#contact-rhythm")
+    signals = page.locator("#contact-signals")
+    assert "late" in rhythm.inner_text()
+    assert "Every 7 days; last touch" in signals.inner_text()  # a live reason, with its points
+    priority = signals.locator(".score-badge").inner_text()
+
+    page.fill("#touch-text", "Talked pricing")
+    page.click("#timeline-panel button:has-text('Save')")
+    page.locator("#timeline-panel .timeline >> text=Talked pricing").wait_for()
+    page.locator("#contact-rhythm .badge.late").wait_for(state="detached")
+    assert "today" in rhythm.inner_text()
+    page.wait_for_function("!document.querySelector('#contact-signals').innerText.includes('Every 7 days')")
+    assert (
+        signals.locator(".score-badge").count() == 0
+        or signals.locator(".score-badge").inner_text() != priority
+    )
+
+    # A follow-up due yesterday, then done from its panel: it counts as a touch on the timeline.
+    page.click("#contact-followups summary:has-text('Add a follow-up')")
+    page.fill(f"#fu-title-{ann.id}", "Send deck")
+    page.fill(f"#fu-due-{ann.id}", "yesterday")
+    page.click("#contact-followups button:has-text('Add follow-up')")
+    page.locator("#contact-followups .followup-title >> text=Send deck").wait_for()
+    page.wait_for_function("document.querySelector('#contact-signals .score-badge') !== null")
+    with_followup = signals.locator(".score-badge").inner_text()
+    page.click("#contact-followups button:has-text('Done')")
+    page.locator("#timeline-panel >> text=Done: Send deck").wait_for()
+    page.wait_for_function(
+        "(p) => (document.querySelector('#contact-signals .score-badge') || {}).innerText !== p",
+        arg=with_followup,
+    )
+
+    # A recorded signal shows on the timeline; deal value lifts the priority shown.
+    page.check("#contact-signals input[value=funding_round]")
+    page.fill("#signal-note", "Series B")
+    page.click("#contact-signals button:has-text('Record signal')")
+    page.locator("#timeline-panel >> text=Series B").wait_for()
+    before_value = signals.locator(".score-badge").inner_text()
+    page.fill("#v-deal", "500000")
+    page.check("#contact-value input[name=value_advocate]")
+    page.click("#contact-value button:has-text('Save value')")
+    page.locator("#contact-value .saved").wait_for()
+    page.wait_for_function(
+        "(p) => document.querySelector('#contact-signals .score-badge').innerText !== p", arg=before_value
+    )
+
+    # The pre-call brief follows a touch logged there with `n`.
+    page.goto(f"{server.url}/contacts/{ann.id}/brief")
+    page.keyboard.press("n")
+    page.locator("#quick-entry").wait_for(state="visible")
+    page.keyboard.type("ann")
+    page.locator("#qe-matches input[type=radio]:checked").wait_for()
+    page.fill("#qe-text", "Agreed on a pilot")
+    page.click("#quick-entry-form button[type=submit]")
+    page.locator("#brief-grid >> text=Agreed on a pilot").wait_for()
