@@ -713,3 +713,64 @@ def test_a_merge_is_not_undone_under_an_import_that_changed_its_contacts_since(d
     with pytest.raises(merge.MergeError, match=rf"^Nothing was undone. Import #{later.id} "):
         merge.undo_batch(batch.id)
     assert Merge.get_by_id(batch.id).undone_at is None
+
+
+def test_rejected_endorsements_and_hidden_recommendations_are_skipped_with_their_rows(database):
+    """Found by QA: an endorsement you rejected and a recommendation you hid came onto the
+    person's timeline as if they were on your profile. They are skipped, each named with its
+    file and row; a recommendation you gave stays whatever its status; a re-import adds nothing,
+    and one imported before that is REJECTED now stays (an import never deletes history)."""
+    endorsements = (
+        "Endorsement Date,Skill Name,Endorser First Name,Endorser Last Name,Endorser Public Url,"
+        "Endorsement Status\n"
+        "2025/01/14 12:18:19 UTC,Negotiation,Ann,Lee,www.linkedin.com/in/ann,ACCEPTED\n"
+        "2025/02/14 12:18:19 UTC,Pricing,Ann,Lee,www.linkedin.com/in/ann,REJECTED\n"
+        "2025/03/14 12:18:19 UTC,Forecasting,Bo,Chen,www.linkedin.com/in/bo,{status}\n"
+    )
+    header = "First Name,Last Name,Company,Job Title,Text,Creation Date,Status\n"
+    received = header + 'Ann,Lee,Acme,CEO,Shown,"07/21/25, 12:11 PM",VISIBLE\n'
+    received += 'Bo,Chen,Globex,CTO,Hidden one,"07/22/25, 12:11 PM",HIDDEN\n'
+    received += 'Bo,Chen,Globex,CTO,Not accepted yet,"07/23/25, 12:11 PM",PENDING\n'
+    given = header + 'Bo,Chen,Globex,CTO,You wrote it,"07/24/25, 12:11 PM",HIDDEN\n'
+    connections = (
+        "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+        "Ann,Lee,https://www.linkedin.com/in/ann,,Acme,CEO,01 May 2020\n"
+        "Bo,Chen,https://www.linkedin.com/in/bo,,Globex,CTO,01 May 2020\n"
+    )
+
+    def export(bo_status: str) -> bytes:
+        return zip_of(
+            {
+                "Connections.csv": connections,
+                "Endorsement_Received_Info.csv": endorsements.format(status=bo_status),
+                "Recommendations_Received.csv": received,
+                "Recommendations_Given.csv": given,
+            }
+        )
+
+    _run, report = run_import(export("ACCEPTED"), "Complete_LinkedInDataExport_06-01-2026.zip")
+    summaries = sorted(a.summary for a in Activity.select())
+    assert summaries == [
+        "Endorsed you for Forecasting",
+        "Endorsed you for Negotiation",
+        "Recommended you: Shown",
+        "You recommended Bo Chen: You wrote it",
+    ]
+    assert (report.activities["endorsement"], report.activities["recommendation"]) == (2, 2)
+    assert [(s.file, s.row, s.reason) for s in report.skipped] == [
+        ("Endorsement_Received_Info.csv", 3, "rejected endorsement"),
+        ("Recommendations_Received.csv", 3, "hidden recommendation"),
+        ("Recommendations_Received.csv", 4, "pending recommendation"),
+    ]
+    run = ImportRun.select().order_by(ImportRun.id.desc()).get()
+    assert run.counts["skipped_by_reason"] == {
+        "rejected endorsement": 1, "hidden recommendation": 1, "pending recommendation": 1
+    }  # fmt: skip
+
+    before = Activity.select().count()
+    _run, report = run_import(export("REJECTED"), "Complete_LinkedInDataExport_07-01-2026.zip")
+    assert report.activities["created"] == 0 and Activity.select().count() == before
+    assert ("Endorsement_Received_Info.csv", 4, "rejected endorsement") in [
+        (s.file, s.row, s.reason) for s in report.skipped
+    ]
+    assert Activity.select().where(Activity.summary == "Endorsed you for Forecasting").count() == 1
