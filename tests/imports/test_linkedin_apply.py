@@ -774,3 +774,35 @@ def test_rejected_endorsements_and_hidden_recommendations_are_skipped_with_their
         (s.file, s.row, s.reason) for s in report.skipped
     ]
     assert Activity.select().where(Activity.summary == "Endorsed you for Forecasting").count() == 1
+
+
+def test_a_company_page_is_nobodys_profile_in_an_import(database):
+    """Found by QA: a linkedin.com/company/… address was taken as a profile URL, so two people
+    whose rows carry their employer's page became one ('same person as row 2') and the other
+    was lost. The address is dropped with a warning and each row is its own person; in an
+    address book it is kept as the website."""
+    from crm.services import addressbook_import
+
+    connections = (
+        "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+        "Ann,Lee,https://www.linkedin.com/company/acme,,Acme,CEO,01 May 2020\n"
+        "Bo,Chen,https://www.linkedin.com/company/acme/,,Acme,CTO,02 May 2020\n"
+    )
+    _run, report = run_import(zip_of({"Connections.csv": connections}), "export.zip")
+    assert report.contacts["created"] == 2 and report.skipped == []
+    assert [n for n in report.notices if n.startswith("Connections.csv")] == [
+        "Connections.csv, row 2: not a LinkedIn profile URL: https://www.linkedin.com/company/acme",
+        "Connections.csv, row 3: not a LinkedIn profile URL: https://www.linkedin.com/company/acme/",
+    ]
+    people = Contact.select().order_by(Contact.id)
+    assert [(c.full_name, c.linkedin_url) for c in people] == [("Ann Lee", None), ("Bo Chen", None)]
+
+    book = "Full Name,LinkedIn,E-mail\n"
+    book += "Cy Park,https://www.linkedin.com/company/globex,cy@globex.example\n"
+    book += "Di Ross,https://www.linkedin.com/company/globex,di@globex.example\n"
+    mapping = {"Full Name": "full_name", "LinkedIn": "linkedin_url", "E-mail": "email"}
+    _run, report = imports.commit(addressbook_import.planner(book.encode(), "x.csv", "h", mapping=mapping))
+    assert report.contacts["created"] == 2 and report.skipped == []
+    cy, di = Contact.get(Contact.full_name == "Cy Park"), Contact.get(Contact.full_name == "Di Ross")
+    assert cy.linkedin_url is None and di.linkedin_url is None
+    assert cy.website == di.website == "https://www.linkedin.com/company/globex"
