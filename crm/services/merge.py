@@ -28,6 +28,7 @@ from crm.models import (
 )
 from crm.services import derived
 from crm.services.derived import TOUCH_UNKNOWN
+from crm.services.matching import lost_letters_of
 
 # Scalar choices the owner makes, and the contact columns each one carries.
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -224,7 +225,8 @@ def _combine_flags(keep: Contact, other: Contact) -> None:
 
 
 def _move_rows(keep_id: int, other_id: int) -> None:
-    """Re-point every row of `other` at `keep`; a row `keep` already has is dropped instead."""
+    """Re-point every row of `other` at `keep`; a row `keep` already has is dropped instead, and so
+    is an email that is another of them with letters an export lost (the snapshot keeps both)."""
     for _table, model, unique in MOVED:
         if unique is not None:
             taken = model.select(unique).where(model.contact == keep_id)
@@ -237,6 +239,25 @@ def _move_rows(keep_id: int, other_id: int) -> None:
                 model.update(contact=keep_id, position=start + offset).where(model.id == row.id).execute()
         else:
             model.update(contact=keep_id).where(model.contact == other_id).execute()
+    ContactEmail.delete().where(ContactEmail.id.in_(lost_letter_emails(keep_id))).execute()
+
+
+def lost_letter_emails(contact_id: int) -> list[int]:
+    """Ids of a contact's emails that are another of its emails with letters an export lost."""
+    emails = dict(
+        ContactEmail.select(ContactEmail.email, ContactEmail.id)
+        .where(ContactEmail.contact == contact_id)
+        .tuples()
+    )
+    return [emails[email] for email in lost_letter_copies(emails)]
+
+
+def lost_letter_copies(emails: Iterable[str]) -> list[str]:
+    """The addresses among `emails` that are another of them with letters an export in the Windows
+    code page lost ("?ukasz@…" beside "łukasz@…"): one address written twice, the copy of no use."""
+    emails = list(dict.fromkeys(emails))
+    intact = [email for email in emails if "?" not in email]
+    return [email for email in emails if "?" in email and any(lost_letters_of(email, e) for e in intact)]
 
 
 @dataclass
