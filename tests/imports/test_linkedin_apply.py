@@ -806,3 +806,54 @@ def test_a_company_page_is_nobodys_profile_in_an_import(database):
     cy, di = Contact.get(Contact.full_name == "Cy Park"), Contact.get(Contact.full_name == "Di Ross")
     assert cy.linkedin_url is None and di.linkedin_url is None
     assert cy.website == di.website == "https://www.linkedin.com/company/globex"
+
+
+@pytest.mark.parametrize("recorded", ["by the import", "not yet (a database from before the upgrade)"])
+def test_keeping_the_address_books_role_in_a_merge_makes_no_false_job_change(database, recorded):
+    """Found by QA: merging a connection with its address-book copy and choosing the address
+    book's company and title made the next export, unchanged on LinkedIn, a 'job change' back
+    to LinkedIn's company. A job change is judged against what LinkedIn said last time; the
+    owner's choice stays until LinkedIn says something new."""
+    from crm.services import addressbook_import, merge
+
+    def export(date: str, job: str) -> bytes:
+        connections = (
+            "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+            f"Joao,Zhang,https://www.linkedin.com/in/joao,,{job},01 May 2020\n"
+        )
+        return zip_of({f"Complete_LinkedInDataExport_{date}/Connections.csv": connections})
+
+    run_import(
+        export("06-01-2026", "Atlas Media,Product Manager"), "Complete_LinkedInDataExport_06-01-2026.zip"
+    )
+    book = "First Name,Last Name,Organization Name,Organization Title,E-mail 1 - Value,Labels\n"
+    book += "Joao,Zhang,Atlas Foods AB,Senior PM,joao@home.example,\n"
+    imports.commit(addressbook_import.planner(book.encode(), "google.csv", "g"))
+    linked = Contact.get(Contact.linkedin_url == "https://www.linkedin.com/in/joao")
+    copy = Contact.get(Contact.full_name == "Joao Zhang", Contact.linkedin_url.is_null())
+    if recorded != "by the import":
+        Contact.update(linkedin_company=None, linkedin_title=None).execute()
+    merge.merge_contacts(linked.id, copy.id, {"company": "other", "title": "other"})
+    survivor = Contact.get_by_id(linked.id)
+    assert (survivor.company.name, survivor.title) == ("Atlas Foods AB", "Senior PM")
+
+    _run, report = run_import(
+        export("09-01-2026", "Atlas Media,Product Manager"), "Complete_LinkedInDataExport_09-01-2026.zip"
+    )
+    assert (report.signals["job_change"], report.signals["promotion"]) == (0, 0)
+    assert report.job_changes == [] and Signal.select().count() == 0
+    survivor = Contact.get_by_id(linked.id)
+    assert (survivor.company.name, survivor.title) == ("Atlas Foods AB", "Senior PM")  # the owner's choice
+
+    later, report = run_import(
+        export("12-01-2026", "Globex,CMO"), "Complete_LinkedInDataExport_12-01-2026.zip"
+    )
+    assert report.job_changes == [
+        {"name": "Joao Zhang", "from": "Product Manager at Atlas Media", "to": "CMO at Globex"}
+    ]
+    survivor = Contact.get_by_id(linked.id)
+    assert (survivor.company.name, survivor.title) == ("Globex", "CMO")
+    imports.undo(later.id)
+    survivor = Contact.get_by_id(linked.id)
+    assert (survivor.company.name, survivor.title) == ("Atlas Foods AB", "Senior PM")
+    assert (survivor.linkedin_company, survivor.linkedin_title) == ("Atlas Media", "Product Manager")
