@@ -75,6 +75,17 @@ def website_error(url: str) -> str | None:
     return None
 
 
+def linkedin_url_error(url: str) -> str:
+    """Why a typed address is not a person's LinkedIn profile, in words."""
+    page = re.search(r"linkedin\.com/+(company|school|showcase)/", url, re.IGNORECASE)
+    if page:
+        return (
+            f"That is a LinkedIn {page[1].lower()} page, not a person's profile: use the person's"
+            " address, like https://www.linkedin.com/in/name"
+        )
+    return "Use a LinkedIn profile address like https://www.linkedin.com/in/name"
+
+
 def parse_contact(form) -> tuple[ContactInput, dict[str, str]]:
     """Parse a submitted contact form; errors are keyed by field name."""
     data, errors = ContactInput(), {}
@@ -106,7 +117,7 @@ def parse_contact(form) -> tuple[ContactInput, dict[str, str]]:
     if url:
         data.linkedin_url = normalize_linkedin_url(url)
         if not data.linkedin_url:
-            errors["linkedin_url"] = "Use a LinkedIn profile address like https://www.linkedin.com/in/name"
+            errors["linkedin_url"] = linkedin_url_error(url)
     try:
         data.birthday = parse_birthday(form.get("birthday", ""))
     except ValueError as exc:

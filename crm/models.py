@@ -146,6 +146,10 @@ class Contact(BaseModel):
     import_run = ForeignKeyField(ImportRun, null=True, on_delete="SET NULL")
     # The pre-call brief: what the owner wants from the next conversation.
     brief_goal = TextField(default="")
+    # What the last LinkedIn import said of the job (None: none has yet): the next export's job
+    # change or promotion is judged against it, whatever company and title the owner keeps.
+    linkedin_company = TextField(null=True)
+    linkedin_title = TextField(null=True)
 
     class Meta:
         indexes = ((("deleted_at", "score"), False), (("company", "deleted_at"), False))

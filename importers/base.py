@@ -108,15 +108,17 @@ class ActivityRecord:
 
 
 LINKEDIN_HOSTS = ("linkedin.com", "www.linkedin.com")
-_CANONICAL = re.compile(r"https://www\.linkedin\.com/(?:in|pub|company|school)/[a-z0-9\-_.~]+")
-_SLUG_PATH = re.compile(r"^/(in|pub|company|school)/([^/?#]+)", re.IGNORECASE)
+_CANONICAL = re.compile(r"https://www\.linkedin\.com/in/[a-z0-9\-_.~]+")
+_SLUG_PATH = re.compile(r"^/in/([^/?#]+)", re.IGNORECASE)
 
 
 def normalize_linkedin_url(value: str) -> str:
-    """Canonical https://www.linkedin.com/in/<slug> form, or "" if it is not a profile URL.
+    """Canonical https://www.linkedin.com/in/<slug> form, or "" if it is not a person's profile URL.
 
-    LinkedIn treats the slug case-insensitively, so it is lower-cased; scheme, subdomain
-    (country sites such as de.linkedin.com), trailing slash, query and fragment are dropped.
+    Only /in/ addresses are people: a company or school page (/company/, /school/) or any other
+    LinkedIn page is "", so it never becomes anyone's identity. LinkedIn treats the slug
+    case-insensitively, so it is lower-cased; scheme, subdomain (country sites such as
+    de.linkedin.com), trailing slash, query and fragment are dropped.
     """
     text = (value or "").strip()
     if not text or "linkedin" not in text.lower():  # cheap exit for every other website
@@ -137,10 +139,10 @@ def normalize_linkedin_url(value: str) -> str:
     match = _SLUG_PATH.match(parts.path)
     if not match:
         return ""
-    kind, slug = match.group(1).lower(), unquote(match.group(2)).strip().lower()
+    slug = unquote(match.group(1)).strip().lower()
     if not slug or any(c in slug for c in "<>\"' \t\\"):
         return ""
-    return f"https://www.linkedin.com/{kind}/{slug}"
+    return f"https://www.linkedin.com/in/{slug}"
 
 
 _EMAIL = re.compile(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+$")

@@ -567,6 +567,11 @@ class LinkedInExport:
         self._reset("endorsements")
         file = self.files_found.get("endorsements", "")
         for row in self._rows("endorsements"):
+            status = _status_skip(row.get("endorsementstatus"), "accepted", "endorsement")
+            if status:
+                self.counts["endorsements.skipped"] += 1
+                yield Skipped(file, row.line, status)
+                continue
             when = parse_datetime(row.get("endorsementdate"))
             skill = _name(row.get("skillname"))
             if when is None:
@@ -598,6 +603,13 @@ class LinkedInExport:
             self._reset(kind)
             file = self.files_found.get(kind, "")
             for row in self._rows(kind):
+                # a recommendation you hid (or have not accepted yet) is not on your profile; one you
+                # gave is yours whatever the other person did with it
+                status = direction == "in" and _status_skip(row.get("status"), "visible", "recommendation")
+                if status:
+                    self.counts[f"{kind}.skipped"] += 1
+                    yield Skipped(file, row.line, status)
+                    continue
                 when = parse_datetime(row.get("creationdate"))
                 if when is None:
                     self.counts[f"{kind}.skipped"] += 1
@@ -678,6 +690,13 @@ def _group_names(to: str) -> list[str]:
     if len(parts) > 1 and all(len(p.split()) >= 2 for p in parts):
         return parts
     return [to]
+
+
+def _status_skip(value: str, shown: str, what: str) -> str:
+    """Why a row whose status is not `shown` is skipped ("rejected endorsement", "hidden
+    recommendation"), or "" to import it: shown, or no status (older files have none)."""
+    status = " ".join(_name(value).lower().split())[:40]
+    return f"{status} {what}" if status and status != shown else ""
 
 
 def _direction(value: str) -> str | None:

@@ -43,3 +43,19 @@ def test_first_name_is_not_marked_required_when_a_last_name_is_enough(client, da
     none = add(client, company="Nameless Inc")
     assert none.status_code == 422
     assert "first or a last name" in soup(none).select_one("#e-first_name").get_text()
+
+
+def test_a_linkedin_company_page_is_refused_as_a_profile_and_kept_in_the_field(client, database):
+    """Found by QA: linkedin.com/company/acme was saved as the contact's LinkedIn profile (and a
+    second person given the same company page was refused as 'already has this profile')."""
+    response = add(client, first_name="Ann", linkedin_url="https://www.linkedin.com/company/acme/")
+    assert response.status_code == 422
+    page = soup(response)
+    error = page.select_one("#e-linkedin_url").get_text()
+    assert "company page, not a person's profile" in error and "linkedin.com/in/" in error
+    assert page.select_one("#f-linkedin_url")["value"] == "https://www.linkedin.com/company/acme/"
+    school = add(client, first_name="Ann", linkedin_url="linkedin.com/school/some-university")
+    assert "school page, not a person's profile" in soup(school).select_one("#e-linkedin_url").get_text()
+    assert Contact.select().count() == 0
+    assert add(client, first_name="Ann", linkedin_url="de.linkedin.com/in/Ann-Lee/").status_code == 303
+    assert Contact.get(Contact.first_name == "Ann").linkedin_url == "https://www.linkedin.com/in/ann-lee"

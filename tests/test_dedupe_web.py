@@ -450,3 +450,25 @@ def test_the_merge_screen_warns_when_both_have_a_linkedin_profile(client, databa
     warning = soup(client.get(f"/duplicates/merge?keep={a}&other={b}")).select_one("#two-profiles")
     assert "different LinkedIn profiles" in warning.get_text()
     assert soup(client.get(f"/duplicates/merge?keep={a}&other={c}")).select_one("#two-profiles") is None
+
+
+def test_the_merge_screen_says_a_lost_letter_copy_of_an_address_is_left_out(client, database):
+    intact = person("Łukasz", "Kelly", company="Lighthouse", emails=["łukasz@lighthouse.example"])
+    lost = person(
+        "?ukasz", "Kelly", company="Lighthouse", emails=["?ukasz@lighthouse.example", "lk@home.example"]
+    )
+    note = soup(client.get(f"/duplicates/merge?keep={lost}&other={intact}")).select_one("#lost-letter-copies")
+    assert "Left out: ?ukasz@lighthouse.example, the same address as one kept" in " ".join(
+        note.get_text().split()
+    )
+    response = client.post(
+        "/duplicates/merge", data={"csrf_token": token(client), "keep": lost, "other": intact}
+    )
+    assert response.status_code in (200, 303)
+    emails = [e.email for e in Contact.get_by_id(lost).emails]
+    assert sorted(emails) == ["lk@home.example", "łukasz@lighthouse.example"]
+    other = person("Ann", "Lee", emails=["ann@x.example"])
+    assert (
+        soup(client.get(f"/duplicates/merge?keep={intact}&other={other}")).select_one("#lost-letter-copies")
+        is None
+    )

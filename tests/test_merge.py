@@ -249,3 +249,35 @@ def test_the_kept_contact_is_scored_on_the_history_it_now_has(database, how):
     merged = _derived(linked)
     derived.refresh_contacts([linked])
     assert merged == _derived(linked) != before
+
+
+@pytest.mark.parametrize("kept", ["intact", "lost"])
+def test_a_lost_letter_pair_merges_without_the_broken_address_and_undo_brings_it_back(database, kept):
+    """Found by QA: an Outlook file's '?ukasz Kelly' (the export lost the 'Ł' of his address too)
+    merged with LinkedIn's 'Łukasz Kelly' kept both addresses, the broken one no use to anyone."""
+    from crm.services import addressbook_import, duplicates, imports, linkedin_import
+    from tests.importers.test_linkedin import zip_of
+
+    outlook = '"First Name","Last Name","Company","Job Title","Mobile Phone","E-mail Address","Birthday"\r\n'
+    outlook += '"?ukasz","Kelly","Lighthouse","","+44 20 7946 0001","?ukasz.kelly@lighthouse.example",""\r\n'
+    outlook += '"Ann","Lee","Lighthouse","","","ann@lighthouse.example",""\r\n'
+    imports.commit(addressbook_import.planner(outlook.encode("cp1252"), "outlook.csv", "o"))
+    connections = (
+        "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+        "Łukasz,Kelly,https://www.linkedin.com/in/lukasz,łukasz.kelly@lighthouse.example,Lighthouse,CTO,"
+        "01 May 2020\n"
+    )
+    imports.commit(linkedin_import.planner(zip_of({"Connections.csv": connections}), "export.zip", "l"))
+    (pair,) = duplicates.find_duplicates()
+    intact = pair.keep
+    lost = pair.a if pair.b == intact else pair.b
+    assert Contact.get_by_id(intact).full_name == "Łukasz Kelly"
+    keep, other = (intact, lost) if kept == "intact" else (lost, intact)
+    before = dump()
+    done = merge.merge_contacts(keep, other)
+    assert contacts.emails_of(Contact.get_by_id(keep)) == ["łukasz.kelly@lighthouse.example"]
+    assert [p.phone_key for p in Contact.get_by_id(keep).phones] == ["442079460001"]
+    assert ContactEmail.select().count() == 2  # Ann's and Łukasz's
+    merge.undo_merge(done.id)
+    assert dump() == before
+    assert contacts.emails_of(Contact.get_by_id(lost)) == ["?ukasz.kelly@lighthouse.example"]

@@ -50,6 +50,7 @@ UPDATABLE = {
         "first_name", "last_name", "full_name", "name_key", "linkedin_url", "company_id", "title",
         "location", "website", "connected_on", "is_connection", "connected", "last_touch_at",
         "updated_at", "source", "birthday_month", "birthday_day", "birthday_year", "notes",
+        "linkedin_company", "linkedin_title",
     },
 }  # fmt: skip
 

@@ -26,6 +26,7 @@ from importers.linkedin import LinkedInExport, open_export
 SOURCE = "linkedin"
 NEW_CONNECTION_DAYS = 14  # on a first import, only this recent a connection is "new"
 PROGRESS_EVERY = 5000
+LINKEDIN_ROLE = {"linkedin_company", "linkedin_title"}  # what LinkedIn said last, kept for the next export
 
 
 def planner(
@@ -88,7 +89,8 @@ class _Planner:
         sql = (
             "SELECT c.id, c.linkedin_url, c.name_key, co.name_key, c.company_id, c.title,"
             " c.first_name, c.last_name, c.is_connection, c.connected, c.connected_on,"
-            " c.last_touch_at, c.updated_at, c.full_name, c.deleted_at IS NOT NULL FROM contact c"
+            " c.last_touch_at, c.updated_at, c.full_name, c.deleted_at IS NOT NULL, c.linkedin_company,"
+            " c.linkedin_title FROM contact c"
             " LEFT JOIN company co ON co.id = c.company_id ORDER BY c.id"
         )
         self.trashed: set[int] = set()
@@ -100,6 +102,8 @@ class _Planner:
                     self.by_url.setdefault(row[1], row[0])
                 continue
             self._index(row[0], row[1], row[2], row[3] or "", row[13])
+            if row[15]:  # the company LinkedIn gave them, when the owner kept another
+                self.by_name_company.setdefault((row[2], _company_key(row[15])), row[0])
             if row[8] and row[10]:
                 self.by_name_date.setdefault((row[2], str(row[10])[:10]), []).append(row[0])
         self.emails = set(db.execute_sql("SELECT contact_id, email FROM contact_email"))
@@ -172,6 +176,8 @@ class _Planner:
                 "created_at": self.now, "updated_at": self.now, "deleted_at": None,
                 "last_touch_at": None, "next_touch_due": None, "snoozed_until": None, "score": 0,
                 "score_reasons": "[]", "score_updated_at": None,
+                "linkedin_company": company if connection else None,
+                "linkedin_title": title if connection else None,
             },
         )  # fmt: skip
         self._index(ref, url, nkey, _company_key(company) if company else "", full)
@@ -315,7 +321,7 @@ class _Planner:
         if isinstance(ref, Ref):  # a planned outsider seen again cannot happen before messages
             return
         (cid, url, _nk, old_ckey, company_id, title, first, last, is_conn, connected,
-         connected_on, _lt, updated_at, _full, _trashed) = self.rows[ref]  # fmt: skip
+         connected_on, _lt, updated_at, _full, _trashed, li_company, li_title) = self.rows[ref]  # fmt: skip
         old_ckey = old_ckey or ""
         changes: dict = {}
         before: dict = {}
@@ -323,26 +329,39 @@ class _Planner:
         def change(column, new, old):
             changes[column], before[column] = new, old
 
+        # A job change is judged against what LinkedIn said last time, not against the company
+        # and title the owner kept (an address book's, chosen in a merge, or typed in); before
+        # any LinkedIn import said, the contact's own stand in.
+        if li_company is None:
+            was_company = self.company_names.get(company_id, "") if company_id else ""
+            was_ckey, was_title = old_ckey, title
+        else:
+            was_company, was_title = li_company, li_title or ""
+            was_ckey = _company_key(li_company) if li_company else ""
         new_ckey = _company_key(rec.company) if rec.company else ""
-        old_company = self.company_names.get(company_id, "") if company_id else ""
         if self.older:  # an older export's jobs and connections are out of date: fill blanks only
-            new_ckey, rec, connected = old_ckey, dataclasses.replace(rec, title=""), True
+            new_ckey, rec, connected = was_ckey, dataclasses.replace(rec, title=""), True
+        elif (li_company, li_title) != (rec.company, rec.title):
+            change("linkedin_company", rec.company, li_company)
+            change("linkedin_title", rec.title, li_title)
         # A role LinkedIn told us before changed: a signal. A role from an address book (or typed
         # in) that LinkedIn shows otherwise is just corrected: when it changed is unknown, and an
         # address book's titles are often years old, so it is no news for Today.
-        moved = new_ckey and new_ckey != old_ckey
-        retitled = rec.title and rec.title != title
-        if (moved and old_ckey or retitled and title) and not is_conn:
+        moved = new_ckey and new_ckey != was_ckey
+        retitled = rec.title and rec.title != was_title
+        if (moved and was_ckey or retitled and was_title) and not is_conn:
             self.roles_corrected += 1
         if moved:
-            change("company_id", self._company(rec.company), company_id)
-            if old_ckey and is_conn:
-                roles = (_role(title, old_company), _role(rec.title, rec.company))
-                self.events.append(("job_change", ref, rec, (*roles, old_company)))
+            if new_ckey != old_ckey:
+                change("company_id", self._company(rec.company), company_id)
+            if was_ckey and is_conn:
+                roles = (_role(was_title, was_company), _role(rec.title, rec.company))
+                self.events.append(("job_change", ref, rec, (*roles, was_company)))
         if retitled:
-            change("title", rec.title, title)
-            if title and new_ckey == old_ckey and old_ckey and is_conn:
-                self.events.append(("promotion", ref, rec, (title, rec.title, rec.company)))
+            if rec.title != title:
+                change("title", rec.title, title)
+            if was_title and new_ckey == was_ckey and was_ckey and is_conn:
+                self.events.append(("promotion", ref, rec, (was_title, rec.title, rec.company)))
         if not is_conn:
             change("is_connection", 1, is_conn)
         if not connected:
@@ -364,12 +383,13 @@ class _Planner:
             change("last_name", rec.last_name, last)
             before["full_name"], before["name_key"] = _full, _nk
             changes["full_name"], changes["name_key"] = full, name_key(full)
-        if changes:
+        if changes.keys() - LINKEDIN_ROLE:
             change("updated_at", self.now, updated_at)
-            self.plan.update("contact", cid, changes, before)
             self.report.contacts["updated"] += 1
-        else:
+        else:  # LinkedIn's role recorded where none was (an upgrade's first import): no news
             self.report.contacts["unchanged"] += 1
+        if changes:
+            self.plan.update("contact", cid, changes, before)
 
     def _gone(self, seen: dict) -> None:
         for cid, row in self.rows.items():
@@ -418,7 +438,7 @@ class _Planner:
         elif ref in self.planned_urls or self.rows[ref][1]:
             return None
         else:
-            if ("contact", ref) not in self.plan.updates:
+            if "updated_at" not in self.plan.updates.get(("contact", ref), ({},))[0]:  # counted unchanged
                 self.report.contacts["unchanged"] -= 1
                 self.report.contacts["updated"] += 1
             self.plan.update("contact", ref, {"linkedin_url": url}, {"linkedin_url": self.rows[ref][1]})

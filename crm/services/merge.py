@@ -28,6 +28,7 @@ from crm.models import (
 )
 from crm.services import derived
 from crm.services.derived import TOUCH_UNKNOWN
+from crm.services.matching import lost_letters_of
 
 # Scalar choices the owner makes, and the contact columns each one carries.
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -127,10 +128,20 @@ def field_rows(keep: Contact, other: Contact) -> list[FieldRow]:
 LINKEDIN_ROLE = ("company", "title")
 
 
+def linkedin_role(contact: Contact) -> tuple[str, str] | None:
+    """(company, title) as LinkedIn last said them of a contact: recorded by the LinkedIn import,
+    or for a connection from before it recorded them its own; None if LinkedIn never said."""
+    if contact.linkedin_company is not None:
+        return contact.linkedin_company, contact.linkedin_title or ""
+    if contact.is_connection:
+        return (contact.company.name if contact.company_id else ""), contact.title
+    return None
+
+
 def default_choices(keep: Contact, other: Contact) -> dict[str, str]:
     """The choices a merge makes unless told otherwise: keep's values, but a LinkedIn connection's
-    company and title over an address book's (its next export is compared with them: keeping an
-    address book's old employer made a false job change, "moved from" that employer)."""
+    company and title over an address book's (LinkedIn's is usually the current one; the next
+    export is compared with what LinkedIn said, `linkedin_role`, whichever the owner keeps)."""
     if other.is_connection and not keep.is_connection:
         return dict.fromkeys(LINKEDIN_ROLE, "other")
     return {}
@@ -183,6 +194,7 @@ def merge_contacts(
             "contacts": _raw_rows("contact", "id", ids),
             "rows": {table: _raw_rows(table, "contact_id", ids) for table, _m, _k in MOVED},
         }
+        roles = (linkedin_role(keep), linkedin_role(other))
         url = None
         for row in rows:
             take_other = (not row.keep and row.other) or (row.conflict and choices.get(row.name) == "other")
@@ -200,6 +212,11 @@ def merge_contacts(
         ).execute()
         if url:
             keep.linkedin_url = url
+        # What LinkedIn said of the job goes with the profile kept: the next export is compared
+        # with it, whichever company and title the owner chose to show.
+        role = (roles[1] or roles[0]) if url else (roles[0] or roles[1])
+        if role:
+            keep.linkedin_company, keep.linkedin_title = role
         keep.updated_at = utcnow()
         keep.save()
         _move_rows(keep.id, other.id)
@@ -224,7 +241,8 @@ def _combine_flags(keep: Contact, other: Contact) -> None:
 
 
 def _move_rows(keep_id: int, other_id: int) -> None:
-    """Re-point every row of `other` at `keep`; a row `keep` already has is dropped instead."""
+    """Re-point every row of `other` at `keep`; a row `keep` already has is dropped instead, and so
+    is an email that is another of them with letters an export lost (the snapshot keeps both)."""
     for _table, model, unique in MOVED:
         if unique is not None:
             taken = model.select(unique).where(model.contact == keep_id)
@@ -237,6 +255,25 @@ def _move_rows(keep_id: int, other_id: int) -> None:
                 model.update(contact=keep_id, position=start + offset).where(model.id == row.id).execute()
         else:
             model.update(contact=keep_id).where(model.contact == other_id).execute()
+    ContactEmail.delete().where(ContactEmail.id.in_(lost_letter_emails(keep_id))).execute()
+
+
+def lost_letter_emails(contact_id: int) -> list[int]:
+    """Ids of a contact's emails that are another of its emails with letters an export lost."""
+    emails = dict(
+        ContactEmail.select(ContactEmail.email, ContactEmail.id)
+        .where(ContactEmail.contact == contact_id)
+        .tuples()
+    )
+    return [emails[email] for email in lost_letter_copies(emails)]
+
+
+def lost_letter_copies(emails: Iterable[str]) -> list[str]:
+    """The addresses among `emails` that are another of them with letters an export in the Windows
+    code page lost ("?ukasz@…" beside "łukasz@…"): one address written twice, the copy of no use."""
+    emails = list(dict.fromkeys(emails))
+    intact = [email for email in emails if "?" not in email]
+    return [email for email in emails if "?" in email and any(lost_letters_of(email, e) for e in intact)]
 
 
 @dataclass

@@ -80,6 +80,7 @@ def _merge_page(keep_id: int, other_id: int, choices: dict | None, error: str = 
         abort(404, str(exc))
     if choices is None:
         choices = merging.default_choices(keep, other)
+    lists = service.lists_for([keep.id, other.id])
     return render(
         "duplicates/merge.html",
         "duplicates/_merge_form.html",
@@ -89,7 +90,8 @@ def _merge_page(keep_id: int, other_id: int, choices: dict | None, error: str = 
         rows=rows,
         choices=choices,
         error=error,
-        lists=service.lists_for([keep.id, other.id]),
+        lists=lists,
+        lost_letter_copies=merging.lost_letter_copies(lists[keep.id]["emails"] + lists[other.id]["emails"]),
         moving=merging.moved_counts(other.id),
     )
 

@@ -101,7 +101,8 @@ def test_migration_0010_stores_digit_keys_so_duplicates_pair_the_two_spellings(t
         )
     conn.close()
 
-    assert migrations.migrate(path) == ["0010_phone_keys_are_digits"]
+    since = [name for name in migrations.available() if name >= "0010_phone_keys_are_digits"]
+    assert migrations.migrate(path) == since
 
     conn = sqlite3.connect(path)
     stored = conn.execute("SELECT contact_id, phone, phone_key FROM contact_phone ORDER BY id").fetchall()

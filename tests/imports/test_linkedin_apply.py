@@ -745,3 +745,147 @@ def test_a_merge_is_not_undone_under_an_import_that_changed_its_contacts_since(d
     with pytest.raises(merge.MergeError, match=rf"^Nothing was undone. Import #{later.id} "):
         merge.undo_batch(batch.id)
     assert Merge.get_by_id(batch.id).undone_at is None
+
+
+def test_rejected_endorsements_and_hidden_recommendations_are_skipped_with_their_rows(database):
+    """Found by QA: an endorsement you rejected and a recommendation you hid came onto the
+    person's timeline as if they were on your profile. They are skipped, each named with its
+    file and row; a recommendation you gave stays whatever its status; a re-import adds nothing,
+    and one imported before that is REJECTED now stays (an import never deletes history)."""
+    endorsements = (
+        "Endorsement Date,Skill Name,Endorser First Name,Endorser Last Name,Endorser Public Url,"
+        "Endorsement Status\n"
+        "2025/01/14 12:18:19 UTC,Negotiation,Ann,Lee,www.linkedin.com/in/ann,ACCEPTED\n"
+        "2025/02/14 12:18:19 UTC,Pricing,Ann,Lee,www.linkedin.com/in/ann,REJECTED\n"
+        "2025/03/14 12:18:19 UTC,Forecasting,Bo,Chen,www.linkedin.com/in/bo,{status}\n"
+    )
+    header = "First Name,Last Name,Company,Job Title,Text,Creation Date,Status\n"
+    received = header + 'Ann,Lee,Acme,CEO,Shown,"07/21/25, 12:11 PM",VISIBLE\n'
+    received += 'Bo,Chen,Globex,CTO,Hidden one,"07/22/25, 12:11 PM",HIDDEN\n'
+    received += 'Bo,Chen,Globex,CTO,Not accepted yet,"07/23/25, 12:11 PM",PENDING\n'
+    given = header + 'Bo,Chen,Globex,CTO,You wrote it,"07/24/25, 12:11 PM",HIDDEN\n'
+    connections = (
+        "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+        "Ann,Lee,https://www.linkedin.com/in/ann,,Acme,CEO,01 May 2020\n"
+        "Bo,Chen,https://www.linkedin.com/in/bo,,Globex,CTO,01 May 2020\n"
+    )
+
+    def export(bo_status: str) -> bytes:
+        return zip_of(
+            {
+                "Connections.csv": connections,
+                "Endorsement_Received_Info.csv": endorsements.format(status=bo_status),
+                "Recommendations_Received.csv": received,
+                "Recommendations_Given.csv": given,
+            }
+        )
+
+    _run, report = run_import(export("ACCEPTED"), "Complete_LinkedInDataExport_06-01-2026.zip")
+    summaries = sorted(a.summary for a in Activity.select())
+    assert summaries == [
+        "Endorsed you for Forecasting",
+        "Endorsed you for Negotiation",
+        "Recommended you: Shown",
+        "You recommended Bo Chen: You wrote it",
+    ]
+    assert (report.activities["endorsement"], report.activities["recommendation"]) == (2, 2)
+    assert [(s.file, s.row, s.reason) for s in report.skipped] == [
+        ("Endorsement_Received_Info.csv", 3, "rejected endorsement"),
+        ("Recommendations_Received.csv", 3, "hidden recommendation"),
+        ("Recommendations_Received.csv", 4, "pending recommendation"),
+    ]
+    run = ImportRun.select().order_by(ImportRun.id.desc()).get()
+    assert run.counts["skipped_by_reason"] == {
+        "rejected endorsement": 1, "hidden recommendation": 1, "pending recommendation": 1
+    }  # fmt: skip
+
+    before = Activity.select().count()
+    _run, report = run_import(export("REJECTED"), "Complete_LinkedInDataExport_07-01-2026.zip")
+    assert report.activities["created"] == 0 and Activity.select().count() == before
+    assert ("Endorsement_Received_Info.csv", 4, "rejected endorsement") in [
+        (s.file, s.row, s.reason) for s in report.skipped
+    ]
+    assert Activity.select().where(Activity.summary == "Endorsed you for Forecasting").count() == 1
+
+
+def test_a_company_page_is_nobodys_profile_in_an_import(database):
+    """Found by QA: a linkedin.com/company/… address was taken as a profile URL, so two people
+    whose rows carry their employer's page became one ('same person as row 2') and the other
+    was lost. The address is dropped with a warning and each row is its own person; in an
+    address book it is kept as the website."""
+    from crm.services import addressbook_import
+
+    connections = (
+        "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+        "Ann,Lee,https://www.linkedin.com/company/acme,,Acme,CEO,01 May 2020\n"
+        "Bo,Chen,https://www.linkedin.com/company/acme/,,Acme,CTO,02 May 2020\n"
+    )
+    _run, report = run_import(zip_of({"Connections.csv": connections}), "export.zip")
+    assert report.contacts["created"] == 2 and report.skipped == []
+    assert [n for n in report.notices if n.startswith("Connections.csv")] == [
+        "Connections.csv, row 2: not a LinkedIn profile URL: https://www.linkedin.com/company/acme",
+        "Connections.csv, row 3: not a LinkedIn profile URL: https://www.linkedin.com/company/acme/",
+    ]
+    people = Contact.select().order_by(Contact.id)
+    assert [(c.full_name, c.linkedin_url) for c in people] == [("Ann Lee", None), ("Bo Chen", None)]
+
+    book = "Full Name,LinkedIn,E-mail\n"
+    book += "Cy Park,https://www.linkedin.com/company/globex,cy@globex.example\n"
+    book += "Di Ross,https://www.linkedin.com/company/globex,di@globex.example\n"
+    mapping = {"Full Name": "full_name", "LinkedIn": "linkedin_url", "E-mail": "email"}
+    _run, report = imports.commit(addressbook_import.planner(book.encode(), "x.csv", "h", mapping=mapping))
+    assert report.contacts["created"] == 2 and report.skipped == []
+    cy, di = Contact.get(Contact.full_name == "Cy Park"), Contact.get(Contact.full_name == "Di Ross")
+    assert cy.linkedin_url is None and di.linkedin_url is None
+    assert cy.website == di.website == "https://www.linkedin.com/company/globex"
+
+
+@pytest.mark.parametrize("recorded", ["by the import", "not yet (a database from before the upgrade)"])
+def test_keeping_the_address_books_role_in_a_merge_makes_no_false_job_change(database, recorded):
+    """Found by QA: merging a connection with its address-book copy and choosing the address
+    book's company and title made the next export, unchanged on LinkedIn, a 'job change' back
+    to LinkedIn's company. A job change is judged against what LinkedIn said last time; the
+    owner's choice stays until LinkedIn says something new."""
+    from crm.services import addressbook_import, merge
+
+    def export(date: str, job: str) -> bytes:
+        connections = (
+            "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+            f"Joao,Zhang,https://www.linkedin.com/in/joao,,{job},01 May 2020\n"
+        )
+        return zip_of({f"Complete_LinkedInDataExport_{date}/Connections.csv": connections})
+
+    run_import(
+        export("06-01-2026", "Atlas Media,Product Manager"), "Complete_LinkedInDataExport_06-01-2026.zip"
+    )
+    book = "First Name,Last Name,Organization Name,Organization Title,E-mail 1 - Value,Labels\n"
+    book += "Joao,Zhang,Atlas Foods AB,Senior PM,joao@home.example,\n"
+    imports.commit(addressbook_import.planner(book.encode(), "google.csv", "g"))
+    linked = Contact.get(Contact.linkedin_url == "https://www.linkedin.com/in/joao")
+    copy = Contact.get(Contact.full_name == "Joao Zhang", Contact.linkedin_url.is_null())
+    if recorded != "by the import":
+        Contact.update(linkedin_company=None, linkedin_title=None).execute()
+    merge.merge_contacts(linked.id, copy.id, {"company": "other", "title": "other"})
+    survivor = Contact.get_by_id(linked.id)
+    assert (survivor.company.name, survivor.title) == ("Atlas Foods AB", "Senior PM")
+
+    _run, report = run_import(
+        export("09-01-2026", "Atlas Media,Product Manager"), "Complete_LinkedInDataExport_09-01-2026.zip"
+    )
+    assert (report.signals["job_change"], report.signals["promotion"]) == (0, 0)
+    assert report.job_changes == [] and Signal.select().count() == 0
+    survivor = Contact.get_by_id(linked.id)
+    assert (survivor.company.name, survivor.title) == ("Atlas Foods AB", "Senior PM")  # the owner's choice
+
+    later, report = run_import(
+        export("12-01-2026", "Globex,CMO"), "Complete_LinkedInDataExport_12-01-2026.zip"
+    )
+    assert report.job_changes == [
+        {"name": "Joao Zhang", "from": "Product Manager at Atlas Media", "to": "CMO at Globex"}
+    ]
+    survivor = Contact.get_by_id(linked.id)
+    assert (survivor.company.name, survivor.title) == ("Globex", "CMO")
+    imports.undo(later.id)
+    survivor = Contact.get_by_id(linked.id)
+    assert (survivor.company.name, survivor.title) == ("Atlas Foods AB", "Senior PM")
+    assert (survivor.linkedin_company, survivor.linkedin_title) == ("Atlas Media", "Product Manager")
