@@ -18,6 +18,37 @@ from importers.base import name_key
 PER_PAGE = 30
 _KEY = search.KEY_SQL.format(t="a")
 
+KIND_LABELS = {
+    "note": "Note",
+    "call": "Call",
+    "email": "Email",
+    "meeting": "Meeting",
+    "message": "Message",
+    "invitation": "Invitation",
+    "endorsement": "Endorsement",
+    "recommendation": "Recommendation",
+    "other": "Other touch",
+    "stage_change": "Stage change",
+    "followup_done": "Follow-up done",
+    "signal": "Signal",
+    "job_change": "Job change",
+    "import": "Import",
+}
+DIRECTED_LABELS = {
+    ("call", "in"): "Incoming call",
+    ("call", "out"): "Outgoing call",
+    ("email", "in"): "Email received",
+    ("email", "out"): "Email sent",
+    ("message", "in"): "Message received",
+    ("message", "out"): "Message sent",
+    ("invitation", "in"): "Invitation received",
+    ("invitation", "out"): "Invitation sent",
+    ("endorsement", "in"): "Endorsement received",
+    ("endorsement", "out"): "Endorsement given",
+    ("recommendation", "in"): "Recommendation received",
+    ("recommendation", "out"): "Recommendation given",
+}
+
 
 @dataclass
 class StreamFilters:
@@ -39,6 +70,16 @@ class StreamFilters:
             if value not in (None, ""):
                 out[{"contact_id": "contact", "company_id": "company"}.get(key, key)] = str(value)
         return out
+
+
+def entry_label(kind: str, direction: str | None = None) -> str:
+    """What an entry is, in words: "Outgoing call", "Message received", "Follow-up done"."""
+    if (kind, direction) in DIRECTED_LABELS:
+        return DIRECTED_LABELS[kind, direction]
+    label = KIND_LABELS.get(kind) or kind.replace("_", " ").capitalize()
+    if direction in ("in", "out"):
+        return f"{label} ({'they' if direction == 'in' else 'you'} reached out)"
+    return label
 
 
 @dataclass
