@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from crm.forms import ContactInput
-from crm.models import ACTIVITY_KINDS, Contact
+from crm.models import ACTIVITY_KINDS, Activity, ActivityContact, Contact
 from crm.services import activities, contacts, stream
 from tests.conftest import soup, token
 
@@ -29,6 +30,52 @@ def save_form(client, contact: Contact, **changes):
 def texts(response) -> list[str]:
     body = "#stream-results .entry .entry-body > p:not(.entry-head)"
     return [p.get_text() for p in soup(response).select(body)]
+
+
+# -- stage changes ----------------------------------------------------------------------------
+
+
+def test_changing_the_stage_on_the_form_writes_one_stage_change_and_no_touch(client, database):
+    ada = make("Ada", cadence_days=30)
+    touched = dt.datetime(2026, 1, 10, 12, tzinfo=dt.UTC)
+    activities.log_touch([ada.id], "call", "Intro call", occurred_at=touched)
+    before = Contact.get_by_id(ada.id)
+
+    assert save_form(client, before, stage="customer").status_code == 303
+    change = Activity.get(Activity.kind == "stage_change")
+    assert (change.summary, change.origin, change.direction) == ("Stage: Lead → Customer", "system", None)
+    links = ActivityContact.select().where(ActivityContact.activity == change)
+    assert [link.contact_id for link in links] == [ada.id]
+    after = Contact.get_by_id(ada.id)
+    assert after.stage == "customer"
+    assert (after.last_touch_at, after.next_touch_due) == (before.last_touch_at, before.next_touch_due)
+    # The score moves with the stage, never with the entry: trashing the entry changes nothing.
+    activities.delete_activity(change)
+    assert Contact.get_by_id(ada.id).score == after.score
+    activities.restore_activity(Activity.get_by_id(change.id))
+
+    filtered = client.get("/stream/", query_string={"kind": "stage_change"})
+    assert texts(filtered) == ["Stage: Lead → Customer"]
+    assert soup(filtered).select_one("#stream-results .entry .kind").get_text() == "Stage change"
+    page = soup(client.get(f"/contacts/{ada.id}"))
+    assert "Stage: Lead → Customer" in page.select_one("#timeline-panel .timeline").get_text()
+
+    # Saving the form again, or changing something else, writes nothing.
+    save_form(client, Contact.get_by_id(ada.id))
+    save_form(client, Contact.get_by_id(ada.id), title="CTO")
+    assert Activity.select().where(Activity.kind == "stage_change").count() == 1
+    save_form(client, Contact.get_by_id(ada.id), stage="do_not_contact")
+    latest = Activity.select().where(Activity.kind == "stage_change").order_by(Activity.id.desc()).get()
+    assert latest.summary == "Stage: Customer → Do not contact"
+
+
+def test_a_new_contact_starts_at_its_stage_without_a_stage_change(client, database):
+    response = client.post(
+        "/contacts/", data={"csrf_token": token(client), "first_name": "Grace", "stage": "customer"}
+    )
+    assert response.status_code == 303
+    assert Contact.get(Contact.first_name == "Grace").stage == "customer"
+    assert Activity.select().count() == 0
 
 
 # -- labels -----------------------------------------------------------------------------------

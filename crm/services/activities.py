@@ -6,7 +6,7 @@ import datetime as dt
 
 from crm import dates
 from crm.db import write
-from crm.models import TOUCH_KINDS, Activity, ActivityContact, Contact, utcnow
+from crm.models import STAGE_LABELS, TOUCH_KINDS, Activity, ActivityContact, Contact, utcnow
 from crm.services import derived
 
 DIRECTIONS = {"": "—", "out": "I reached out", "in": "They reached out"}
@@ -94,6 +94,24 @@ def log_touch(
             [{"activity": activity.id, "contact": cid, "occurred_at": when} for cid in set(contact_ids)]
         ).execute()
         derived.refresh_contacts(contact_ids)
+    return activity
+
+
+def record_stage_change(contact_id: int, old: str, new: str) -> Activity:
+    """Write "Stage: Lead → Customer" in the contact's stream (the caller owns the transaction).
+
+    A system entry, not a touch: the activity_touch rule gives its link no touch, so the
+    contact's last touch, cadence clock and score do not move because of it.
+    """
+    now = utcnow()
+    activity = Activity.create(
+        kind="stage_change",
+        occurred_at=now,
+        origin="system",
+        source="stage",
+        summary=f"Stage: {STAGE_LABELS.get(old, old)} → {STAGE_LABELS.get(new, new)}",
+    )
+    ActivityContact.create(activity=activity, contact=contact_id, occurred_at=now)
     return activity
 
 
