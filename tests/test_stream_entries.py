@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from crm.forms import ContactInput
-from crm.models import ACTIVITY_KINDS, Activity, ActivityContact, Contact
-from crm.services import activities, contacts, stream
+from crm.models import ACTIVITY_KINDS, Activity, ActivityContact, Contact, Signal, utcnow
+from crm.services import activities, contacts, derived, signals, stream
 from tests.conftest import soup, token
 
 UTC = ZoneInfo("UTC")
@@ -30,6 +30,10 @@ def save_form(client, contact: Contact, **changes):
 def texts(response) -> list[str]:
     body = "#stream-results .entry .entry-body > p:not(.entry-head)"
     return [p.get_text() for p in soup(response).select(body)]
+
+
+def today_names(client) -> list[str]:
+    return [li.select_one(".name").get_text(strip=True) for li in soup(client.get("/")).select(".today-row")]
 
 
 # -- stage changes ----------------------------------------------------------------------------
@@ -76,6 +80,60 @@ def test_a_new_contact_starts_at_its_stage_without_a_stage_change(client, databa
     assert response.status_code == 303
     assert Contact.get(Contact.first_name == "Grace").stage == "customer"
     assert Activity.select().count() == 0
+
+
+# -- signal entries ---------------------------------------------------------------------------
+
+
+def test_deleting_a_signal_entry_dismisses_the_signal_and_restoring_brings_it_back(client, database):
+    ann = make("Ann")
+    signal = signals.record_signal(ann.id, "funding_round", "Series B")
+    assert Contact.get_by_id(ann.id).score == 30.0
+    assert today_names(client) == ["Ann Doe"]
+    csrf = token(client)
+
+    client.post(f"/stream/{signal.activity_id}/delete", data={"csrf_token": csrf}, headers=HX)
+    assert Signal.get_by_id(signal.id).dismissed_at is not None
+    assert Contact.get_by_id(ann.id).score == 0
+    assert today_names(client) == []
+    assert "Series B" not in soup(client.get(f"/contacts/{ann.id}")).select_one("#contact-signals").get_text()
+
+    restore = f"/stream/{signal.activity_id}/restore"
+    response = client.post(restore, data={"csrf_token": csrf}, headers=HX)
+    assert response.status_code == 200
+    assert Signal.get_by_id(signal.id).dismissed_at is None
+    assert Contact.get_by_id(ann.id).score == 30.0
+    assert today_names(client) == ["Ann Doe"]
+    assert "Series B" in soup(client.get(f"/contacts/{ann.id}")).select_one("#contact-signals").get_text()
+
+
+def test_restoring_a_signal_entry_leaves_a_signal_dismissed_before_as_it_was(client, database):
+    ann = make("Ann")
+    signal = signals.dismiss_signal(signals.record_signal(ann.id, "hiring"))
+    dismissed_at = Signal.get_by_id(signal.id).dismissed_at
+    entry = Activity.get_by_id(signal.activity_id)
+    activities.delete_activity(entry)
+    activities.restore_activity(Activity.get_by_id(entry.id))
+    assert Signal.get_by_id(signal.id).dismissed_at == dismissed_at
+    assert Contact.get_by_id(ann.id).score == 0
+
+
+def test_deleting_an_imported_job_change_entry_dismisses_its_signal(client, database):
+    ann = make("Ann")
+    when = utcnow()
+    entry = Activity.create(
+        kind="job_change", occurred_at=when, origin="imported", source="linkedin", summary="Moved from A to B"
+    )
+    ActivityContact.create(activity=entry, contact=ann, occurred_at=when)
+    Signal.create(
+        contact=ann, kind="job_change", weight=40, half_life_days=30, observed_at=when, activity=entry
+    )
+    derived.refresh_contacts([ann.id])
+    assert Contact.get_by_id(ann.id).score > 0
+    activities.delete_activity(entry)
+    assert Contact.get_by_id(ann.id).score == 0
+    activities.restore_activity(Activity.get_by_id(entry.id))
+    assert Contact.get_by_id(ann.id).score > 0
 
 
 # -- labels -----------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import datetime as dt
 
 from crm import dates
 from crm.db import write
-from crm.models import STAGE_LABELS, TOUCH_KINDS, Activity, ActivityContact, Contact, utcnow
+from crm.models import STAGE_LABELS, TOUCH_KINDS, Activity, ActivityContact, Contact, Signal, utcnow
 from crm.services import derived
 
 DIRECTIONS = {"": "—", "out": "I reached out", "in": "They reached out"}
@@ -150,16 +150,23 @@ def update_activity(
 
 
 def delete_activity(activity: Activity) -> None:
-    """Move an activity to the trash; the contacts' clocks forget it."""
+    """Move an activity to the trash; the contacts' clocks forget it, and a signal's entry takes
+    its signal along (dismissed at the same moment, so a restore knows what it dismissed)."""
     with write():
         activity.deleted_at = utcnow()
         activity.save()
+        Signal.update(dismissed_at=activity.deleted_at).where(
+            Signal.activity == activity, Signal.dismissed_at.is_null()
+        ).execute()
         derived.refresh_contacts(derived.contacts_of_activity(activity.id))
 
 
 def restore_activity(activity: Activity) -> None:
-    """Bring an activity back from the trash."""
+    """Bring an activity back from the trash, with the signals its deletion dismissed."""
     with write():
+        Signal.update(dismissed_at=None).where(
+            Signal.activity == activity, Signal.dismissed_at == activity.deleted_at
+        ).execute()
         activity.deleted_at = None
         activity.save()
         derived.refresh_contacts(derived.contacts_of_activity(activity.id))
