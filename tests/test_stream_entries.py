@@ -136,6 +136,29 @@ def test_deleting_an_imported_job_change_entry_dismisses_its_signal(client, data
     assert Contact.get_by_id(ann.id).score > 0
 
 
+# -- the trash --------------------------------------------------------------------------------
+
+
+def test_restoring_from_the_trash_answers_a_note_instead_of_the_entry(client, database):
+    ann = make("Ann")
+    entry = activities.log_touch([ann.id], "note", "Back soon")
+    activities.delete_activity(entry)
+    csrf = token(client)
+    response = client.post(f"/stream/trash/{entry.id}/restore", data={"csrf_token": csrf}, headers=HX)
+    row = soup(response).select_one(f"#activity-{entry.id}")
+    assert "Restored" in row.get_text() and row.select("form, button") == []
+    assert Activity.get_by_id(entry.id).deleted_at is None
+    assert soup(client.get("/stream/trash")).select(f"#activity-{entry.id}") == []
+    # Without JavaScript the trash page comes back, without the entry.
+    activities.delete_activity(Activity.get_by_id(entry.id))
+    response = client.post(f"/stream/trash/{entry.id}/restore", data={"csrf_token": csrf})
+    assert response.status_code == 303 and response.headers["Location"].endswith("/stream/trash")
+    # The stream's own Undo still puts the whole entry back in place.
+    activities.delete_activity(Activity.get_by_id(entry.id))
+    response = client.post(f"/stream/{entry.id}/restore", data={"csrf_token": csrf}, headers=HX)
+    assert soup(response).select_one(f"#activity-{entry.id} .entry-actions") is not None
+
+
 # -- labels -----------------------------------------------------------------------------------
 
 

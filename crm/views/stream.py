@@ -250,6 +250,7 @@ def delete(activity_id: int):
 
 @bp.post("/<int:activity_id>/restore")
 def restore(activity_id: int):
+    """Undo a delete: the entry comes back in place."""
     activity = _load(activity_id, include_deleted=True)
     activities.restore_activity(activity)
     if htmx:
@@ -264,3 +265,13 @@ def trash():
     links = service.contacts_for([a.id for a in items])
     entries = [service.Entry(a, links.get(a.id, [])) for a in items]
     return render("stream/trash.html", entries=entries)
+
+
+@bp.post("/trash/<int:activity_id>/restore")
+def restore_from_trash(activity_id: int):
+    """Restore an entry from the trash list: it leaves the list at once."""
+    activity = _load(activity_id, include_deleted=True)
+    activities.restore_activity(activity)
+    if htmx:
+        return render("stream/_restored.html", activity=activity)
+    return see_other(url_for("stream.trash"))
