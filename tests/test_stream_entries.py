@@ -82,6 +82,49 @@ def test_a_new_contact_starts_at_its_stage_without_a_stage_change(client, databa
     assert Activity.select().count() == 0
 
 
+# -- entries of trashed contacts --------------------------------------------------------------
+
+
+def test_entries_of_a_trashed_contact_leave_the_stream_until_it_is_restored(client, database):
+    ada, bob = make("Ada", stage="customer"), make("Bob")
+    activities.log_touch([ada.id], "note", "Ada alone about pricing")
+    shared = activities.log_touch([ada.id, bob.id], "meeting", "Both of us about pricing")
+    activities.log_touch([bob.id], "note", "Bob alone about pricing")
+    gone = activities.log_touch([ada.id], "call", "Ada deleted entry")
+    csrf = token(client)
+    client.post(f"/stream/{gone.id}/delete", data={"csrf_token": csrf})
+    everything = ["Bob alone about pricing", "Both of us about pricing", "Ada alone about pricing"]
+    assert texts(client.get("/stream/")) == everything
+
+    assert client.post(f"/contacts/{ada.id}/delete", data={"csrf_token": csrf}).status_code == 303
+    shown = ["Bob alone about pricing", "Both of us about pricing"]
+    assert texts(client.get("/stream/")) == shown
+    assert texts(client.get("/stream/", query_string={"q": "pricing"})) == shown
+    assert texts(client.get("/stream/", query_string={"q": "ada"})) == []
+    assert texts(client.get("/stream/", query_string={"kind": "note"})) == ["Bob alone about pricing"]
+    assert texts(client.get("/stream/", query_string={"stage": "customer"})) == ["Both of us about pricing"]
+    for plan in ({"contact": bob.id}, {"contact": ada.id}, {"contact": bob.id, "q": "pricing"}):
+        assert "Ada alone about pricing" not in texts(client.get("/stream/", query_string=plan)), plan
+    assert texts(client.get("/stream/", query_string={"contact": ada.id, "q": "ada"})) == []
+    # Her name stays on the shared entry, without a link to her missing page.
+    who = soup(client.get("/stream/")).select_one(f"#activity-{shared.id} .entry-who")
+    assert [a.get_text() for a in who.select("a")] == ["Bob Doe"]
+    assert who.select_one(".trashed").get_text() == "Ada Doe"
+    trash = soup(client.get("/stream/trash"))
+    assert trash.select(f"#activity-{gone.id}") == []
+
+    client.post(f"/contacts/{ada.id}/restore", data={"csrf_token": csrf})
+    assert texts(client.get("/stream/")) == everything
+    assert soup(client.get("/stream/trash")).select_one(f"#activity-{gone.id}") is not None
+    who = soup(client.get("/stream/")).select_one(f"#activity-{shared.id} .entry-who")
+    assert [a.get_text() for a in who.select("a")] == ["Ada Doe", "Bob Doe"]
+
+
+def test_an_entry_without_contacts_stays_in_the_stream(client, database):
+    lone = Activity.create(kind="followup_done", occurred_at=utcnow(), origin="system", summary="Done: taxes")
+    assert [e.activity.id for e in stream.list_stream(stream.StreamFilters(), UTC).entries] == [lone.id]
+
+
 # -- signal entries ---------------------------------------------------------------------------
 
 

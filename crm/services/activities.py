@@ -170,13 +170,3 @@ def restore_activity(activity: Activity) -> None:
         activity.deleted_at = None
         activity.save()
         derived.refresh_contacts(derived.contacts_of_activity(activity.id))
-
-
-def trash(limit: int = 200) -> list[Activity]:
-    """Activities in the trash, most recently deleted first."""
-    return list(
-        Activity.select()
-        .where(Activity.deleted_at.is_null(False))
-        .order_by(Activity.deleted_at.desc())
-        .limit(limit)
-    )

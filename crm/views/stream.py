@@ -185,7 +185,7 @@ def _load(activity_id: int, include_deleted: bool = False):
 
 
 def _entry(activity, status=200):
-    entry = service.Entry(activity, service.contacts_for([activity.id]).get(activity.id, []))
+    entry = service.entries([activity])[0]
     return render("stream/entry.html", "stream/_entry.html", status=status, e=entry, show_contacts=True)
 
 
@@ -261,10 +261,7 @@ def restore(activity_id: int):
 @bp.get("/trash")
 def trash():
     """Deleted entries, restorable."""
-    items = activities.trash()
-    links = service.contacts_for([a.id for a in items])
-    entries = [service.Entry(a, links.get(a.id, [])) for a in items]
-    return render("stream/trash.html", entries=entries)
+    return render("stream/trash.html", entries=service.trash())
 
 
 @bp.post("/trash/<int:activity_id>/restore")
