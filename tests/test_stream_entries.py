@@ -215,6 +215,16 @@ def test_every_kind_and_direction_reads_as_plain_english(kind, direction):
     assert not (label.endswith((" sent", " received")) and kind not in things)
 
 
+def test_a_system_entry_edited_to_no_text_is_summed_up_in_words(client, database):
+    ann = make("Ann")
+    activities.record_stage_change(ann.id, "lead", "customer")
+    entry = Activity.get(Activity.kind == "stage_change")
+    data = {"csrf_token": token(client), "when": "now", "text": ""}
+    assert client.post(f"/stream/{entry.id}", data=data).status_code == 303
+    assert Activity.get_by_id(entry.id).summary == "Stage change"
+    assert activities.log_touch([ann.id], "other", "").summary == "Other touch"
+
+
 def test_stream_and_timeline_labels(client, database):
     ann = make("Ann")
     for kind, direction, expected in (

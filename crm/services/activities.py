@@ -8,6 +8,7 @@ from crm import dates
 from crm.db import write
 from crm.models import STAGE_LABELS, TOUCH_KINDS, Activity, ActivityContact, Contact, Signal, utcnow
 from crm.services import derived
+from crm.services.stream import entry_label
 
 DIRECTIONS = {"": "—", "out": "I reached out", "in": "They reached out"}
 
@@ -87,7 +88,7 @@ def log_touch(
             direction=direction or None,
             origin="logged",
             source="manual",
-            summary=summarize(text) or kind.capitalize(),
+            summary=summarize(text) or entry_label(kind),
             body=text.strip(),
         )
         ActivityContact.insert_many(
@@ -141,7 +142,7 @@ def update_activity(
     with write():
         activity.occurred_at = when
         activity.body = text.strip()
-        activity.summary = summarize(text) or activity.kind.capitalize()
+        activity.summary = summarize(text) or entry_label(activity.kind)
         activity.updated_at = utcnow()
         activity.save()
         ActivityContact.update(occurred_at=when).where(ActivityContact.activity == activity).execute()
