@@ -85,8 +85,11 @@ def ago(value: dt.datetime | dt.date | None) -> str:
 
 def init_app(app: Flask) -> None:
     """Template filters and error pages (with the same headers as every page)."""
+    from crm.services.stream import entry_label
+
     app.jinja_env.filters["local"] = local
     app.jinja_env.filters["ago"] = ago
+    app.jinja_env.filters["entry_label"] = entry_label
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

@@ -6,8 +6,9 @@ import datetime as dt
 
 from crm import dates
 from crm.db import write
-from crm.models import TOUCH_KINDS, Activity, ActivityContact, Contact, utcnow
+from crm.models import STAGE_LABELS, TOUCH_KINDS, Activity, ActivityContact, Contact, Signal, utcnow
 from crm.services import derived
+from crm.services.stream import entry_label
 
 DIRECTIONS = {"": "—", "out": "I reached out", "in": "They reached out"}
 
@@ -87,13 +88,31 @@ def log_touch(
             direction=direction or None,
             origin="logged",
             source="manual",
-            summary=summarize(text) or kind.capitalize(),
+            summary=summarize(text) or entry_label(kind),
             body=text.strip(),
         )
         ActivityContact.insert_many(
             [{"activity": activity.id, "contact": cid, "occurred_at": when} for cid in set(contact_ids)]
         ).execute()
         derived.refresh_contacts(contact_ids)
+    return activity
+
+
+def record_stage_change(contact_id: int, old: str, new: str) -> Activity:
+    """Write "Stage: Lead → Customer" in the contact's stream (the caller owns the transaction).
+
+    A system entry, not a touch: the activity_touch rule gives its link no touch, so the
+    contact's last touch, cadence clock and score do not move because of it.
+    """
+    now = utcnow()
+    activity = Activity.create(
+        kind="stage_change",
+        occurred_at=now,
+        origin="system",
+        source="stage",
+        summary=f"Stage: {STAGE_LABELS.get(old, old)} → {STAGE_LABELS.get(new, new)}",
+    )
+    ActivityContact.create(activity=activity, contact=contact_id, occurred_at=now)
     return activity
 
 
@@ -123,7 +142,7 @@ def update_activity(
     with write():
         activity.occurred_at = when
         activity.body = text.strip()
-        activity.summary = summarize(text) or activity.kind.capitalize()
+        activity.summary = summarize(text) or entry_label(activity.kind)
         activity.updated_at = utcnow()
         activity.save()
         ActivityContact.update(occurred_at=when).where(ActivityContact.activity == activity).execute()
@@ -132,26 +151,23 @@ def update_activity(
 
 
 def delete_activity(activity: Activity) -> None:
-    """Move an activity to the trash; the contacts' clocks forget it."""
+    """Move an activity to the trash; the contacts' clocks forget it, and a signal's entry takes
+    its signal along (dismissed at the same moment, so a restore knows what it dismissed)."""
     with write():
         activity.deleted_at = utcnow()
         activity.save()
+        Signal.update(dismissed_at=activity.deleted_at).where(
+            Signal.activity == activity, Signal.dismissed_at.is_null()
+        ).execute()
         derived.refresh_contacts(derived.contacts_of_activity(activity.id))
 
 
 def restore_activity(activity: Activity) -> None:
-    """Bring an activity back from the trash."""
+    """Bring an activity back from the trash, with the signals its deletion dismissed."""
     with write():
+        Signal.update(dismissed_at=None).where(
+            Signal.activity == activity, Signal.dismissed_at == activity.deleted_at
+        ).execute()
         activity.deleted_at = None
         activity.save()
         derived.refresh_contacts(derived.contacts_of_activity(activity.id))
-
-
-def trash(limit: int = 200) -> list[Activity]:
-    """Activities in the trash, most recently deleted first."""
-    return list(
-        Activity.select()
-        .where(Activity.deleted_at.is_null(False))
-        .order_by(Activity.deleted_at.desc())
-        .limit(limit)
-    )

@@ -23,7 +23,7 @@ from crm.models import (
     Tag,
     utcnow,
 )
-from crm.services import derived
+from crm.services import activities, derived
 from importers.base import name_key, normalize_phone
 
 PER_PAGE = 50
@@ -211,12 +211,15 @@ def create_contact(data: ContactInput, *, source: str = "manual") -> Contact:
 
 
 def update_contact(contact: Contact, data: ContactInput) -> Contact:
-    """Save edited fields, emails, phones and tags."""
+    """Save edited fields, emails, phones and tags; a new stage is written in the stream."""
     with write():
         _check_unique_url(data.linkedin_url, contact.id)
+        stage = contact.stage
         _apply(contact, data)
         contact.save()
         _set_lists(contact, data)
+        if contact.stage != stage:
+            activities.record_stage_change(contact.id, stage, contact.stage)
         # Stage, cadence, tags and birthday all weigh in the score.
         derived.refresh_contacts([contact.id])
     return contact

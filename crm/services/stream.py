@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import asdict, dataclass
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from peewee import JOIN
@@ -17,6 +18,44 @@ from importers.base import name_key
 
 PER_PAGE = 30
 _KEY = search.KEY_SQL.format(t="a")
+# An entry shows while it concerns a live contact, or nobody: one about trashed contacts only
+# waits in the trash with them (their page is gone) and comes back when one is restored.
+_SHOWN = (
+    "(EXISTS (SELECT 1 FROM activity_contact l JOIN contact c ON c.id = l.contact_id"
+    " WHERE l.activity_id = a.id AND c.deleted_at IS NULL)"
+    " OR NOT EXISTS (SELECT 1 FROM activity_contact l WHERE l.activity_id = a.id))"
+)
+
+KIND_LABELS = {
+    "note": "Note",
+    "call": "Call",
+    "email": "Email",
+    "meeting": "Meeting",
+    "message": "Message",
+    "invitation": "Invitation",
+    "endorsement": "Endorsement",
+    "recommendation": "Recommendation",
+    "other": "Other touch",
+    "stage_change": "Stage change",
+    "followup_done": "Follow-up done",
+    "signal": "Signal",
+    "job_change": "Job change",
+    "import": "Import",
+}
+DIRECTED_LABELS = {
+    ("call", "in"): "Incoming call",
+    ("call", "out"): "Outgoing call",
+    ("email", "in"): "Email received",
+    ("email", "out"): "Email sent",
+    ("message", "in"): "Message received",
+    ("message", "out"): "Message sent",
+    ("invitation", "in"): "Invitation received",
+    ("invitation", "out"): "Invitation sent",
+    ("endorsement", "in"): "Endorsement received",
+    ("endorsement", "out"): "Endorsement given",
+    ("recommendation", "in"): "Recommendation received",
+    ("recommendation", "out"): "Recommendation given",
+}
 
 
 @dataclass
@@ -41,12 +80,30 @@ class StreamFilters:
         return out
 
 
+def entry_label(kind: str, direction: str | None = None) -> str:
+    """What an entry is, in words: "Outgoing call", "Message received", "Follow-up done"."""
+    if (kind, direction) in DIRECTED_LABELS:
+        return DIRECTED_LABELS[kind, direction]
+    label = KIND_LABELS.get(kind) or kind.replace("_", " ").capitalize()
+    if direction in ("in", "out"):
+        return f"{label} ({'they' if direction == 'in' else 'you'} reached out)"
+    return label
+
+
+class Person(NamedTuple):
+    """A contact an entry involves; one in the trash is named without a link."""
+
+    id: int
+    name: str
+    trashed: bool
+
+
 @dataclass
 class Entry:
     """One stream row: the activity and the contacts it involves."""
 
     activity: Activity
-    contacts: list[tuple[int, str]]
+    contacts: list[Person]
 
 
 @dataclass
@@ -123,7 +180,9 @@ def list_stream(
 
 
 def _filter(filters: StreamFilters, tz: ZoneInfo, at: str, where: list, params: list) -> None:
-    """Add the kind, people (stage, company, tag) and date filters to a query on activity a."""
+    """Add the kind, people (stage, company, tag) and date filters to a query on activity a,
+    and leave out entries about trashed contacts only."""
+    where.append(_SHOWN)
     if filters.kind in ACTIVITY_KINDS:
         where.append("a.kind = ?")
         params.append(filters.kind)
@@ -250,25 +309,38 @@ def _contact_search_page(
 def _page(rows: list[Activity], per_page: int) -> StreamPage:
     more = len(rows) > per_page
     rows = rows[:per_page]
+    return StreamPage(entries(rows), encode_cursor(rows[-1]) if more and rows else None)
+
+
+def entries(rows: list[Activity]) -> list[Entry]:
+    """The activities as stream rows, with the contacts of each (one query)."""
     links = contacts_for([a.id for a in rows])
-    entries = [Entry(a, links.get(a.id, [])) for a in rows]
-    return StreamPage(entries, encode_cursor(rows[-1]) if more and rows else None)
+    return [Entry(a, links.get(a.id, [])) for a in rows]
 
 
-def contacts_for(activity_ids: list[int]) -> dict[int, list[tuple[int, str]]]:
-    """(contact id, name) per activity, in one query."""
-    result: dict[int, list[tuple[int, str]]] = defaultdict(list)
+def contacts_for(activity_ids: list[int]) -> dict[int, list[Person]]:
+    """The contacts of each activity, in one query."""
+    result: dict[int, list[Person]] = defaultdict(list)
     if not activity_ids:
         return result
     marks = ", ".join("?" * len(activity_ids))
     rows = db.execute_sql(
-        "SELECT ac.activity_id, c.id, c.full_name FROM activity_contact ac"
+        "SELECT ac.activity_id, c.id, c.full_name, c.deleted_at IS NOT NULL FROM activity_contact ac"
         f" JOIN contact c ON c.id = ac.contact_id WHERE ac.activity_id IN ({marks}) ORDER BY c.name_key",
         tuple(activity_ids),
     )
-    for activity_id, contact_id, name in rows:
-        result[activity_id].append((contact_id, name))
+    for activity_id, contact_id, name, trashed in rows:
+        result[activity_id].append(Person(contact_id, name, bool(trashed)))
     return result
+
+
+def trash(limit: int = 200) -> list[Entry]:
+    """Entries in the trash, most recently deleted first (not those waiting with a trashed contact)."""
+    sql = (
+        f"SELECT a.* FROM activity a WHERE a.deleted_at IS NOT NULL AND {_SHOWN}"
+        " ORDER BY a.deleted_at DESC LIMIT ?"
+    )
+    return entries(list(Activity.raw(sql, limit)))
 
 
 def contact_timeline(

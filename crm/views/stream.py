@@ -185,7 +185,7 @@ def _load(activity_id: int, include_deleted: bool = False):
 
 
 def _entry(activity, status=200):
-    entry = service.Entry(activity, service.contacts_for([activity.id]).get(activity.id, []))
+    entry = service.entries([activity])[0]
     return render("stream/entry.html", "stream/_entry.html", status=status, e=entry, show_contacts=True)
 
 
@@ -257,6 +257,7 @@ def delete(activity_id: int):
 
 @bp.post("/<int:activity_id>/restore")
 def restore(activity_id: int):
+    """Undo a delete: the entry comes back in place."""
     activity = _load(activity_id, include_deleted=True)
     activities.restore_activity(activity)
     if htmx:
@@ -267,7 +268,14 @@ def restore(activity_id: int):
 @bp.get("/trash")
 def trash():
     """Deleted entries, restorable."""
-    items = activities.trash()
-    links = service.contacts_for([a.id for a in items])
-    entries = [service.Entry(a, links.get(a.id, [])) for a in items]
-    return render("stream/trash.html", entries=entries)
+    return render("stream/trash.html", entries=service.trash())
+
+
+@bp.post("/trash/<int:activity_id>/restore")
+def restore_from_trash(activity_id: int):
+    """Restore an entry from the trash list: it leaves the list at once."""
+    activity = _load(activity_id, include_deleted=True)
+    activities.restore_activity(activity)
+    if htmx:
+        return render("stream/_restored.html", activity=activity)
+    return see_other(url_for("stream.trash"))

@@ -44,3 +44,31 @@ def test_quick_entry_call_and_followup_then_snooze(page, server, live_app):
     panel.locator("button[value=tomorrow]").click()
     page.locator("#contact-followups .badge.snoozed").wait_for()
     assert page.locator("#contact-followups time").inner_text() != before
+
+
+@pytest.mark.browser
+def test_an_entry_restored_from_the_trash_leaves_the_trash_list_at_once(page, server, live_app):
+    from crm.services import activities
+
+    with live_app.app_context():
+        db.connect(reuse_if_open=True)
+        ada = Contact.create(full_name="Ada Lovelace", name_key="ada lovelace")
+        kept = activities.log_touch([ada.id], "note", "Still in the trash")
+        back = activities.log_touch([ada.id], "call", "Coming back", direction="out")
+        activities.delete_activity(kept)
+        activities.delete_activity(back)
+        db.close()
+    log_in(page, server)
+    page.goto(server.url + "/stream/trash")
+    row = page.locator(f"#activity-{back.id}")
+    row.get_by_role("button", name="Restore").click()
+    row.get_by_text("Restored").wait_for()
+    assert row.locator(".entry-head, button").count() == 0
+    assert page.locator(".timeline .entry-head").all_inner_texts() == [
+        page.locator(f"#activity-{kept.id} .entry-head").inner_text()
+    ]
+    row.get_by_role("link", name="the stream").click()
+    page.wait_for_url(server.url + "/stream/")
+    assert page.locator(f"#activity-{back.id} .kind").inner_text() == "Outgoing call"
+    page.goto(server.url + "/stream/trash")
+    assert page.locator(f"#activity-{back.id}").count() == 0
