@@ -142,10 +142,13 @@
     if (key === "?") openHelp();
     else if (key === "j") focusRow(index + 1);
     else if (key === "k") focusRow(index <= 0 ? 0 : index - 1);
-    else if (key === "l" && row) {
+    // With nobody focused, a row key acts on nobody (s must not fall through to the Stream):
+    // like j, it focuses the first person, and the next press acts on them.
+    else if ((key === "l" || key === "s") && !row) focusRow(0);
+    else if (key === "l") {
       var log = row.querySelector("[data-row-log]");
       if (log) { log.open = true; var text = log.querySelector("textarea"); if (text) text.focus(); }
-    } else if (key === "s" && row) {
+    } else if (key === "s") {
       var snooze = row.querySelector("[data-snooze-day]");
       if (snooze) snooze.click();
     } else if (key === "Enter" && row && event.target === row) {
@@ -175,16 +178,21 @@
     if (row) row.focus();
   });
   // After a row action the row is re-rendered or moved to "Done today": keep the keyboard place.
+  // Other requests (the progress line, fetched while the row's own request is still to be
+  // swapped) leave it alone.
   var acted = -1;
   document.addEventListener("htmx:beforeRequest", function (event) {
     var row = event.target.closest && event.target.closest("[data-today-row]");
-    acted = row ? todayRows().indexOf(row) : -1;
+    if (row) acted = todayRows().indexOf(row);
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (!event.detail.successful && event.target.closest && event.target.closest("[data-today-row]")) acted = -1;
   });
   document.addEventListener("htmx:afterSettle", function () {
-    if (acted < 0) return;
+    if (acted < 0 || focusedRow() || typing(document.activeElement)) return;
     var keep = acted;
     acted = -1;
-    if (!focusedRow() && !typing(document.activeElement)) focusRow(keep);
+    focusRow(keep);
   });
   document.addEventListener("today-changed", function (event) {
     var detail = event.detail || {};
