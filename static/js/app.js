@@ -98,12 +98,35 @@
     var form = event.target.closest && event.target.closest("form");
     if (form) { event.preventDefault(); form.requestSubmit(); }
   });
-  // Enter in the type-ahead picks the checked match and moves on instead of submitting.
+  // The type-ahead (the name box and its matches): Up/Down move through the matches while the
+  // caret stays in the box, Enter (in the box or on a match) picks the checked one and moves on
+  // instead of submitting, and Esc closes the dialog (in a search box it would only clear it).
+  function inPicker(target) {
+    return target.id === "qe-contact" || (target.name === "contact_id" && !!target.closest("#qe-matches"));
+  }
   document.addEventListener("keydown", function (event) {
-    if (event.key !== "Enter" || event.target.id !== "qe-contact") return;
-    event.preventDefault();
-    var kind = document.getElementById("qe-kind");
-    if (kind) kind.focus();
+    var target = event.target;
+    if (event.ctrlKey || event.metaKey || event.altKey || !inPicker(target)) return;
+    var radios = Array.prototype.slice.call(document.querySelectorAll("#qe-matches input[name=contact_id]"));
+    var checked = radios.filter(function (radio) { return radio.checked; })[0];
+    var input = document.getElementById("qe-contact");
+    if (target === input && (event.key === "ArrowDown" || event.key === "ArrowUp")) {
+      if (!radios.length) return;
+      event.preventDefault();
+      var step = event.key === "ArrowDown" ? 1 : -1;
+      var next = radios[Math.max(0, Math.min(radios.indexOf(checked) + step, radios.length - 1))];
+      next.checked = true;
+      next.closest(".match").scrollIntoView({ block: "nearest" });
+    } else if (event.key === "Enter") {
+      event.preventDefault();
+      var name = checked && checked.parentElement.querySelector(".name");
+      if (name && input) input.value = name.textContent;
+      var kind = document.getElementById("qe-kind");
+      if (kind) kind.focus();
+    } else if (event.key === "Escape" && target === input && input.closest("dialog[open]")) {
+      event.preventDefault();
+      closeQuickEntry();
+    }
   });
   // A new set of matches: show the chosen name in the search box when one is picked.
   document.addEventListener("change", function (event) {
@@ -170,7 +193,8 @@
     if (first && details.classList.contains("today-log")) first.focus();
   }, true);
   document.addEventListener("keydown", function (event) {
-    if (event.key !== "Escape") return;
+    // an Escape inside a dialog (the quick entry, the help) is the dialog's
+    if (event.key !== "Escape" || (event.target.closest && event.target.closest("dialog"))) return;
     var open = document.querySelector(".row-pop[open]");
     if (!open) return;
     open.open = false;
