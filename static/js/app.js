@@ -201,9 +201,9 @@
     var row = open.closest("[data-today-row]");
     if (row) row.focus();
   });
-  // After a row action the row is re-rendered or moved to "Done today": keep the keyboard place.
-  // Other requests (the progress line, fetched while the row's own request is still to be
-  // swapped) leave it alone.
+  // After a row action the row is re-rendered or moved to "Done today", and after a quick entry
+  // the board is fetched again: keep the keyboard place. Other requests (the progress line,
+  // fetched while the row's own request is still to be swapped) leave it alone.
   var acted = -1;
   document.addEventListener("htmx:beforeRequest", function (event) {
     var row = event.target.closest && event.target.closest("[data-today-row]");
@@ -211,6 +211,10 @@
   });
   document.addEventListener("htmx:afterRequest", function (event) {
     if (!event.detail.successful && event.target.closest && event.target.closest("[data-today-row]")) acted = -1;
+  });
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var row = focusedRow();
+    if (event.detail.target.id === "today-board" && acted < 0 && row) acted = todayRows().indexOf(row);
   });
   document.addEventListener("htmx:afterSettle", function () {
     if (acted < 0 || focusedRow() || typing(document.activeElement)) return;
