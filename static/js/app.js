@@ -80,6 +80,11 @@
   function closeQuickEntry() {
     var dialog = quickEntry();
     if (dialog && dialog.open) dialog.close();
+    leave(dialog);
+  }
+  // Focus must not linger in a closed dialog: the next one-key shortcut would count as typing.
+  function leave(dialog) {
+    if (dialog && !dialog.open && dialog.contains(document.activeElement)) document.activeElement.blur();
   }
   document.addEventListener("click", function (event) {
     var open = event.target.closest && event.target.closest("[data-open-quick-entry]");
@@ -87,7 +92,10 @@
     if (event.target.closest && event.target.closest("[data-close-quick-entry]")) closeQuickEntry();
   });
   document.addEventListener("close", function (event) {
-    if (event.target === quickEntry() && opener && opener.focus) { opener.focus(); opener = null; }
+    if (event.target !== quickEntry()) return;
+    if (opener && opener.focus) opener.focus();
+    opener = null;
+    leave(event.target);
   }, true);
   document.addEventListener("quick-entry-done", function () {
     closeQuickEntry();
