@@ -475,3 +475,58 @@ def test_the_first_today_of_the_owners_day_rescores_everyone(client, database):
     later = utcnow().replace(tzinfo=dt.UTC) + dt.timedelta(days=1)
     assert derived.refresh_if_new_day(now=later, tz=UTC) is True
     assert Contact.get_by_id(ann.id).score > 0
+
+
+def test_the_action_that_reaches_the_goal_answers_the_whole_board(client, database):
+    """Found by QA: the row action that reached the daily goal only took its row away, so the page
+    kept 'You're all caught up' and 'More people are waiting'; a reload said 'Daily goal reached'
+    and offered five more. That action now answers the board a reload would show."""
+    client.post("/settings/today", data={"csrf_token": token(client), "daily_goal": "2"})
+    ann, bob, cy = make("Ann"), make("Bob"), make("Cy")
+    for days, person in enumerate((ann, bob, cy), start=1):
+        overdue(person, days=4 - days)
+    first = post(client, f"/today/{ann.id}/touch", {"kind": "call"})
+    assert "HX-Retarget" not in first.headers and "today-changed" in json.loads(first.headers["HX-Trigger"])
+    response = post(client, f"/today/{bob.id}/touch", {"kind": "call"})
+    assert response.status_code == 200
+    assert (response.headers["HX-Retarget"], response.headers["HX-Reswap"]) == ("#today-board", "outerHTML")
+    assert "HX-Trigger" not in response.headers  # the old progress must not fetch itself over the board
+    assert json.loads(response.headers["HX-Trigger-After-Swap"]) == {
+        "today-changed": {"message": "Touch logged."}
+    }
+    board = soup(response).select_one("#today-board")
+    assert rows(response) == [] and done_names(response) == ["Bob Doe", "Ann Doe"]
+    assert board.select_one(".today-caught-up h2").get_text() == "Daily goal reached"
+    assert board.select_one("a[hx-push-url]").get_text() == "Keep going: 5 more"
+    assert board.select_one(".end-note") is None
+    assert progress_text(response).startswith("2 of 2 done today · goal reached")
+    nav = board.select_one("#nav-count-today")
+    assert nav["hx-swap-oob"] == "true" and nav.has_attr("hidden")
+    reload = soup(client.get("/"))
+    assert reload.select_one(".today-caught-up h2").get_text() == "Daily goal reached"
+    assert reload.select_one("#nav-count-today[hx-swap-oob]") is None  # the full page has no oob
+    past = post(client, f"/today/{cy.id}/snooze", {"preset": "1d"})  # past the goal: the row again
+    assert "HX-Retarget" not in past.headers and soup(past).select_one(f"#done-row-{cy.id}") is not None
+
+
+def test_the_board_fetches_itself_after_a_quick_entry_touch(client, database):
+    """The quick entry (n) answers only its form: Today's board listens for its event and fetches
+    itself again (keeping 'Keep going' rows), with the navigation count."""
+    ann, bob = make("Ann"), make("Bob")
+    overdue(ann)
+    overdue(bob, days=1)
+    board = soup(client.get("/")).select_one("#today-board")
+    assert (board["hx-get"], board["hx-trigger"], board["hx-swap"]) == (
+        "/",
+        "quick-entry-done from:body",
+        "outerHTML",
+    )
+    saved = post(
+        client, "/stream/touches", {"contact_id": str(ann.id), "kind": "call", "when": "now", "text": "Hi"}
+    )
+    assert json.loads(saved.headers["HX-Trigger"])["quick-entry-done"] == ann.id
+    again = client.get(board["hx-get"], headers=HX)
+    assert rows(again) == ["Bob Doe"] and done_names(again) == ["Ann Doe"]
+    assert progress_text(again).startswith("1 of 10")
+    assert soup(again).select_one("#nav-count-today[hx-swap-oob]").get_text() == "1"
+    assert soup(client.get("/?more=5")).select_one("#today-board")["hx-get"] == "/?more=5"

@@ -2,10 +2,14 @@
 
 The page itself is served at `/` (endpoint pages.today, in crm/views/pages.py); every row action
 answers the updated row (or, when the person is done, removes it and adds them to "Done today")
-with an HX-Trigger "today-changed" event that refreshes the progress fragment.
+with an HX-Trigger "today-changed" event that refreshes the progress fragment. The action that
+reaches the daily goal answers the whole board instead, and the board fetches itself again after
+a touch logged elsewhere on the page (the quick entry's "quick-entry-done").
 """
 
 from __future__ import annotations
+
+import json
 
 from flask import Blueprint, abort, request, url_for
 
@@ -15,7 +19,7 @@ from crm.services import activities, derived, followups, signals
 from crm.services import contacts as contacts_service
 from crm.services import today as service
 from crm.services.settings import dayfirst
-from crm.web import local, owner_tz, render, see_other
+from crm.web import local, owner_tz, render, see_other, wants_fragment
 
 bp = Blueprint("today", __name__, url_prefix="/today")
 
@@ -33,6 +37,7 @@ def page():
     after the owner's midnight the board asks for /today/refresh itself (a POST), which rescores
     everyone and answers the board again, so no cron job is needed for time decay."""
     board = service.board(owner_tz(), extra=_extra())
+    fragment = wants_fragment()
     return render(
         "today/index.html",
         "today/_board.html",
@@ -42,6 +47,9 @@ def page():
         extra=_extra(),
         now_label=local(utcnow(), "%A %-d %B"),
         new_day=board.has_contacts and derived.needs_new_day(tz=owner_tz()),
+        # a board swapped in place also updates the navigation's count of who is left
+        oob=fragment,
+        left=service.left_today(owner_tz()) if fragment else 0,
     )
 
 
@@ -70,11 +78,21 @@ def _contact(contact_id: int):
 
 
 def _after(contact_id: int, message: str, **row_context):
-    """The row after an action: moved to Done today, re-rendered, or gone."""
+    """The row after an action: moved to Done today, re-rendered, or gone; the whole board when
+    this action reached the daily goal, so the page says so as it does on reload."""
     if not htmx:
         return see_other(url_for("pages.today"))
     tz = owner_tz()
     done = service.is_done_today(contact_id, tz)
+    event = json.dumps({EVENT: {"message": message}})
+    count, goal = service.progress(tz)
+    if done is not None and count == goal:
+        response = page()
+        response.headers["HX-Retarget"] = "#today-board"
+        response.headers["HX-Reswap"] = "outerHTML"
+        # after the swap: the board carries fresh progress, so the old one must not fetch it
+        response.headers["HX-Trigger-After-Swap"] = event
+        return response
     if done is not None:
         response = render("today/_moved.html", "today/_moved.html", done=done)
     else:
@@ -83,7 +101,7 @@ def _after(contact_id: int, message: str, **row_context):
             "today/_row.html", "today/_row.html", row=row, touch_choices=TOUCH_CHOICES,
             snoozes=service.SNOOZES, **row_context,
         )  # fmt: skip
-    response.headers["HX-Trigger"] = f'{{"{EVENT}": {{"message": "{message}"}}}}'
+    response.headers["HX-Trigger"] = event
     return response
 
 
@@ -136,7 +154,7 @@ def unsnooze(contact_id: int):
     if not htmx:
         return see_other(url_for("pages.today"))
     response = page()
-    response.headers["HX-Trigger"] = f'{{"{EVENT}": {{"message": "Back on your list."}}}}'
+    response.headers["HX-Trigger"] = json.dumps({EVENT: {"message": "Back on your list."}})
     return response
 
 

@@ -80,6 +80,11 @@
   function closeQuickEntry() {
     var dialog = quickEntry();
     if (dialog && dialog.open) dialog.close();
+    leave(dialog);
+  }
+  // Focus must not linger in a closed dialog: the next one-key shortcut would count as typing.
+  function leave(dialog) {
+    if (dialog && !dialog.open && dialog.contains(document.activeElement)) document.activeElement.blur();
   }
   document.addEventListener("click", function (event) {
     var open = event.target.closest && event.target.closest("[data-open-quick-entry]");
@@ -87,7 +92,10 @@
     if (event.target.closest && event.target.closest("[data-close-quick-entry]")) closeQuickEntry();
   });
   document.addEventListener("close", function (event) {
-    if (event.target === quickEntry() && opener && opener.focus) { opener.focus(); opener = null; }
+    if (event.target !== quickEntry()) return;
+    if (opener && opener.focus) opener.focus();
+    opener = null;
+    leave(event.target);
   }, true);
   document.addEventListener("quick-entry-done", function () {
     closeQuickEntry();
@@ -98,12 +106,35 @@
     var form = event.target.closest && event.target.closest("form");
     if (form) { event.preventDefault(); form.requestSubmit(); }
   });
-  // Enter in the type-ahead picks the checked match and moves on instead of submitting.
+  // The type-ahead (the name box and its matches): Up/Down move through the matches while the
+  // caret stays in the box, Enter (in the box or on a match) picks the checked one and moves on
+  // instead of submitting, and Esc closes the dialog (in a search box it would only clear it).
+  function inPicker(target) {
+    return target.id === "qe-contact" || (target.name === "contact_id" && !!target.closest("#qe-matches"));
+  }
   document.addEventListener("keydown", function (event) {
-    if (event.key !== "Enter" || event.target.id !== "qe-contact") return;
-    event.preventDefault();
-    var kind = document.getElementById("qe-kind");
-    if (kind) kind.focus();
+    var target = event.target;
+    if (event.ctrlKey || event.metaKey || event.altKey || !inPicker(target)) return;
+    var radios = Array.prototype.slice.call(document.querySelectorAll("#qe-matches input[name=contact_id]"));
+    var checked = radios.filter(function (radio) { return radio.checked; })[0];
+    var input = document.getElementById("qe-contact");
+    if (target === input && (event.key === "ArrowDown" || event.key === "ArrowUp")) {
+      if (!radios.length) return;
+      event.preventDefault();
+      var step = event.key === "ArrowDown" ? 1 : -1;
+      var next = radios[Math.max(0, Math.min(radios.indexOf(checked) + step, radios.length - 1))];
+      next.checked = true;
+      next.closest(".match").scrollIntoView({ block: "nearest" });
+    } else if (event.key === "Enter") {
+      event.preventDefault();
+      var name = checked && checked.parentElement.querySelector(".name");
+      if (name && input) input.value = name.textContent;
+      var kind = document.getElementById("qe-kind");
+      if (kind) kind.focus();
+    } else if (event.key === "Escape" && target === input && input.closest("dialog[open]")) {
+      event.preventDefault();
+      closeQuickEntry();
+    }
   });
   // A new set of matches: show the chosen name in the search box when one is picked.
   document.addEventListener("change", function (event) {
@@ -142,10 +173,13 @@
     if (key === "?") openHelp();
     else if (key === "j") focusRow(index + 1);
     else if (key === "k") focusRow(index <= 0 ? 0 : index - 1);
-    else if (key === "l" && row) {
+    // With nobody focused, a row key acts on nobody (s must not fall through to the Stream):
+    // like j, it focuses the first person, and the next press acts on them.
+    else if ((key === "l" || key === "s") && !row) focusRow(0);
+    else if (key === "l") {
       var log = row.querySelector("[data-row-log]");
       if (log) { log.open = true; var text = log.querySelector("textarea"); if (text) text.focus(); }
-    } else if (key === "s" && row) {
+    } else if (key === "s") {
       var snooze = row.querySelector("[data-snooze-day]");
       if (snooze) snooze.click();
     } else if (key === "Enter" && row && event.target === row) {
@@ -167,24 +201,34 @@
     if (first && details.classList.contains("today-log")) first.focus();
   }, true);
   document.addEventListener("keydown", function (event) {
-    if (event.key !== "Escape") return;
+    // an Escape inside a dialog (the quick entry, the help) is the dialog's
+    if (event.key !== "Escape" || (event.target.closest && event.target.closest("dialog"))) return;
     var open = document.querySelector(".row-pop[open]");
     if (!open) return;
     open.open = false;
     var row = open.closest("[data-today-row]");
     if (row) row.focus();
   });
-  // After a row action the row is re-rendered or moved to "Done today": keep the keyboard place.
+  // After a row action the row is re-rendered or moved to "Done today", and after a quick entry
+  // the board is fetched again: keep the keyboard place. Other requests (the progress line,
+  // fetched while the row's own request is still to be swapped) leave it alone.
   var acted = -1;
   document.addEventListener("htmx:beforeRequest", function (event) {
     var row = event.target.closest && event.target.closest("[data-today-row]");
-    acted = row ? todayRows().indexOf(row) : -1;
+    if (row) acted = todayRows().indexOf(row);
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (!event.detail.successful && event.target.closest && event.target.closest("[data-today-row]")) acted = -1;
+  });
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var row = focusedRow();
+    if (event.detail.target.id === "today-board" && acted < 0 && row) acted = todayRows().indexOf(row);
   });
   document.addEventListener("htmx:afterSettle", function () {
-    if (acted < 0) return;
+    if (acted < 0 || focusedRow() || typing(document.activeElement)) return;
     var keep = acted;
     acted = -1;
-    if (!focusedRow() && !typing(document.activeElement)) focusRow(keep);
+    focusRow(keep);
   });
   document.addEventListener("today-changed", function (event) {
     var detail = event.detail || {};
