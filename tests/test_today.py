@@ -445,6 +445,29 @@ def test_the_navigation_counts_who_is_left_and_the_progress_fragment_updates_it(
     assert oob["hx-swap-oob"] == "true" and oob.get_text() == "1"
 
 
+def test_the_menu_badges_are_fetched_again_after_a_change_made_in_place(client, database):
+    """Every page listens for the events of changes made in place and fetches both badges as
+    out-of-band swaps (they kept their numbers until a reload outside Today)."""
+    ann = make("Ann")
+    overdue(ann)
+    page = soup(client.get("/contacts/"))
+    listener = page.select_one("[hx-get='/followups/badges']")
+    assert {"touch-logged", "followups-changed", "contact-changed"} <= set(
+        part.split()[0] for part in listener["hx-trigger"].split(",")
+    )
+    assert page.select_one("#nav-count-followups").get_text() == "1"
+    badges = soup(client.get("/followups/badges", headers=HX))
+    assert [(b["id"], b.get_text(), b["hx-swap-oob"]) for b in badges.select("span")] == [
+        ("nav-count-today", "1", "true"), ("nav-count-followups", "1", "true")
+    ]  # fmt: skip
+    post(client, f"/today/{ann.id}/touch", {"kind": "call"})
+    FollowUp.update(done_at=dt.datetime(2026, 11, 24)).execute()
+    badges = soup(client.get("/followups/badges", headers=HX))
+    assert [(b["id"], b.has_attr("hidden")) for b in badges.select("span")] == [
+        ("nav-count-today", True), ("nav-count-followups", True)
+    ]  # fmt: skip
+
+
 def test_the_first_today_of_the_owners_day_rescores_everyone(client, database):
     """Found by QA: past the owner's midnight Today kept yesterday's reasons ("birthday in 2
     days", a follow-up due today not counted) until `crm rescore` ran, and the deployment has no

@@ -53,6 +53,12 @@ def nav_counts():
         return {}
 
 
+@bp.get("/badges")
+def nav_badges():
+    """The menu's two badges as out-of-band swaps, fetched after a change made in place."""
+    return render("_nav_badges.html", "_nav_badges.html")
+
+
 def _page(values=None, errors=None, status=200):
     return render(
         "followups/index.html",

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from crm.db import db
-from crm.models import Contact
+from crm.models import Contact, FollowUp
 from crm.services import activities, derived
 from tests.browser.conftest import log_in
 
@@ -83,3 +83,29 @@ def test_contact_page_figures_follow_touches_follow_ups_signals_and_value(page, 
     page.fill("#qe-text", "Agreed on a pilot")
     page.click("#quick-entry-form button[type=submit]")
     page.locator("#brief-grid >> text=Agreed on a pilot").wait_for()
+
+
+def test_menu_badges_follow_what_is_done_on_a_contact_page(page, server, live_app):
+    """The menu's Today and Follow-ups badges kept their numbers until a reload."""
+    long_ago = dt.datetime(2025, 1, 1)
+    with live_app.app_context():
+        db.connect(reuse_if_open=True)
+        bo = Contact.create(full_name="Bo Park", first_name="Bo", name_key="bo park", cadence_days=7,
+                            created_at=long_ago)  # fmt: skip
+        activities.log_touch([bo.id], kind="call", text="Intro", occurred_at=long_ago.replace(tzinfo=dt.UTC))
+        FollowUp.create(contact=bo.id, title="Send deck", due_at=dt.datetime(2026, 1, 1), all_day=True)
+        derived.refresh_contacts([bo.id])
+        db.close()
+    log_in(page, server)
+    page.goto(f"{server.url}/contacts/{bo.id}")
+    assert page.locator("#nav-count-followups").inner_text() == "1"
+    assert page.locator("#nav-count-today").inner_text() == "1"
+
+    page.click("#contact-followups button:has-text('Done')")
+    page.locator("#nav-count-followups").wait_for(state="hidden")
+    page.fill("#touch-text", "Sent the deck")
+    page.click("#timeline-panel button:has-text('Save')")
+    page.locator("#nav-count-today").wait_for(state="hidden")
+    page.reload()
+    assert not page.locator("#nav-count-today").is_visible()
+    assert not page.locator("#nav-count-followups").is_visible()
