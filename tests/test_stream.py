@@ -170,6 +170,23 @@ def test_stream_keyset_pages_cover_everything_once(database):
     assert times == sorted(times, reverse=True)
 
 
+def test_without_javascript_older_entries_is_a_link_to_the_next_page(client, database):
+    """The 'load more' row's link (what a browser without JavaScript follows) led back to the
+    first page, so older entries could not be reached without htmx."""
+    c = person("Pager")
+    base = dt.datetime(2026, 1, 1, 12)
+    for i in range(45):
+        imported(c, base + dt.timedelta(hours=i), text=f"msg {i}")
+    first = soup(client.get("/stream/", query_string={"kind": "message"}))
+    link = first.select_one(".load-more a")
+    assert link.get_text(strip=True) == "Older entries →" and "kind=message" in link["href"]
+    older = soup(client.get(link["href"]))
+    texts = [e.get_text(" ", strip=True) for e in older.select("#stream-results .entry")]
+    assert len(texts) == 15 and "msg 14" in texts[0] and "msg 0" in texts[-1]
+    assert older.select_one(".older-note a")["href"] == "/stream/?kind=message"
+    assert older.select_one(".load-more") is None and first.select_one(".older-note") is None
+
+
 def test_stream_filters_live_in_the_url_and_mark_origins(client, database):
     customer, lead = person("Cust Omer", stage="customer"), person("Lee Lead", stage="lead")
     activities.log_touch([customer.id], "call", "customer call")

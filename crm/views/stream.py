@@ -74,7 +74,8 @@ def touch_fields(form, kind: str = "note") -> tuple[dict, dict[str, str]]:
 def index():
     """Every activity, newest first; filter changes swap only the results."""
     filters = _filters()
-    page = service.list_stream(filters, owner_tz())
+    cursor = request.args.get("cursor")  # "Older entries" without JavaScript: the page after it
+    page = service.list_stream(filters, owner_tz(), cursor)
     contact = contacts_service.get_contact(filters.contact_id) if filters.contact_id else None
     return render(
         "stream/index.html",
@@ -85,6 +86,7 @@ def index():
         stages=STAGE_LABELS,
         all_tags=contacts_service.all_tags(),
         filter_contact=contact,
+        older=bool(cursor),
     )
 
 
