@@ -125,3 +125,35 @@ def test_migration_0010_stores_digit_keys_so_duplicates_pair_the_two_spellings(t
         finally:
             db.close()
     assert pairs[frozenset((ann, annie))] == "Same phone number (+1 (268) 555-0017)"
+
+
+def test_migration_0012_takes_company_pages_off_profiles(tmp_path, monkeypatch):
+    """Before 0012 a company page could be stored as someone's LinkedIn profile."""
+    frozen = tmp_path / "before-0012"
+    frozen.mkdir()
+    for name in migrations.available():
+        if name < "0012":
+            shutil.copy(migrations.HERE / f"{name}.sql", frozen / f"{name}.sql")
+    path = str(tmp_path / "old" / "rapport.sqlite3")
+    with monkeypatch.context() as patch:
+        patch.setattr(migrations, "HERE", frozen)
+        migrations.migrate(path)
+    conn = sqlite3.connect(path)
+    with conn:
+        ids = [_contact(conn, name, []) for name in ("Ann One", "Bob Two", "Cy Three")]
+        urls = [
+            ("https://www.linkedin.com/company/acme", ""),
+            ("https://www.linkedin.com/school/mit", "https://bob.example"),
+            ("https://www.linkedin.com/in/cy-three", ""),
+        ]
+        for cid, (url, website) in zip(ids, urls, strict=True):
+            conn.execute("UPDATE contact SET linkedin_url = ?, website = ? WHERE id = ?", (url, website, cid))
+    conn.close()
+    assert migrations.migrate(path) == [n for n in migrations.available() if n >= "0012"]
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT linkedin_url, website FROM contact ORDER BY id").fetchall() == [
+        (None, "https://www.linkedin.com/company/acme"),
+        (None, "https://bob.example"),
+        ("https://www.linkedin.com/in/cy-three", ""),
+    ]
+    conn.close()
