@@ -1,4 +1,4 @@
-"""The contact form says what is wrong with a website, and its name label matches the rule."""
+"""The contact form says what is wrong with a website or a tag, and its name label matches the rule."""
 
 from __future__ import annotations
 
@@ -43,3 +43,16 @@ def test_first_name_is_not_marked_required_when_a_last_name_is_enough(client, da
     none = add(client, company="Nameless Inc")
     assert none.status_code == 422
     assert "first or a last name" in soup(none).select_one("#e-first_name").get_text()
+
+
+def test_a_tag_longer_than_60_characters_is_refused_not_cut(client, database):
+    from crm.models import Tag
+
+    long_tag = "Enterprise accounts in the northern region whose renewal falls in Q3"
+    response = add(client, first_name="Tag", tags=f"Customers, {long_tag}")
+    assert response.status_code == 422
+    assert soup(response).select_one("#e-tags").get_text() == (
+        "A tag can be at most 60 characters; “Enterprise accounts in t…” has 68."
+    )
+    assert soup(response).select_one("#f-tags")["value"] == f"Customers, {long_tag}"
+    assert Contact.select().count() == 0 and Tag.select().count() == 0
