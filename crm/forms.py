@@ -49,6 +49,18 @@ def parse_tags(text: str) -> tuple[list[str], str | None]:
     return tags, None
 
 
+def parse_tag_name(text: str) -> tuple[str, str | None]:
+    """One tag name (the contact list's bulk tagging), by the contact form's rules for tags."""
+    tags, error = parse_tags(text)
+    if error:
+        return "", error
+    if not tags:
+        return "", "Type a tag name."
+    if len(tags) > 1:
+        return "", "One tag at a time: a comma or semicolon separates tags, so a name cannot contain one."
+    return tags[0], None
+
+
 def parse_birthday(text: str) -> tuple[int | None, int, int] | None:
     """'1987-09-07', '09-07', '--09-07', '7 Sep', '7 Sep 1987' -> (year|None, month, day)."""
     text = (text or "").strip().lower().lstrip("-").strip()
