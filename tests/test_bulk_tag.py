@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import re
 
+from crm.cli import cli
 from crm.forms import ContactInput
 from crm.models import Contact, ContactTag, Tag, utcnow
 from crm.services import contacts as service
@@ -227,6 +228,25 @@ def test_removable_tags_are_those_of_everyone_matching(client, database):
     url = page.select_one("input[name=scope]")["hx-get"]
     answer = soup(client.get(url, headers={"HX-Request": "true"}))
     assert [o["value"] for o in answer.select("select#bulk-remove option") if o["value"]] == ["Late"]
+
+
+def test_crm_tag_add_and_remove_by_company_and_search(app, database):
+    acme = [make(f"Ann {i}", company="Acme Rockets") for i in range(3)]
+    other = make("Bob", company="Globex")
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        cli, ["tag", "add", "Customers", "--company", "acme rockets"], catch_exceptions=False
+    )
+    assert result.exit_code == 0 and result.output.strip() == "Added “Customers” to 3 contacts."
+    assert all(tags_of(c) == ["Customers"] for c in acme) and tags_of(other) == []
+    result = runner.invoke(cli, ["tag", "remove", "Customers", "--search", "ann 1"], catch_exceptions=False)
+    assert result.output.strip() == "Removed “Customers” from 1 contact."
+    assert [tags_of(c) for c in acme] == [["Customers"], [], ["Customers"]]
+    refused = runner.invoke(cli, ["tag", "add", "VIP"])
+    assert refused.exit_code != 0 and "Say which contacts" in refused.output
+    missing = runner.invoke(cli, ["tag", "add", "VIP", "--company", "Nowhere"])
+    assert missing.exit_code != 0 and "no company" in missing.output
+    assert Tag.get_or_none(Tag.name == "VIP") is None
 
 
 def test_tagging_people_who_all_have_the_tag_says_nothing_changed(client, database):
