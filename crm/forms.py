@@ -37,6 +37,30 @@ def split_values(text: str) -> list[str]:
     return [v.strip() for v in re.split(r"[\n,;]+", text or "") if v.strip()]
 
 
+MAX_TAG_LENGTH = 60
+
+
+def parse_tags(text: str) -> tuple[list[str], str | None]:
+    """Tag names typed comma separated (blanks and repeats dropped), and what is wrong, if anything."""
+    tags = list(dict.fromkeys(split_values(text)))
+    for tag in tags:
+        if len(tag) > MAX_TAG_LENGTH:
+            return tags, f"A tag can be at most {MAX_TAG_LENGTH} characters; “{tag[:24]}…” has {len(tag)}."
+    return tags, None
+
+
+def parse_tag_name(text: str) -> tuple[str, str | None]:
+    """One tag name (the contact list's bulk tagging), by the contact form's rules for tags."""
+    tags, error = parse_tags(text)
+    if error:
+        return "", error
+    if not tags:
+        return "", "Type a tag name."
+    if len(tags) > 1:
+        return "", "One tag at a time: a comma or semicolon separates tags, so a name cannot contain one."
+    return tags[0], None
+
+
 def parse_birthday(text: str) -> tuple[int | None, int, int] | None:
     """'1987-09-07', '09-07', '--09-07', '7 Sep', '7 Sep 1987' -> (year|None, month, day)."""
     text = (text or "").strip().lower().lstrip("-").strip()
@@ -125,7 +149,9 @@ def parse_contact(form) -> tuple[ContactInput, dict[str, str]]:
     data.stage = form.get("stage", "lead")
     if data.stage not in STAGES:
         errors["stage"] = "Pick a stage from the list."
-    data.tags = list(dict.fromkeys(t[:60] for t in split_values(form.get("tags", ""))))
+    data.tags, error = parse_tags(form.get("tags", ""))
+    if error:
+        errors["tags"] = error
     data.notes = form.get("notes", "").strip()[:100_000]
     cadence = form.get("cadence_days", "").strip()
     if cadence:

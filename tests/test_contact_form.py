@@ -1,4 +1,4 @@
-"""The contact form says what is wrong with a website, and its name label matches the rule."""
+"""The contact form says what is wrong with a website or a tag, and its name label matches the rule."""
 
 from __future__ import annotations
 
@@ -59,3 +59,16 @@ def test_a_linkedin_company_page_is_refused_as_a_profile_and_kept_in_the_field(c
     assert Contact.select().count() == 0
     assert add(client, first_name="Ann", linkedin_url="de.linkedin.com/in/Ann-Lee/").status_code == 303
     assert Contact.get(Contact.first_name == "Ann").linkedin_url == "https://www.linkedin.com/in/ann-lee"
+
+
+def test_a_tag_longer_than_60_characters_is_refused_not_cut(client, database):
+    from crm.models import Tag
+
+    long_tag = "Enterprise accounts in the northern region whose renewal falls in Q3"
+    response = add(client, first_name="Tag", tags=f"Customers, {long_tag}")
+    assert response.status_code == 422
+    assert soup(response).select_one("#e-tags").get_text() == (
+        "A tag can be at most 60 characters; “Enterprise accounts in t…” has 68."
+    )
+    assert soup(response).select_one("#f-tags")["value"] == f"Customers, {long_tag}"
+    assert Contact.select().count() == 0 and Tag.select().count() == 0

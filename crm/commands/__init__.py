@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from crm.commands import dedupe, export, imports, ops, stream, today
+from crm.commands import contacts, dedupe, export, imports, ops, stream, today
 
-AREAS: tuple = (ops, export, imports, stream, dedupe, today)
+AREAS: tuple = (ops, export, imports, stream, dedupe, today, contacts)

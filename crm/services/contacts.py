@@ -145,6 +145,85 @@ def all_tags() -> list[Tag]:
     return list(Tag.select().order_by(Tag.name))
 
 
+def tags_among(filters: ContactFilters) -> list[str]:
+    """The names of the tags that contacts matching these filters have, by name."""
+    matching = search_query(filters).select(Contact.id)
+    held = ContactTag.select(ContactTag.id).where(ContactTag.tag == Tag.id, ContactTag.contact.in_(matching))
+    return [name for (name,) in Tag.select(Tag.name).where(fn.EXISTS(held)).order_by(Tag.name).tuples()]
+
+
+MAX_SELECTED = 1000  # contact ids one bulk action takes from a page (a page shows PER_PAGE)
+_CHUNK = 2000  # ids per statement when a bulk action writes (well under SQLite's variable limit)
+
+
+@dataclass
+class BulkTagResult:
+    """What a bulk tag action did: how many contacts it looked at and how many it changed."""
+
+    tag: str
+    added: bool
+    matched: int
+    changed: int
+
+    def summary(self) -> str:
+        """What was done, in words: "Added “VIP” to 12 contacts. 3 already had it."."""
+        tag, n = f"“{self.tag}”", f"{self.matched:,}"
+        if not self.matched:
+            return "No contacts matched: nothing changed."
+        if not self.changed and self.added:
+            return f"No change: {'the contact' if n == '1' else f'all {n}'} already had {tag}."
+        if not self.changed:
+            return f"No change: {'the contact did not have' if n == '1' else f'none of the {n} had'} {tag}."
+        people = f"{self.changed:,} contact{'' if self.changed == 1 else 's'}"
+        rest = self.matched - self.changed
+        if self.added:
+            return f"Added {tag} to {people}." + (f" {rest:,} already had it." if rest else "")
+        return f"Removed {tag} from {people}." + (f" {rest:,} did not have it." if rest else "")
+
+
+def bulk_tag(
+    name: str, *, add: bool, ids: list[int] | None = None, filters: ContactFilters | None = None
+) -> BulkTagResult:
+    """Add a tag to (or remove it from) the contacts with these ids, or every contact the filters
+    match (read when it runs), in one transaction; their next touch and score follow the change.
+
+    A new tag name creates the tag, as the contact form does; removing a tag that does not exist
+    is refused (one that exists is kept when nobody has it any more, with its cadence).
+    """
+    if filters is None and len(ids or []) > MAX_SELECTED:
+        raise ValidationError({"selection": f"At most {MAX_SELECTED:,} contacts by id at once."})
+    with write():
+        if filters is not None:
+            query = search_query(filters).select(Contact.id)
+        else:
+            query = _alive(Contact.select(Contact.id).where(Contact.id.in_(list(ids or []))))
+        targets = [cid for (cid,) in query.tuples()]
+        if add:
+            tag, _ = Tag.get_or_create(name=name)
+        else:
+            tag = Tag.get_or_none(Tag.name == name)
+            if tag is None:
+                raise ValidationError({"remove_tag": f"There is no tag “{name}”."})
+        having = {
+            cid for (cid,) in ContactTag.select(ContactTag.contact).where(ContactTag.tag == tag).tuples()
+        }
+        changed = [cid for cid in targets if (cid in having) != add]
+        now = utcnow()
+        for start in range(0, len(changed), _CHUNK):
+            chunk = changed[start : start + _CHUNK]
+            if add:
+                ContactTag.insert_many(
+                    [(cid, tag.id) for cid in chunk], fields=[ContactTag.contact, ContactTag.tag]
+                ).execute()
+            else:
+                ContactTag.delete().where(ContactTag.tag == tag, ContactTag.contact.in_(chunk)).execute()
+            Contact.update(updated_at=now).where(Contact.id.in_(chunk)).execute()
+        # A tag's cadence feeds the next touch due and the score; refresh_many's own batches
+        # join this transaction, so the action is all or nothing.
+        derived.refresh_many(changed)
+    return BulkTagResult(tag.name, add, len(targets), len(changed))
+
+
 def get_contact(contact_id: int, *, include_deleted: bool = False) -> Contact | None:
     """A contact by id (None when missing or in the trash)."""
     query = Contact.select(Contact, Company).join(Company, JOIN.LEFT_OUTER)
@@ -346,6 +425,12 @@ def list_companies(q: str = "", page: int = 1, per_page: int = PER_PAGE):
     page = min(max(1, page), pages)
     items = list(query.order_by(people.desc(), Company.name_key).paginate(page, per_page))
     return items, total, page, pages
+
+
+def company_named(name: str) -> Company | None:
+    """The company with this name, matched as companies are (case and accents ignored)."""
+    key = name_key(name) or name.strip().lower()
+    return Company.get_or_none(Company.name_key == key, Company.deleted_at.is_null())
 
 
 def get_company(company_id: int) -> Company | None:

@@ -8,7 +8,7 @@ import json
 from flask import Blueprint, abort, make_response, redirect, request, url_for
 
 from crm import dates, htmx
-from crm.forms import parse_contact
+from crm.forms import MAX_TAG_LENGTH, parse_contact, parse_tag_name
 from crm.models import STAGE_LABELS, STAGES, TOUCH_KINDS, utcnow
 from crm.services import activities, csv_export, derived, followups, stream
 from crm.services import contacts as service
@@ -79,25 +79,124 @@ def _load(contact_id: int):
     return contact
 
 
-@bp.get("/")
-def index():
-    """The contact list; a search or filter change swaps only the results."""
-    filters = _filters()
+def _list(filters: service.ContactFilters, status: int = 200, **bulk):
+    """The list page (or its results for htmx) for these filters, with the bulk bar's state."""
     page = service.list_contacts(filters)
     args = _filter_args(filters)
     return render(
         "contacts/index.html",
         "contacts/_results.html",
+        status=status,
         filters=filters,
         filter_args=args,
         chips=_chips(filters, args),
         quiet_choices=sorted({*QUIET_CHOICES, filters.quiet_days} - {None}),
         page=page,
         all_tags=service.all_tags(),
+        removable=_removable(filters, page, bulk.get("values", {}).get("scope") == "all"),
         stages=STAGE_LABELS,
         sorts=service.SORT_LABELS,
         any_contacts=page.total > 0 or service.count_contacts() > 0,
+        bulk_errors=bulk.get("errors", {}),
+        bulk_values=bulk.get("values", {}),
+        selected=bulk.get("selected", set()),
+        bulk_notice=bulk.get("notice", ""),
+        refresh_tag_filter=bulk.get("refresh_tag_filter", False),
     )
+
+
+def _removable(filters: service.ContactFilters, page: service.ContactPage, everyone: bool) -> list[str]:
+    """The tags "Remove a tag" offers: the page's rows' (app.js narrows them to the ticked rows),
+    or with "All N matching" ticked those of everyone the filters match."""
+    if everyone and page.total > len(page.items):
+        return service.tags_among(filters)
+    return sorted({tag for tags in page.tags.values() for tag in tags})
+
+
+@bp.get("/removable-tags")
+def removable_tags():
+    """The "Remove a tag" choices for every contact the search and filters match, asked for when
+    "All N matching" is ticked (the list page knows only its own rows' tags, which is cheaper)."""
+    return render(
+        "contacts/_remove_select.html",
+        removable=service.tags_among(_filters()),
+        bulk_values={},
+        bulk_errors={},
+    )
+
+
+@bp.get("/")
+def index():
+    """The contact list; a search or filter change swaps only the results."""
+    return _list(_filters(), notice=_bulk_notice_from_url())
+
+
+def _bulk_notice_from_url() -> str:
+    """The notice after a bulk action without JavaScript (it redirects back with the result)."""
+    args = request.args
+    counts = [args.get("bulk_matched", ""), args.get("bulk_changed", "")]
+    if args.get("bulk") not in ("added", "removed") or not all(c.isdigit() for c in counts):
+        return ""
+    result = service.BulkTagResult(
+        args.get("bulk_tag", "")[:MAX_TAG_LENGTH], args["bulk"] == "added", int(counts[0]), int(counts[1])
+    )
+    return result.summary()
+
+
+# The event a bulk action answered by htmx sends (with the notice the results show).
+TAGGED = "contacts-tagged"
+
+
+@bp.post("/bulk-tag")
+def bulk_tag():
+    """Add or remove a tag on the ticked contacts, or on every contact the list's search and
+    filters (kept in the form's URL) match; the list comes back with what changed."""
+    filters = _filters()
+    form = request.form
+    adding = form.get("action") != "remove"
+    everyone = form.get("scope") == "all"
+    ids = list(dict.fromkeys(int(v) for v in form.getlist("ids") if v.isdigit() and len(v) < 19))
+    errors = {}
+    if not everyone and not ids:
+        errors["selection"] = (
+            "Select one or more contacts first: tick the box beside a name, or the box above the list "
+            "for the whole page."
+        )
+    if adding:
+        name, error = parse_tag_name(form.get("add_tag", ""))
+        if error:
+            errors["add_tag"] = error
+    else:  # one of the tags the list offered, which may predate the length rule: taken as it is
+        name = form.get("remove_tag", "").strip()
+        if not name:
+            errors["remove_tag"] = "Pick a tag to remove."
+    if not errors:
+        try:
+            result = service.bulk_tag(
+                name, add=adding, ids=None if everyone else ids, filters=filters if everyone else None
+            )
+        except service.ValidationError as exc:
+            errors = exc.errors
+    if errors:
+        return _list(filters, status=422, errors=errors, values=form, selected=set(ids))
+    if not htmx:
+        outcome = {"bulk": "added" if adding else "removed", "bulk_tag": result.tag}
+        counts = {"bulk_matched": result.matched, "bulk_changed": result.changed}
+        return see_other(
+            url_for(
+                "contacts.index",
+                **_filter_args(filters),
+                page=filters.page if filters.page > 1 else None,
+                **outcome,
+                **counts,
+            )
+        )
+    notice = result.summary()
+    # The selection stays (focus too, on the same control), ready for another tag or Clear.
+    kept = {"scope": "all"} if everyone else {}
+    response = _list(filters, notice=notice, selected=set(ids), values=kept, refresh_tag_filter=True)
+    response.headers["HX-Trigger"] = json.dumps({TAGGED: notice})
+    return response
 
 
 @bp.get("/export.csv")

@@ -240,4 +240,50 @@
     var question = form && form.getAttribute && form.getAttribute("data-confirm");
     if (question && !window.confirm(question)) event.preventDefault();
   }, true);
+
+  // Contacts' bulk tagging: "select all on this page", the count, and only the tags the ticked
+  // rows have under "Remove a tag". A new list (search, filter, sort, page) starts unticked.
+  function bulkBoxes(form) { return Array.prototype.slice.call(form.querySelectorAll("input[name=ids]")); }
+  function bulkSync(form) {
+    var boxes = bulkBoxes(form);
+    var ticked = boxes.filter(function (box) { return box.checked; });
+    var page = form.querySelector("[data-bulk-page]");
+    var everyone = form.querySelector("[data-bulk-everyone]");
+    var all = !!(everyone && everyone.checked);
+    page.hidden = false;
+    page.checked = ticked.length > 0 && ticked.length === boxes.length;
+    page.indeterminate = ticked.length > 0 && !page.checked;
+    var count = form.querySelector("[data-bulk-count]");
+    count.textContent = ticked.length + " selected";
+    count.hidden = all;
+    var held = {};
+    ticked.forEach(function (box) { JSON.parse(box.getAttribute("data-tags")).forEach(function (t) { held[t] = true; }); });
+    form.querySelectorAll("[data-bulk-remove] option").forEach(function (option) {
+      if (option.value) option.hidden = option.disabled = !all && !held[option.value];
+      if (option.disabled && option.selected) option.parentElement.value = "";
+    });
+  }
+  document.addEventListener("change", function (event) {
+    var box = event.target;
+    var form = box.closest && box.closest("[data-bulk-form]");
+    if (!form || !box.matches("[data-bulk-page], [data-bulk-everyone], input[name=ids]")) return;
+    var everyone = form.querySelector("[data-bulk-everyone]");
+    if (box.matches("[data-bulk-page]") || (box === everyone && box.checked)) {
+      bulkBoxes(form).forEach(function (row) { row.checked = box.checked; });
+    }
+    if (everyone && !box.checked) everyone.checked = false;
+    bulkSync(form);
+  });
+  document.addEventListener("reset", function (event) {
+    var form = event.target;
+    if (!form.matches("[data-bulk-form]")) return;
+    event.preventDefault();  // clear the selection only, keeping a typed tag
+    form.querySelectorAll("input[type=checkbox]").forEach(function (box) { box.checked = false; });
+    bulkSync(form);
+    form.querySelector("[data-bulk-page]").focus();
+  });
+  function bulkInit() { document.querySelectorAll("[data-bulk-form]").forEach(bulkSync); }
+  document.addEventListener("DOMContentLoaded", bulkInit);
+  document.addEventListener("htmx:afterSettle", bulkInit);
+  window.addEventListener("pageshow", bulkInit);
 })();
