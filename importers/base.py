@@ -115,10 +115,11 @@ _SLUG_PATH = re.compile(r"^/in/([^/?#]+)", re.IGNORECASE)
 def normalize_linkedin_url(value: str) -> str:
     """Canonical https://www.linkedin.com/in/<slug> form, or "" if it is not a person's profile URL.
 
-    Only /in/ addresses are people: a company or school page (/company/, /school/) or any other
-    LinkedIn page is "", so it never becomes anyone's identity. LinkedIn treats the slug
-    case-insensitively, so it is lower-cased; scheme, subdomain (country sites such as
-    de.linkedin.com), trailing slash, query and fragment are dropped.
+    Only /in/ addresses (and the older public /pub/name/1a/2b3/4c5 form) are people: a company
+    or school page (/company/, /school/) or any other LinkedIn page is "", so it never becomes
+    anyone's identity. LinkedIn treats the slug case-insensitively, so it is lower-cased; scheme,
+    subdomain (country sites such as de.linkedin.com), trailing slash, query and fragment are
+    dropped.
     """
     text = (value or "").strip()
     if not text or "linkedin" not in text.lower():  # cheap exit for every other website
@@ -137,12 +138,19 @@ def normalize_linkedin_url(value: str) -> str:
     if host != "linkedin.com" and not host.endswith(".linkedin.com"):
         return ""
     match = _SLUG_PATH.match(parts.path)
-    if not match:
+    if match:
+        kind, segments = "in", [match.group(1)]
+    elif parts.path.lower().startswith("/pub/"):
+        # LinkedIn's older public profile address, /pub/name/1a/2b3/4c5: the numbers tell
+        # namesakes apart, so they are kept (/pub/dir/… is a name search, nobody's profile)
+        kind, segments = "pub", [p for p in parts.path[5:].split("/") if p][:4]
+    else:
         return ""
-    slug = unquote(match.group(1)).strip().lower()
-    if not slug or any(c in slug for c in "<>\"' \t\\"):
+    segments = [unquote(p).strip().lower() for p in segments]
+    bad = not segments or segments[0] == "dir" and kind == "pub"
+    if bad or not all(segments) or any(c in p for p in segments for c in "<>\"' \t\\"):
         return ""
-    return f"https://www.linkedin.com/in/{slug}"
+    return f"https://www.linkedin.com/{kind}/{'/'.join(segments)}"
 
 
 _EMAIL = re.compile(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+$")

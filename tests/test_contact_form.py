@@ -72,3 +72,24 @@ def test_a_tag_longer_than_60_characters_is_refused_not_cut(client, database):
     )
     assert soup(response).select_one("#f-tags")["value"] == f"Customers, {long_tag}"
     assert Contact.select().count() == 0 and Tag.select().count() == 0
+
+
+def test_a_contact_with_an_older_pub_profile_address_can_still_be_edited(client, database):
+    """Found by QA: an earlier version stored /pub/ addresses (LinkedIn's older public profiles);
+    refusing /pub/ left such contacts uneditable ('Use a LinkedIn profile address…')."""
+    olga = Contact.create(
+        first_name="Olga", full_name="Olga Oldtimer", name_key="olga oldtimer",
+        linkedin_url="https://www.linkedin.com/pub/olga-oldtimer",
+    )  # fmt: skip
+    form = soup(client.get(f"/contacts/{olga.id}/edit"))
+    data = {i["name"]: i.get("value", "") for i in form.select("form input[name]")}
+    data.update(csrf_token=token(client), stage="lead", title="Advisor")
+    assert client.post(f"/contacts/{olga.id}", data=data).status_code == 303
+    saved = Contact.get_by_id(olga.id)
+    assert (saved.title, saved.linkedin_url) == ("Advisor", "https://www.linkedin.com/pub/olga-oldtimer")
+    typed = add(client, first_name="Pat", linkedin_url="linkedin.com/pub/Pat-Doe/1a/2b3/4c5")
+    assert typed.status_code == 303
+    assert (
+        Contact.get(Contact.first_name == "Pat").linkedin_url
+        == "https://www.linkedin.com/pub/pat-doe/1a/2b3/4c5"
+    )

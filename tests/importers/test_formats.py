@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from importers.base import Birthday, ImportRejected, PersonRecord, Skipped
+from importers.base import Birthday, ImportRejected, PersonRecord, Skipped, normalize_linkedin_url
 from importers.formats import FIELDS, NeedsMapping, detect_format, parse_csv, suggest_mapping
 
 SAMPLES = Path(__file__).parent / "samples"
@@ -192,6 +192,27 @@ def test_linkedin_url_never_accepts_other_urls():
     assert a.linkedin_url == b.linkedin_url == "" and a.website == ""
     assert b.website == "https://evil.example/in/x"
     assert all(any("not a LinkedIn" in w for w in r.warnings) for r in (a, b))
+
+
+@pytest.mark.parametrize(
+    ("typed", "profile"),
+    [
+        ("https://de.linkedin.com/in/Ann-Lee/?trk=x", "https://www.linkedin.com/in/ann-lee"),
+        (
+            "linkedin.com/pub/Olga-Oldtimer/1a/2b3/4c5/",
+            "https://www.linkedin.com/pub/olga-oldtimer/1a/2b3/4c5",
+        ),
+        ("https://www.linkedin.com/pub/olga-oldtimer", "https://www.linkedin.com/pub/olga-oldtimer"),
+        ("https://www.linkedin.com/pub/dir/Olga/Oldtimer", ""),  # a name search, not a person
+        ("https://www.linkedin.com/pub/", ""),
+        ("https://www.linkedin.com/company/acme/", ""),
+        ("https://www.linkedin.com/school/mit", ""),
+    ],
+)
+def test_profile_urls_are_in_and_the_older_public_pub_form(typed, profile):
+    """Found by QA: /pub/ (LinkedIn's older public profile address) was refused as 'not a profile',
+    so contacts saved with one by an earlier version could not be edited any more."""
+    assert normalize_linkedin_url(typed) == profile
 
 
 def test_rows_without_identity_are_skipped():
