@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 
@@ -10,8 +11,10 @@ from click.testing import CliRunner
 from crm import create_app, migrations
 from crm.cli import cli
 from crm.db import db
-from crm.models import MODELS
+from crm.models import MODELS, Contact
+from crm.services import imports, linkedin_import
 from crm.services.derived import TOUCH_IN, TOUCH_NONE
+from tests.importers.test_linkedin import zip_of
 
 FIRST = "0001_initial"
 
@@ -120,3 +123,130 @@ def test_crm_init_migrates_a_first_release_database_with_its_data(tmp_path, monk
     assert app.test_client().get("/healthz").get_json() == {"status": "ok"}
     if not db.is_closed():
         db.close()
+
+
+def migrated_before(tmp_path, monkeypatch, first_left_out: str) -> str:
+    """A new database migrated with the migrations named before `first_left_out` only."""
+    frozen = tmp_path / f"before-{first_left_out}"
+    frozen.mkdir()
+    for name in migrations.available():
+        if name < first_left_out:
+            shutil.copy(migrations.HERE / f"{name}.sql", frozen / f"{name}.sql")
+    path = str(tmp_path / "old" / "rapport.sqlite3")
+    with monkeypatch.context() as patch:
+        patch.setattr(migrations, "HERE", frozen)
+        migrations.migrate(path)
+    return path
+
+
+def _person(conn, name: str, company_id: int | None, title: str, url: str | None, connection: int) -> int:
+    first, last = name.split()
+    return conn.execute(
+        "INSERT INTO contact (first_name, last_name, full_name, name_key, linkedin_url, company_id, title,"
+        " location, website, notes, stage, source, is_connection, connected, value_deal, value_referrals,"
+        " value_advocate, value_feedback, created_at, updated_at, score, score_reasons) VALUES (?, ?, ?, ?,"
+        " ?, ?, ?, '', '', '', 'lead', 'linkedin', ?, ?, 0, 0, 0, 0, '2026-01-01 00:00:00',"
+        " '2026-01-01 00:00:00', 0, '[]')",
+        (first, last, name, name.lower(), url, company_id, title, connection, connection),
+    ).lastrowid
+
+
+def test_migration_0011_records_what_linkedin_said_even_where_a_merge_kept_the_address_books(
+    tmp_path, monkeypatch
+):
+    """Found by QA: after the upgrade the role LinkedIn said was unknown, so a company or title
+    kept from an address book in an earlier merge, or edited since, read as a job change."""
+    path = migrated_before(tmp_path, monkeypatch, "0011")
+    conn = sqlite3.connect(path)
+    with conn:
+        for i, name in enumerate(("Lantern Bio", "Sequoia Software", "Acme"), 1):
+            conn.execute(
+                "INSERT INTO company (id, name, name_key, website, notes, created_at)"
+                " VALUES (?, ?, ?, '', '', '2026-01-01')",
+                (i, name, name.lower()),
+            )
+        omar_url = "https://www.linkedin.com/in/omar"
+        # Omar, merged with his address-book card, showing its company and title since
+        omar = _person(conn, "Omar Becker", 2, "VP Finance", omar_url, 1)
+        card = {"id": 99, "company_id": 2, "title": "VP Finance", "is_connection": 0, "linkedin_url": None}
+        linkedin = {"id": omar, "company_id": 1, "title": "CFO", "is_connection": 1, "linkedin_url": omar_url}
+        snapshot = json.dumps({"contacts": [linkedin, card], "rows": {}})
+        conn.execute(
+            "INSERT INTO merge (kept_id, merged_id, snapshot, created_at) VALUES (?, 99, ?, '2026-02-01')",
+            (omar, snapshot),
+        )
+        karin = _person(conn, "Karin Gupta", 3, "CMO", "https://www.linkedin.com/in/karin", 1)
+        # Lee, merged too, then promoted by a LinkedIn export since: the import's title stands
+        lee_url = "https://www.linkedin.com/in/lee"
+        lee = _person(conn, "Lee Park", 3, "Director", lee_url, 1)
+        was = {"id": lee, "company_id": 3, "title": "Analyst", "is_connection": 1, "linkedin_url": lee_url}
+        conn.execute(
+            "INSERT INTO merge (kept_id, merged_id, snapshot, created_at) VALUES (?, 98, ?, '2026-02-01')",
+            (lee, json.dumps({"contacts": [was], "rows": {}})),
+        )
+        run = conn.execute(
+            "INSERT INTO import_run (source, file_name, file_hash, status, started_at, counts, problems,"
+            " notices) VALUES ('linkedin', 'x.zip', 'h', 'committed', '2026-03-01', '{}', '[]', '[]')"
+        ).lastrowid
+        conn.execute(
+            'INSERT INTO import_change (run_id, "table", row_id, action, before)'
+            " VALUES (?, 'contact', ?, 'updated', '{\"title\": \"Analyst\"}')",
+            (run, lee),
+        )
+        zed = _person(conn, "Zed Card", 3, "Buyer", None, 0)
+    conn.close()
+    assert migrations.migrate(path) == [n for n in migrations.available() if n >= "0011"]
+    conn = sqlite3.connect(path)
+    roles = dict(
+        (cid, (company, title))
+        for cid, company, title in conn.execute("SELECT id, linkedin_company, linkedin_title FROM contact")
+    )
+    conn.close()
+    assert roles == {
+        omar: ("Lantern Bio", "CFO"), karin: ("Acme", "CMO"), lee: ("Acme", "Director"), zed: (None, None)
+    }  # fmt: skip
+
+    # the next export with nobody moved: no job change, no promotion, Omar keeps what was chosen
+    app = create_app(
+        {"TESTING": True, "DATA_DIR": str(tmp_path / "old"), "DATABASE": path,
+         "SECRET_KEY": "test-secret-key-0123456789abcdef", "TIMEZONE": "UTC"}
+    )  # fmt: skip
+    connections = (
+        "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+        f"Omar,Becker,{omar_url},,Lantern Bio,CFO,01 May 2020\n"
+        "Karin,Gupta,https://www.linkedin.com/in/karin,,Acme,CMO,02 May 2020\n"
+    )
+    with app.app_context():
+        db.connect(reuse_if_open=True)
+        try:
+            planner = linkedin_import.planner(zip_of({"Connections.csv": connections}), "export.zip", "h")
+            _run, report = imports.commit(planner)
+            assert report.signals.total() == 0 and report.job_changes == [] and report.promotions == []
+            kept = Contact.get_by_id(omar)
+            assert (kept.company.name, kept.title) == ("Sequoia Software", "VP Finance")
+        finally:
+            db.close()
+
+
+def test_migration_0012_takes_company_pages_off_profiles(tmp_path, monkeypatch):
+    """Before 0012 a company page could be stored as someone's LinkedIn profile."""
+    path = migrated_before(tmp_path, monkeypatch, "0012")
+    conn = sqlite3.connect(path)
+    with conn:
+        urls = [
+            ("Ann One", "https://www.linkedin.com/company/acme", ""),
+            ("Bob Two", "https://www.linkedin.com/school/mit", "https://bob.example"),
+            ("Cy Three", "https://www.linkedin.com/in/cy-three", ""),
+        ]
+        for name, url, website in urls:
+            cid = _person(conn, name, None, "", url, 0)
+            conn.execute("UPDATE contact SET website = ? WHERE id = ?", (website, cid))
+    conn.close()
+    assert migrations.migrate(path) == [n for n in migrations.available() if n >= "0012"]
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT linkedin_url, website FROM contact ORDER BY id").fetchall() == [
+        (None, "https://www.linkedin.com/company/acme"),
+        (None, "https://bob.example"),
+        ("https://www.linkedin.com/in/cy-three", ""),
+    ]
+    conn.close()

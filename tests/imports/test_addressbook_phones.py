@@ -4,13 +4,13 @@ on import, in the stored keys (migration 0010) and so for Duplicates; the text s
 from __future__ import annotations
 
 import json
-import shutil
 import sqlite3
 
 from crm import create_app, migrations
 from crm.db import db
 from crm.models import Contact
 from crm.services import addressbook_import, duplicates, imports
+from tests.test_upgrade import migrated_before
 
 BASE = (
     "First Name,Last Name,E-mail 1 - Value,Phone 1 - Value,Organization Name,Labels\n"
@@ -53,20 +53,6 @@ def test_one_row_with_a_number_twice_with_and_without_plus_stores_it_once(databa
     assert (again.contacts["created"], again.contacts["unchanged"]) == (0, 1)
 
 
-def _before_0010(tmp_path, monkeypatch) -> str:
-    """A database migrated with the migrations before 0010 only."""
-    frozen = tmp_path / "before-0010"
-    frozen.mkdir()
-    for name in migrations.available():
-        if name < "0010":
-            shutil.copy(migrations.HERE / f"{name}.sql", frozen / f"{name}.sql")
-    path = tmp_path / "old" / "rapport.sqlite3"
-    with monkeypatch.context() as patch:
-        patch.setattr(migrations, "HERE", frozen)
-        migrations.migrate(str(path))
-    return str(path)
-
-
 def _contact(conn, name: str, phones: list[tuple[str, str]]) -> int:
     first, last = name.split()
     cursor = conn.execute(
@@ -86,7 +72,7 @@ def _contact(conn, name: str, phones: list[tuple[str, str]]) -> int:
 
 
 def test_migration_0010_stores_digit_keys_so_duplicates_pair_the_two_spellings(tmp_path, monkeypatch):
-    path = _before_0010(tmp_path, monkeypatch)
+    path = migrated_before(tmp_path, monkeypatch, "0010")
     conn = sqlite3.connect(path)
     with conn:  # as the releases before 0010 stored them: the "+" kept
         ann = _contact(conn, "Ann One", [("+1 (268) 555-0017", "+12685550017")])
@@ -125,35 +111,3 @@ def test_migration_0010_stores_digit_keys_so_duplicates_pair_the_two_spellings(t
         finally:
             db.close()
     assert pairs[frozenset((ann, annie))] == "Same phone number (+1 (268) 555-0017)"
-
-
-def test_migration_0012_takes_company_pages_off_profiles(tmp_path, monkeypatch):
-    """Before 0012 a company page could be stored as someone's LinkedIn profile."""
-    frozen = tmp_path / "before-0012"
-    frozen.mkdir()
-    for name in migrations.available():
-        if name < "0012":
-            shutil.copy(migrations.HERE / f"{name}.sql", frozen / f"{name}.sql")
-    path = str(tmp_path / "old" / "rapport.sqlite3")
-    with monkeypatch.context() as patch:
-        patch.setattr(migrations, "HERE", frozen)
-        migrations.migrate(path)
-    conn = sqlite3.connect(path)
-    with conn:
-        ids = [_contact(conn, name, []) for name in ("Ann One", "Bob Two", "Cy Three")]
-        urls = [
-            ("https://www.linkedin.com/company/acme", ""),
-            ("https://www.linkedin.com/school/mit", "https://bob.example"),
-            ("https://www.linkedin.com/in/cy-three", ""),
-        ]
-        for cid, (url, website) in zip(ids, urls, strict=True):
-            conn.execute("UPDATE contact SET linkedin_url = ?, website = ? WHERE id = ?", (url, website, cid))
-    conn.close()
-    assert migrations.migrate(path) == [n for n in migrations.available() if n >= "0012"]
-    conn = sqlite3.connect(path)
-    assert conn.execute("SELECT linkedin_url, website FROM contact ORDER BY id").fetchall() == [
-        (None, "https://www.linkedin.com/company/acme"),
-        (None, "https://bob.example"),
-        ("https://www.linkedin.com/in/cy-three", ""),
-    ]
-    conn.close()
