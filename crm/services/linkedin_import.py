@@ -188,7 +188,8 @@ class _Planner:
         """How a newer export imported before is newer ("" if this one is not older): its
         connections then add history but move no one back to an old job or out of touch.
 
-        Exports are compared by the date in their file names when both have one, else by their
+        Exports are compared by the date in their file names when both have one; a dated export
+        after undated ones is newer when its date is past everything they held. Else by their
         newest Connected On (read in a first pass over the file only when needed). An export whose
         newest connection is older may still be newer (its latest connections were removed since):
         a message newer than every LinkedIn message imported before says so."""
@@ -205,21 +206,20 @@ class _Planner:
             return f"that one is dated {newest_date}" if this_date < newest_date else ""
         if not newest_connection:
             return ""
+        (message_before,) = db.execute_sql(
+            "SELECT max(occurred_at) FROM activity WHERE source = ? AND kind = 'message'", (SOURCE,)
+        ).fetchone()
+        if this_date and this_date >= max(newest_connection, (message_before or "")[:10]):
+            return ""
         dates = [r.connected_on for r in self.export.connections() if not isinstance(r, Skipped)]
         latest = max((d for d in dates if d), default=None)
         if not latest or latest.isoformat() >= newest_connection:
             return ""
-        if "messages" in self.export.files_found:
+        if message_before and "messages" in self.export.files_found:
             newest_message = self.export.newest_message_at()
-            (before,) = db.execute_sql(
-                "SELECT max(occurred_at) FROM activity WHERE source = ? AND kind = 'message'", (SOURCE,)
-            ).fetchone()
-            newer = (
-                before
-                and newest_message
-                and newest_message.replace(tzinfo=None) > dt.datetime.fromisoformat(before)
-            )
-            if newer:
+            if newest_message and newest_message.replace(tzinfo=None) > dt.datetime.fromisoformat(
+                message_before
+            ):
                 return ""
         return f"its newest connection is from {latest}, that one's from {newest_connection}"
 

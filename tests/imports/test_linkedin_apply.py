@@ -377,6 +377,30 @@ def test_a_newer_export_whose_latest_connection_left_is_still_newer(database):
     assert [(s.kind, s.details["to"]) for s in Signal.select()] == [("job_change", "CEO at Globex")]
 
 
+@pytest.mark.parametrize(("dated", "older"), [("09-01-2026", False), ("06-12-2026", True)])
+def test_a_dated_export_after_undated_ones_is_newer_when_its_date_is_past_them(database, dated, older):
+    """Found by QA: the date in a file name counted only when the exports before had one too, so
+    a Connections.csv-only export dated September, without the connections removed since, was
+    taken for older than an undated one from June."""
+    profile = "First Name,Last Name,Headline\nOwen,Owner,Sales\n"
+    header = "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+    ann = "Ann,Lee,https://www.linkedin.com/in/ann-lee,,{},CEO,01 May 2020\n"
+    bob = "Bob,Ray,https://www.linkedin.com/in/bob-ray,,Initech,CTO,10 Jun 2026\n"
+    messages = "CONVERSATION ID,FROM,SENDER PROFILE URL,TO,RECIPIENT PROFILE URLS,DATE,CONTENT\n"
+    messages += "2-a,Ann Lee,https://www.linkedin.com/in/ann-lee,Owen Owner,,2026-06-15 10:00:00 UTC,Hi\n"
+    files = {
+        "Connections.csv": header + ann.format("Acme") + bob,
+        "messages.csv": messages,
+        "Profile.csv": profile,
+    }
+    run_import(zip_of(files), "june.zip")
+    later = zip_of({"Connections.csv": header + ann.format("Globex")})
+    _run, report = run_import(later, f"Basic_LinkedInDataExport_{dated}.zip")
+    assert any(n.startswith("This export is older") for n in report.notices) == older
+    assert Contact.get(Contact.full_name == "Bob Ray").connected == older
+    assert Signal.select().where(Signal.kind == "job_change").count() == (0 if older else 1)
+
+
 def test_reimport_changes_nothing(database, db_path, exports):
     data, truth = exports[1]
     run_import(data, truth["zip_name"])
