@@ -331,6 +331,13 @@ def test_export_json_has_every_section_in_the_documented_shape(env, tmp_path):
     ):
         assert key in contact, key
     assert isinstance(contact["emails"], list) and isinstance(contact["tags"], list)
+    # every column the owner or an import writes is in the backup (the brief's goal and what
+    # LinkedIn last said of the job were not); only what is worked out again from them is left out
+    columns = {
+        row[1] for row in sqlite3.connect(env / "rapport.sqlite3").execute("PRAGMA table_info(contact)")
+    }
+    derived = {"name_key", "birthday_month", "birthday_day", "birthday_year", "score_reasons"}
+    assert columns - set(contact) - derived - {"score_updated_at", "snoozed_at"} == set()
     assert data["contacts"][1]["connected"] is False
     touched = [c for c in data["contacts"] if c["last_touch_at"]]
     assert touched and all(dt.datetime.fromisoformat(c["last_touch_at"]).tzinfo == dt.UTC for c in touched)

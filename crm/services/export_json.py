@@ -99,6 +99,10 @@ def _contact(r: dict) -> dict:
         "value_referrals": r["value_referrals"],
         "value_advocate": bool(r["value_advocate"]),
         "value_feedback": bool(r["value_feedback"]),
+        "brief_goal": r["brief_goal"],
+        # what LinkedIn last said of the job (null: never), which the next export is compared with
+        "linkedin_company": r["linkedin_company"],
+        "linkedin_title": r["linkedin_title"],
         "import_run_id": r["import_run_id"],
         "created_at": _ts(r["created_at"]),
         "updated_at": _ts(r["updated_at"]),
