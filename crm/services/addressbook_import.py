@@ -392,10 +392,12 @@ class _Planner:
         if changes.get("is_connection"):
             new["is_connection"] = 1
         cid = row["id"]
-        if new:
+        if new or "repair_emails" in changes:
             new["updated_at"] = self.now
             before = {k: _stored(k, row) for k in new}
             self.plan.update("contact", cid, new, before)
+        for broken, email in changes.get("repair_emails", ()):
+            self.plan.update("contact_email", row["email_ids"][broken], {"email": email}, {"email": broken})
         self._lists(
             cid, changes.get("add_emails", []),
             [(p, normalize_phone(p)) for p in changes.get("add_phones", [])],

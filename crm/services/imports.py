@@ -52,6 +52,7 @@ UPDATABLE = {
         "updated_at", "source", "birthday_month", "birthday_day", "birthday_year", "notes",
         "linkedin_company", "linkedin_title",
     },
+    "contact_email": {"email"},  # an address that lost letters in an export, put right
 }  # fmt: skip
 
 

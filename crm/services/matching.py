@@ -46,6 +46,8 @@ class MatchIndex:
     # addresses with letters beyond ASCII, as an export in the Windows code page writes them
     # ("?ukasz@…" for "łukasz@…"); None where two contacts' addresses read the same that way
     by_lost_letters: dict[str, Any] = field(default_factory=dict)
+    # the other way round: stored addresses that lost letters, found by the intact ones
+    by_broken: dict[str, Any] = field(default_factory=dict)
 
     def add(self, contact_id: Any, record: PersonRecord) -> None:
         """Register a contact (an id, or a planned row) from `record`, so later rows match it."""
@@ -58,15 +60,18 @@ class MatchIndex:
             self.by_url.setdefault(url, contact_id)
         for email in emails:
             self.by_email.setdefault(email, contact_id)
-            if not email.isascii():
-                self._add_lost(email, contact_id)
+            self.add_lost_letters(email, contact_id)
         for _phone, key in phones:
             self.by_phone.setdefault(key, contact_id)
 
-    def _add_lost(self, email: str, contact_id: Any) -> None:
+    def add_lost_letters(self, email: str, contact_id: Any) -> None:
+        """Register an address under the form an export in the Windows code page gives it."""
+        if email.isascii() and "?" not in email:
+            return
+        index = self.by_broken if email.isascii() else self.by_lost_letters
         key = lost_letters(email)
-        if self.by_lost_letters.setdefault(key, contact_id) != contact_id:
-            self.by_lost_letters[key] = None
+        if index.setdefault(key, contact_id) != contact_id:
+            index[key] = None
 
     def find(self, keys: Keys) -> tuple[Any, str]:
         """(contact, "linkedin_url" | "email" | "phone") for keys from record_keys(), or (None, "")."""
@@ -79,6 +84,8 @@ class MatchIndex:
             found = self.by_email.get(email)
             if not found and "?" in email:
                 found = self.by_lost_letters.get(lost_letters(email))
+            elif not found and not email.isascii():
+                found = self.by_broken.get(lost_letters(email))
             if found:
                 return found, "email"
         for _phone, key in phones:
@@ -157,8 +164,7 @@ def build_index() -> MatchIndex:
     )
     index.by_email = {email.lower(): contact_id for email, contact_id in rows}
     for email, contact_id in index.by_email.items():
-        if not email.isascii():
-            index._add_lost(email, contact_id)
+        index.add_lost_letters(email, contact_id)
     index.by_phone = dict(
         db.execute_sql(
             "SELECT p.phone_key, p.contact_id FROM contact_phone p JOIN contact c ON c.id = p.contact_id"
@@ -208,10 +214,9 @@ def load_rows(contact_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
             chunk,
         ):
             item = dict(zip(_ROW_COLUMNS, row, strict=False))
-            item.update(company=row[-1], emails=[], phone_keys=[], tags=[])
+            item.update(company=row[-1], emails=[], email_ids={}, phone_keys=[], tags=[])
             out[row[0]] = item
         for sql, key in (
-            (f"SELECT contact_id, email FROM contact_email WHERE contact_id IN ({marks})", "emails"),
             (f"SELECT contact_id, phone_key FROM contact_phone WHERE contact_id IN ({marks})", "phone_keys"),
             (
                 "SELECT ct.contact_id, t.name FROM contact_tag ct JOIN tag t ON t.id = ct.tag_id"
@@ -221,6 +226,12 @@ def load_rows(contact_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
         ):
             for cid, value in db.execute_sql(sql, chunk):
                 out[cid][key].append(value)
+        for cid, email_id, email in db.execute_sql(
+            f"SELECT contact_id, id, email FROM contact_email WHERE contact_id IN ({marks}) ORDER BY id",
+            chunk,
+        ):
+            out[cid]["emails"].append(email)
+            out[cid]["email_ids"][email] = email_id
     return out
 
 
@@ -261,7 +272,9 @@ def plan_update(row: Mapping[str, Any], record: PersonRecord) -> Plan:
         existing = row.get(name) or ""
         if not incoming or _same(name, existing, incoming):
             continue
-        if existing:
+        if existing and lost_letters_of(existing, incoming):  # "?ukasz" from Outlook, now "Łukasz"
+            changes[name] = incoming
+        elif existing:
             conflicts.append(Conflict(name, existing, incoming))
         else:
             changes[name] = incoming
@@ -277,13 +290,20 @@ def plan_update(row: Mapping[str, Any], record: PersonRecord) -> Plan:
     if record.is_connection and not row.get("is_connection"):
         changes["is_connection"] = True
     have = {e.lower() for e in row.get("emails", ())}
-    emails = [
-        e
-        for e in dict.fromkeys(normalize_email(e) for e in record.emails)
-        if e and e not in have and not ("?" in e and any(lost_letters_of(e, h) for h in have))
-    ]
+    emails, repaired = [], []
+    for e in dict.fromkeys(normalize_email(e) for e in record.emails):
+        if not e or e in have or ("?" in e and any(lost_letters_of(e, h) for h in have)):
+            continue
+        broken = next((h for h in have if lost_letters_of(h, e)), None)
+        if broken:  # the stored address lost letters the incoming one has: it is put right
+            have.discard(broken)
+            repaired.append((broken, e))
+        else:
+            emails.append(e)
     if emails:
         changes["add_emails"] = emails
+    if repaired:
+        changes["repair_emails"] = repaired
     keys = set(row.get("phone_keys", ()))
     phones = []
     for phone in record.phones:
@@ -343,6 +363,10 @@ def apply_changes(contact_id: int, changes: Mapping[str, Any]) -> None:
 
 def _add_lists(contact_id: int, changes: Mapping[str, Any]) -> None:
     position = defaultdict(int)
+    for broken, email in changes.get("repair_emails", ()):
+        ContactEmail.update(email=email).where(
+            ContactEmail.contact == contact_id, ContactEmail.email == broken
+        ).execute()
     if changes.get("add_emails"):
         position["e"] = ContactEmail.select().where(ContactEmail.contact == contact_id).count()
         for email in changes["add_emails"]:

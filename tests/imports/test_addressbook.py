@@ -294,6 +294,32 @@ def test_an_email_whose_letters_an_ansi_export_lost_still_finds_its_contact(data
     assert [e.email for e in lukasz.emails] == ["łukasz.nguyen@sapphire.example"]
 
 
+def test_an_export_with_the_letters_puts_right_a_contact_whose_letters_were_lost(database, app):
+    """Found by QA: Outlook's ANSI CSV first ("?ukasz", "?ukasz.russo@…"), then a UTF-8 file of the
+    same person: the contact kept "?ukasz" (a conflict) and held both addresses. The letters are
+    put back, in the name and the address; undo restores the import's before."""
+    data = (
+        '"First Name","Last Name","Company","Job Title","Mobile Phone","E-mail Address"\r\n'
+        '"?ukasz","Russo","Fathom","CTO","+1 595-555-0717","?ukasz.russo@sapphire.example"\r\n'
+    ).encode("cp1252")
+    run(data, "outlook.csv")
+    card = (
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Russo;Łukasz;;;\r\nFN:Łukasz Russo\r\n"
+        "EMAIL:łukasz.russo@sapphire.example\r\nEMAIL:lr@home.example\r\nEND:VCARD\r\n"
+    )
+    run_, report = run(card.encode(), "a.vcf", kind="vcard")
+    assert report.conflicts == [] and report.contacts["updated"] == 1
+    lukasz = Contact.get(Contact.last_name == "Russo")
+    assert (lukasz.first_name, lukasz.full_name) == ("Łukasz", "Łukasz Russo")
+    assert [e.email for e in lukasz.emails.order_by(ContactEmail.position)] == [
+        "łukasz.russo@sapphire.example", "lr@home.example"
+    ]  # fmt: skip
+    imports.undo(run_.id)
+    lukasz = Contact.get(Contact.last_name == "Russo")
+    assert lukasz.first_name == "?ukasz"
+    assert [e.email for e in lukasz.emails] == ["?ukasz.russo@sapphire.example"]
+
+
 def test_lost_letters_of_only_forgives_a_question_mark_over_a_letter_ascii_cannot_hold():
     from crm.services.matching import lost_letters_of
 
