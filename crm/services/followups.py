@@ -246,10 +246,12 @@ def sections(
 
 
 def due_count(tz: ZoneInfo, now: dt.datetime | None = None) -> int:
-    """Open follow-ups overdue or due today: one query on the due_at index."""
+    """Open follow-ups overdue or due today, as the Follow-ups page lists them (none of a
+    contact in the trash): one query on the due_at index."""
     _, end = _day_bounds(_now(now), tz)
     return db.execute_sql(
-        "SELECT COUNT(*) FROM follow_up WHERE due_at < ? AND done_at IS NULL AND deleted_at IS NULL",
+        "SELECT COUNT(*) FROM follow_up f WHERE f.due_at < ? AND f.done_at IS NULL AND f.deleted_at IS NULL"
+        " AND NOT EXISTS (SELECT 1 FROM contact c WHERE c.id = f.contact_id AND c.deleted_at IS NOT NULL)",
         (str(end),),
     ).fetchone()[0]
 

@@ -279,5 +279,5 @@ def restore_from_trash(activity_id: int):
     activity = _load(activity_id, include_deleted=True)
     activities.restore_activity(activity)
     if htmx:
-        return render("stream/_restored.html", activity=activity)
+        return _changed(render("stream/_restored.html", activity=activity))
     return see_other(url_for("stream.trash"))
