@@ -50,10 +50,14 @@ CUSTOM_SIGNAL_HALF_LIFE_DAYS = 14.0
 # Below this a faded signal is noise on the Today page.
 MIN_SIGNAL_POINTS = 0.5
 
-# Someone waiting on you is the most basic courtesy; it gets worse each day.
+# Someone waiting on you is the most basic courtesy; it gets worse each day. A message left
+# unanswered for months is no longer a reason for today: past a month it fades (halves every
+# month), or years-old silences rank with this week's.
 AWAITING_REPLY_BASE = 25.0
 AWAITING_REPLY_PER_DAY = 3.0
 AWAITING_REPLY_MAX = 50.0
+AWAITING_REPLY_FADES_AFTER_DAYS = 30.0
+AWAITING_REPLY_HALF_LIFE_DAYS = 30.0
 # A promise you made and missed costs trust, more the longer it slips.
 FOLLOWUP_OVERDUE_BASE = 30.0
 FOLLOWUP_OVERDUE_PER_DAY = 2.0
@@ -128,6 +132,8 @@ class Weights:
     awaiting_reply_base: float = AWAITING_REPLY_BASE
     awaiting_reply_per_day: float = AWAITING_REPLY_PER_DAY
     awaiting_reply_max: float = AWAITING_REPLY_MAX
+    awaiting_reply_fades_after_days: float = AWAITING_REPLY_FADES_AFTER_DAYS
+    awaiting_reply_half_life_days: float = AWAITING_REPLY_HALF_LIFE_DAYS
     followup_overdue_base: float = FOLLOWUP_OVERDUE_BASE
     followup_overdue_per_day: float = FOLLOWUP_OVERDUE_PER_DAY
     followup_overdue_max: float = FOLLOWUP_OVERDUE_MAX
@@ -199,6 +205,8 @@ WEIGHT_HELP: dict[str, str] = {
     "awaiting_reply_base": "Points when someone wrote you and is waiting for a reply.",
     "awaiting_reply_per_day": "Extra points for each day they have been waiting.",
     "awaiting_reply_max": "Most points a waiting message can add.",
+    "awaiting_reply_fades_after_days": "Days after which a message still waiting starts to fade.",
+    "awaiting_reply_half_life_days": "Days in which its points then halve (0: it never fades).",
     "followup_overdue_base": "Points for a follow-up past its due date.",
     "followup_overdue_per_day": "Extra points for each day a follow-up is overdue.",
     "followup_overdue_max": "Most points an overdue follow-up can add.",
@@ -423,11 +431,18 @@ def _ago(days: int) -> str:
         return {0: "today", 1: "yesterday"}.get(days, f"{days} days ago")
     if days < 60:
         return f"{days // 7} weeks ago"
-    return f"{days // 30} months ago"
+    if days < 730:
+        return f"{days // 30} months ago"
+    return f"{days // 365} years ago"
 
 
 def _days(n: int, unit: str = "day") -> str:
     return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
+
+
+def _span(days: int) -> str:
+    """A stretch of time in days, or in whole years from a year on ("3 years", not "1095 days")."""
+    return _days(days) if days < 365 else _days(days // 365, "year")
 
 
 def _local_date(dt: datetime, tz: ZoneInfo) -> date:
@@ -507,8 +522,12 @@ def _awaiting_reply(
         return []
     days = (today - _local_date(since, tz)).days
     points = min(w.awaiting_reply_max, w.awaiting_reply_base + w.awaiting_reply_per_day * days)
-    when = {0: "today", 1: "yesterday"}.get(days, f"{days} days ago")
-    return [Reason("awaiting_reply", f"Wrote you {when}, no reply yet", points)]
+    late = days - w.awaiting_reply_fades_after_days
+    if late > 0 and w.awaiting_reply_half_life_days > 0:
+        points *= 0.5 ** (late / w.awaiting_reply_half_life_days)
+        if points < w.min_signal_points:
+            return []
+    return [Reason("awaiting_reply", f"Wrote you {_ago(days)}, no reply yet", points)]
 
 
 def _followup_reasons(facts: ContactFacts, today: date, tz: ZoneInfo, w: Weights) -> list[Reason]:
@@ -550,9 +569,9 @@ def _rhythm_reasons(facts: ContactFacts, today: date, tz: ZoneInfo, w: Weights) 
         points = min(w.cadence_max, w.cadence_base + w.cadence_per_cadence_late * (days - cadence) / cadence)
         every = "Every day" if cadence == 1 else f"Every {cadence} days"
         if facts.last_touch_at is not None:
-            text = f"{every}; last touch {_days(days)} ago"
+            text = f"{every}; last touch {_span(days)} ago"
         else:
-            text = f"{every}; never touched (added {_days(days)} ago)"
+            text = f"{every}; never touched (added {_span(days)} ago)"
         return [Reason("cadence_overdue", text, points)]
     gap = facts.usual_gap_days
     if (
@@ -567,7 +586,7 @@ def _rhythm_reasons(facts: ContactFacts, today: date, tz: ZoneInfo, w: Weights) 
     if quiet < threshold:
         return []
     points = min(w.going_quiet_max, w.going_quiet_base + w.going_quiet_per_gap * (quiet - threshold) / gap)
-    text = f"Used to talk every ~{_days(max(1, round(gap)))}; quiet for {_days(quiet)}"
+    text = f"Used to talk every ~{_days(max(1, round(gap)))}; quiet for {_span(quiet)}"
     return [Reason("going_quiet", text, points)]
 
 

@@ -134,6 +134,32 @@ def test_job_change_plus_awaiting_reply_ranks_above_either_alone():
     assert codes(both) == ["job_change", "awaiting_reply"]
 
 
+def test_a_message_waiting_for_months_fades_and_years_old_ones_are_no_reason():
+    """Found by QA: 'waiting for your reply' grew to its cap and stayed there, so a message left
+    unanswered eight years ago tied with one from last week at the top of Today."""
+
+    def waiting(days: float) -> float:
+        found = [r for r in score(facts(awaiting_reply_since=days_ago(days)), NOW, TZ).reasons]
+        return found[0].points if found else 0.0
+
+    week, month, two_months, half_year = waiting(9), waiting(30), waiting(60), waiting(180)
+    assert week == month == DEFAULT_WEIGHTS.awaiting_reply_max  # grows to the cap, then holds a month
+    assert two_months == pytest.approx(month / 2)  # then halves every month
+    assert 0 < half_year < 2 and waiting(8 * 365) == 0
+    assert score(facts(awaiting_reply_since=days_ago(75)), NOW, TZ).reasons[0].text == (
+        "Wrote you 2 months ago, no reply yet"
+    )
+    never = Weights.from_overrides({"awaiting_reply_half_life_days": 0})
+    assert score(facts(awaiting_reply_since=days_ago(8 * 365)), NOW, TZ, never).reasons[0].points == 50
+
+
+def test_long_stretches_read_in_years():
+    quiet = facts(cadence_days=30, last_touch_at=days_ago(1095), touches_in_window=0)
+    assert "Every 30 days; last touch 3 years ago" in [r.text for r in score(quiet, NOW, TZ).reasons]
+    recent = facts(cadence_days=30, last_touch_at=days_ago(52))
+    assert "Every 30 days; last touch 52 days ago" in [r.text for r in score(recent, NOW, TZ).reasons]
+
+
 def test_overdue_follow_up_grows_with_lateness_and_is_capped():
     def overdue(n):
         return score(facts(followups=(FollowUpFact("x", days_ago(n)),)), NOW, TZ).value

@@ -42,9 +42,7 @@ WEIGHT_GROUPS = ("Signals", "Timing", "Keeping in touch", "Dates", "Value and st
 
 
 def _group(name: str) -> str:
-    if name in ("awaiting_reply_base", "awaiting_reply_per_day", "awaiting_reply_max") or name.startswith(
-        "followup"
-    ):
+    if name.startswith(("awaiting_reply", "followup")):
         return "Timing"
     if name.startswith(("cadence", "going_quiet")):
         return "Keeping in touch"
