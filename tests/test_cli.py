@@ -93,6 +93,9 @@ def test_demo_fills_an_empty_database_and_refuses_a_second_time(app):
     assert moved and all(
         s.contact.company.name == s.details["company"] != s.details["old_company"] for s in moved
     )
+    # each job change and promotion has its Stream entry, as the LinkedIn import writes them
+    jobs = Signal.select().where(Signal.kind.in_(("job_change", "promotion")))
+    assert all(s.activity.kind == "job_change" and s.activity.contact_links.count() == 1 for s in jobs)
     from crm.services import duplicates  # the Duplicates screen has something to show
 
     reasons = sorted(s.reason.split(" (")[0].split(";")[0] for s in duplicates.find_duplicates())

@@ -241,3 +241,4 @@ def test_stream_and_timeline_labels(client, database):
     page = soup(client.get("/stream/"))
     options = [o.get_text() for o in page.select("#stream-kind option")]
     assert "Follow-up done" in options and "Stage change" in options and "Followup done" not in options
+    assert "Job change" in options and "Import" not in options  # no entry is ever of kind import

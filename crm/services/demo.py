@@ -213,12 +213,18 @@ def load_demo(seed: int = 7, now: dt.datetime | None = None) -> dict[str, int]:
         moves = []
         for contact in people[1::6]:
             old, new = contact.company, rng.choice([c for c in companies if c.id != contact.company_id])
+            when = now - dt.timedelta(days=rng.randrange(1, 20))
             Signal.create(
                 contact=contact,
                 kind="job_change",
                 weight=40,
                 half_life_days=30,
-                observed_at=now - dt.timedelta(days=rng.randrange(1, 20)),
+                observed_at=when,
+                activity=_job_entry(
+                    contact,
+                    when,
+                    f"Moved from {contact.title} at {old.name} to {contact.title} at {new.name}",
+                ),
                 details={  # as the LinkedIn import writes them
                     "from": f"{contact.title} at {old.name}",
                     "to": f"{contact.title} at {new.name}",
@@ -307,9 +313,20 @@ def _today_moments(people: list[Contact], now: dt.datetime) -> int:
                       observed_at=when, details={"note": note}, note=note, activity=activity)  # fmt: skip
         recorded += 1
     promoted = people[15]
+    when = now - dt.timedelta(days=6)
+    summary = f"Promoted from Director of Sales to {promoted.title} at {promoted.company.name}"
     Signal.create(
         contact=promoted, kind="promotion", weight=scoring.PROMOTION_WEIGHT,
-        half_life_days=scoring.PROMOTION_HALF_LIFE_DAYS, observed_at=now - dt.timedelta(days=6),
+        half_life_days=scoring.PROMOTION_HALF_LIFE_DAYS, observed_at=when,
+        activity=_job_entry(promoted, when, summary),
         details={"from": "Director of Sales", "to": promoted.title, "company": promoted.company.name},
     )  # fmt: skip
     return recorded + 1
+
+
+def _job_entry(contact: Contact, when: dt.datetime, summary: str) -> Activity:
+    """The stream entry of a job change or promotion, as the LinkedIn import writes it."""
+    activity = Activity.create(kind="job_change", occurred_at=when, origin="imported", source="linkedin",
+                               summary=summary, body="")  # fmt: skip
+    ActivityContact.create(activity=activity, contact=contact, occurred_at=when)
+    return activity

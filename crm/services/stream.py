@@ -26,6 +26,10 @@ _SHOWN = (
     " OR NOT EXISTS (SELECT 1 FROM activity_contact l WHERE l.activity_id = a.id))"
 )
 
+# The kinds the Stream's filter offers: every kind something writes (import runs are listed,
+# with their undo, on the Import page rather than as entries).
+FILTER_KINDS = tuple(k for k in ACTIVITY_KINDS if k != "import")
+
 KIND_LABELS = {
     "note": "Note",
     "call": "Call",

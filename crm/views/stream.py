@@ -82,7 +82,7 @@ def index():
         "stream/_results.html",
         filters=filters,
         page=page,
-        kinds=ACTIVITY_KINDS,
+        kinds=service.FILTER_KINDS,
         stages=STAGE_LABELS,
         all_tags=contacts_service.all_tags(),
         filter_contact=contact,
