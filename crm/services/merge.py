@@ -382,12 +382,17 @@ def undo_merge(merge_id: int) -> Merge:
         return merge
 
 
+# What an import writes that the undo works out again anyway (a new message's last touch).
+_RECOMPUTED = {"last_touch_at", "updated_at"}
+
+
 def _refuse_if_imported_since(merge: Merge, ids: tuple[int, int]) -> None:
     """Putting the snapshot back would undo what an import made since wrote on these contacts
-    (a newer LinkedIn export's company and title): that import is undone first."""
-    run = (
-        ImportRun.select(ImportRun.id, ImportRun.file_name)
-        .join(ImportChange, on=ImportChange.run == ImportRun.id)
+    (a newer LinkedIn export's company and title): that import is undone first. New messages
+    alone are no reason: they stay, and the last touch is worked out again."""
+    changes = (
+        ImportChange.select(ImportRun.id, ImportRun.file_name, ImportChange.before)
+        .join(ImportRun, on=ImportChange.run == ImportRun.id)
         .where(
             ImportRun.status == "committed",
             ImportRun.started_at >= merge.created_at,
@@ -395,13 +400,14 @@ def _refuse_if_imported_since(merge: Merge, ids: tuple[int, int]) -> None:
             ImportChange.row_id.in_(ids),
         )
         .order_by(ImportRun.id.desc())
-        .first()
+        .tuples()
     )
-    if run is not None:
-        raise MergeError(
-            f"Import #{run.id} ({run.file_name}), made after this merge, changed these contacts: undo"
-            " that import first (Import, under History), then this merge."
-        )
+    for run_id, file_name, before in changes:
+        if set(before or {}) - _RECOMPUTED:
+            raise MergeError(
+                f"Import #{run_id} ({file_name}), made after this merge, changed these contacts: undo"
+                " that import first (Import, under History), then this merge."
+            )
 
 
 def recent_merges(limit: int = 10) -> list[dict]:

@@ -771,6 +771,32 @@ def test_a_merge_is_not_undone_under_an_import_that_changed_its_contacts_since(d
     assert Merge.get_by_id(batch.id).undone_at is None
 
 
+def test_new_messages_alone_since_a_merge_do_not_hold_its_undo(database):
+    """Found by QA: a newer export that only brought a new message (a new last touch) refused the
+    merge's undo as having 'changed these contacts', though the preview counted them unchanged."""
+    from crm.services import addressbook_import, merge
+
+    rows = "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+    rows += "Joao,Zhang,https://www.linkedin.com/in/joao,,Atlas Media,CTO,01 May 2020\n"
+    run_import(zip_of({"Connections.csv": rows}), "june.zip")
+    book = "First Name,Last Name,Organization Name,Organization Title,E-mail 1 - Value,Labels\n"
+    imports.commit(
+        addressbook_import.planner((book + "Joao,Zhang,,,joao@home.example,\n").encode(), "g.csv", "g")
+    )
+    linked = Contact.get(Contact.linkedin_url == "https://www.linkedin.com/in/joao")
+    done = merge.merge_contacts(linked.id, Contact.get(Contact.linkedin_url.is_null()).id)
+    messages = "CONVERSATION ID,FROM,SENDER PROFILE URL,TO,RECIPIENT PROFILE URLS,DATE,CONTENT\n"
+    messages += "2-a,Joao Zhang,https://www.linkedin.com/in/joao,Owen Owner,,2026-09-01 10:00:00 UTC,Hi\n"
+    profile = "First Name,Last Name,Headline\nOwen,Owner,Sales\n"
+    later = zip_of({"Connections.csv": rows, "messages.csv": messages, "Profile.csv": profile})
+    _run, report = run_import(later, "september.zip")
+    assert report.contacts["unchanged"] == 1 and report.activities["message"] == 1
+    merge.undo_merge(done.id)
+    joao = Contact.get_by_id(linked.id)
+    assert joao.last_touch_at == dt.datetime(2026, 9, 1, 10, 0)  # the message stays, and counts
+    assert [e.email for e in joao.emails] == []  # the address book's card is its own again
+
+
 def test_rejected_endorsements_and_hidden_recommendations_are_skipped_with_their_rows(database):
     """Found by QA: an endorsement you rejected and a recommendation you hid came onto the
     person's timeline as if they were on your profile. They are skipped, each named with its
