@@ -281,3 +281,15 @@ def test_a_lost_letter_pair_merges_without_the_broken_address_and_undo_brings_it
     merge.undo_merge(done.id)
     assert dump() == before
     assert contacts.emails_of(Contact.get_by_id(lost)) == ["?ukasz.kelly@lighthouse.example"]
+
+
+def test_a_birthday_with_its_year_is_kept_over_the_same_day_without(database):
+    """Found by QA: merging 'Ann Lee, 3 July' with 'Ann Lee, 3 July 1971' kept '3 July' unless the
+    owner picked the other; the year is more of the same fact. Another day is still a choice."""
+    keep = person("Ann", "Lee", emails=["ann@x.example"], birthday=(None, 7, 3))
+    other = person("Ann", "Lee", emails=["ann@home.example"], birthday=(1971, 7, 3))
+    merge.merge_contacts(keep, other)
+    kept = Contact.get_by_id(keep)
+    assert (kept.birthday_year, kept.birthday_month, kept.birthday_day) == (1971, 7, 3)
+    third = person("Ann", "Lee", emails=["ann@third.example"], birthday=(None, 8, 4))
+    assert merge.default_choices(Contact.get_by_id(third), kept) == {}

@@ -141,10 +141,16 @@ def linkedin_role(contact: Contact) -> tuple[str, str] | None:
 def default_choices(keep: Contact, other: Contact) -> dict[str, str]:
     """The choices a merge makes unless told otherwise: keep's values, but a LinkedIn connection's
     company and title over an address book's (LinkedIn's is usually the current one; the next
-    export is compared with what LinkedIn said, `linkedin_role`, whichever the owner keeps)."""
+    export is compared with what LinkedIn said, `linkedin_role`, whichever the owner keeps), and
+    a birthday with its year over the same day without."""
+    choices = {}
     if other.is_connection and not keep.is_connection:
-        return dict.fromkeys(LINKEDIN_ROLE, "other")
-    return {}
+        choices = dict.fromkeys(LINKEDIN_ROLE, "other")
+    # the same day with its year over without ("3 July 1971" over "3 July")
+    same_day = (keep.birthday_month, keep.birthday_day) == (other.birthday_month, other.birthday_day)
+    if same_day and other.birthday_year and not keep.birthday_year:
+        choices["birthday"] = "other"
+    return choices
 
 
 def compare(keep_id: int, other_id: int) -> tuple[Contact, Contact, list[FieldRow]]:
