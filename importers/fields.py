@@ -265,15 +265,16 @@ def parse_title(values: list[str]) -> str:
 def parse_urls(linkedin: list[str], websites: list[str]) -> tuple[str, str, list[str]]:
     """(linkedin_url, website, warnings): only real LinkedIn profile URLs become linkedin_url."""
     profile, site, warnings = "", "", []
-    for value in linkedin + websites:
+    for value in dict.fromkeys(linkedin + websites):  # one address in two fields: one warning
         text = clean_name(value)
         url = normalize_linkedin_url(text)
         if url:
             profile = profile or url
             continue
         is_web = _WEB.match(text) is not None
-        if value in linkedin:
-            warnings.append(f"{text[:80]!r} is not a LinkedIn profile URL")
+        if value in linkedin or "linkedin.com/" in text.lower():  # a company page, say
+            kept = "; kept as the website" if is_web and not site else ""
+            warnings.append(f"{text[:80]!r} is not a LinkedIn profile URL{kept}")
         if is_web:
             site = site or text
         elif value in websites and text:

@@ -244,3 +244,25 @@ def test_a_whole_name_column_is_a_full_name_before_the_name_words_it_holds():
         "Étiquettes": "tags",
         "Remarque": "notes",
     }
+
+
+def test_a_linkedin_page_that_is_not_a_profile_is_named_once_and_kept_as_the_website():
+    """Found by QA: a vCard giving one company page in two fields was warned about twice, and a
+    Google 'Website' holding a company page became the website without a word."""
+    from importers.vcard import parse_vcard
+
+    card = (
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Cy Park\r\nN:Park;Cy;;;\r\n"
+        "X-SOCIALPROFILE;TYPE=linkedin:https://www.linkedin.com/company/globex\r\n"
+        "URL:https://www.linkedin.com/company/globex\r\nEND:VCARD\r\n"
+    )
+    (cy,) = parse_vcard(card.encode(), "c.vcf").records()
+    assert cy.website == "https://www.linkedin.com/company/globex" and cy.linkedin_url == ""
+    assert [w for w in cy.warnings if "LinkedIn" in w] == [
+        "'https://www.linkedin.com/company/globex' is not a LinkedIn profile URL; kept as the website"
+    ]
+    google = "First Name,Last Name,Labels,E-mail 1 - Value,Website 1 - Type,Website 1 - Value\n"
+    google += "Di,Ross,* myContacts,di@globex.example,Work,https://www.linkedin.com/company/globex\n"
+    (di,) = parse_csv(google.encode(), "g.csv").records()
+    assert di.website == "https://www.linkedin.com/company/globex"
+    assert any("is not a LinkedIn profile URL; kept as the website" in w for w in di.warnings)
