@@ -250,3 +250,32 @@ def test_migration_0012_takes_company_pages_off_profiles(tmp_path, monkeypatch):
         ("https://www.linkedin.com/in/cy-three", ""),
     ]
     conn.close()
+
+
+def test_upgrading_past_0011_rescores_so_long_unanswered_messages_fade_at_once(tmp_path, monkeypatch):
+    """The release with 0011 lets a message unanswered for months fade from the score: `crm init`
+    rescores everyone then, so Today is right on the day of the upgrade, not the day after."""
+    path = migrated_before(tmp_path, monkeypatch, "0011")
+    conn = sqlite3.connect(path)
+    with conn:
+        old = _person(conn, "Ann Old", None, "", "https://www.linkedin.com/in/ann-old", 1)
+        conn.execute("UPDATE contact SET score = 95, score_reasons = '[]' WHERE id = ?", (old,))
+        at = "2019-01-01 10:00:00"
+        activity = conn.execute(
+            "INSERT INTO activity (kind, occurred_at, direction, origin, source, summary, body, created_at,"
+            " updated_at) VALUES ('message', ?, 'in', 'imported', 'linkedin', 'Hi', 'Hi', ?, ?)",
+            (at, at, at),
+        ).lastrowid
+        conn.execute(
+            "INSERT INTO activity_contact (activity_id, contact_id, occurred_at) VALUES (?, ?, ?)",
+            (activity, old, at),
+        )
+    conn.close()
+    monkeypatch.setenv("CRM_DATA_DIR", str(tmp_path / "old"))
+    monkeypatch.setenv("CRM_SECRET_KEY", "upgrade-test-secret-0123456789")
+    result = CliRunner().invoke(cli, ["init"], catch_exceptions=False)
+    assert result.exit_code == 0 and "Worked out last touch and score again for 1 contact" in result.output
+    conn = sqlite3.connect(path)
+    score, reasons = conn.execute("SELECT score, score_reasons FROM contact WHERE id = ?", (old,)).fetchone()
+    conn.close()
+    assert score < 95 and "no reply yet" not in reasons  # seven years of silence is no reason today

@@ -14,7 +14,9 @@ HERE = Path(__file__).resolve().parent
 TABLE = "schema_migrations"
 # Migrations that change a rule the derived fields follow (last touch, score): whoever applies
 # them rescores every contact afterwards (`crm init` does), which SQL alone cannot.
-RESCORE_AFTER = frozenset({"0009_touch_is_a_conversation"})
+# (0011 came with scores that let a long-unanswered message fade: an upgrade rescores at once,
+# not at the owner's next day.)
+RESCORE_AFTER = frozenset({"0009_touch_is_a_conversation", "0011_last_linkedin_role"})
 
 
 class SchemaError(RuntimeError):
