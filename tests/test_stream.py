@@ -219,6 +219,45 @@ def test_quick_entry_logs_a_touch_and_a_followup(client, database):
     assert Contact.get_by_id(c.id).last_touch_at == activity.occurred_at
 
 
+def test_quick_entry_on_a_contact_page_or_brief_has_that_person_picked(client, database):
+    """Found by QA: `n` on a contact's page or brief opened an empty "Who" box."""
+    ann, bo = person("Ann Lee"), person("Bo Park")
+
+    def picked(page):
+        box = page.select_one("#quick-entry-form #qe-contact")
+        return box.get("value"), [
+            (r["value"], r.has_attr("checked")) for r in page.select("#qe-matches input")
+        ]
+
+    for url in (f"/contacts/{ann.id}", f"/contacts/{ann.id}/brief"):
+        assert picked(soup(client.get(url))) == ("Ann Lee", [(str(ann.id), True)]), url
+    assert picked(soup(client.get("/stream/"))) == ("", [])
+    assert picked(soup(client.get(f"/contacts/{bo.id}"))) == ("Bo Park", [(str(bo.id), True)])
+
+    # Saved as it came (on the person picked), the fresh form has them picked again; another
+    # person typed and picked instead gets the touch.
+    form = soup(client.get(f"/contacts/{ann.id}")).select_one("#quick-entry-form")
+    sent = {i["name"]: i["value"] for i in form.select("input[type=hidden], input:checked")}
+    answer = client.post(
+        "/stream/touches", data={**sent, "text": "Pilot call"}, headers={"HX-Request": "true"}
+    )
+    assert answer.status_code == 200
+    assert picked(soup(answer)) == ("Ann Lee", [(str(ann.id), True)])
+    client.post(
+        "/stream/touches", data={**sent, "contact_id": bo.id, "text": "Intro"}, headers={"HX-Request": "true"}
+    )
+    assert [
+        (a.body, [link.contact_id for link in a.contact_links])
+        for a in Activity.select().order_by(Activity.id)
+    ] == [
+        ("Pilot call", [ann.id]),
+        ("Intro", [bo.id]),
+    ]
+    # A refused entry keeps what was chosen, not the page's person.
+    refused = client.post("/stream/touches", data={**sent, "contact_id": "", "contact_q": "", "text": "?"})
+    assert refused.status_code == 422 and picked(soup(refused)) == ("", [])
+
+
 def test_quick_entry_errors_keep_the_text(client, database):
     response = client.post(
         "/stream/touches",

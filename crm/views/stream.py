@@ -121,7 +121,8 @@ def when_preview():
     return render("stream/_when.html", words=words, error=error, status=200 if error is None else 422)
 
 
-def _quick_form(values, errors, status=200, saved=None):
+def _quick_form(values, errors, status=200, saved=None, page_contact=None):
+    """The quick entry form; `page_contact`: the id of the contact whose page it is on."""
     chosen = _int(values.get("contact_id")) if values else None
     contact = contacts_service.get_contact(chosen) if chosen else None
     return render(
@@ -132,6 +133,7 @@ def _quick_form(values, errors, status=200, saved=None):
         qe_errors=errors,
         qe_saved=saved,
         qe_matches=[contact] if contact else [],
+        page_contact=contacts_service.get_contact(page_contact) if page_contact else None,
         touch_kinds=TOUCH_KINDS,
         directions=activities.DIRECTIONS,
     )
@@ -148,6 +150,7 @@ def log_touch():
     """The quick entry: log a touch, and optionally a follow-up, on a contact."""
     form = request.form
     contact_id = _int(form.get("contact_id"))
+    page_contact = _int(form.get("page_contact"))
     touch, errors = touch_fields(form)
     due_text = form.get("fu_due", "").strip()
     fu_title = form.get("fu_title", "").strip()
@@ -168,10 +171,10 @@ def log_touch():
             contact_id, fu_title or "Follow up", due_text, owner_tz(), dayfirst=dayfirst()
         )
     if errors:
-        return _quick_form(form, errors, status=422)
+        return _quick_form(form, errors, status=422, page_contact=page_contact)
     if htmx:
         contact = contacts_service.get_contact(contact_id)
-        response = _quick_form({}, {}, saved=contact)
+        response = _quick_form({}, {}, saved=contact, page_contact=page_contact)
         response.headers["HX-Trigger"] = json.dumps(
             {"touch-logged": activity.id, "quick-entry-done": contact_id}
         )

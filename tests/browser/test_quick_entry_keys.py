@@ -158,3 +158,37 @@ def test_the_follow_ups_with_box_takes_the_same_keys(page, server, live_app):
     assert conn.execute("SELECT contact_id, title FROM follow_up").fetchall() == [
         (ids["Matteo Rossi"], "Send the deck")
     ]
+
+
+def test_n_on_a_contact_page_has_that_person_picked(page, server, live_app):
+    """Found by QA: `n` on a contact's page (or brief) made you type their name again."""
+    with live_app.app_context():
+        db.connect(reuse_if_open=True)
+        ann = Contact.create(full_name="Ann Lee", name_key="ann lee")
+        db.close()
+    log_in(page, server)
+    page.goto(f"{server.url}/contacts/{ann.id}")
+    page.keyboard.press("n")
+    page.locator("#quick-entry").wait_for(state="visible")
+    assert _state(page) == {
+        "focus": "qe-contact",
+        "box": "Ann Lee",
+        "caret": 0,
+        "picked": "Ann Lee",
+        "open": True,
+    }
+    # all of the name is selected: typing replaces it to pick someone else
+    assert page.evaluate("document.activeElement.selectionEnd") == len("Ann Lee")
+    page.keyboard.press("Enter")
+    page.fill("#qe-text", "Pilot call")
+    page.keyboard.press("Control+Enter")
+    page.locator("#quick-entry").wait_for(state="hidden")
+    page.locator("#timeline-panel .timeline >> text=Pilot call").wait_for()
+    conn = sqlite3.connect(live_app.config["CRM"]["DATABASE"])
+    touched = conn.execute(
+        "SELECT ac.contact_id, a.body FROM activity a JOIN activity_contact ac ON ac.activity_id = a.id"
+    ).fetchall()
+    assert touched == [(ann.id, "Pilot call")]
+    page.keyboard.press("n")  # and again after that save
+    page.locator("#quick-entry").wait_for(state="visible")
+    assert _state(page)["picked"] == "Ann Lee" and _state(page)["box"] == "Ann Lee"
