@@ -14,7 +14,17 @@ from playhouse.test_utils import count_queries
 
 from crm import dates
 from crm.db import db
-from crm.models import Activity, ActivityContact, Contact, ContactTag, FollowUp, Tag, set_setting, utcnow
+from crm.models import (
+    Activity,
+    ActivityContact,
+    Company,
+    Contact,
+    ContactTag,
+    FollowUp,
+    Tag,
+    set_setting,
+    utcnow,
+)
 from crm.services import activities, calendar, derived, followups, settings, stream
 from tests.conftest import soup, token
 
@@ -198,6 +208,22 @@ def test_stream_filters_live_in_the_url_and_mark_origins(client, database):
     assert badges == {"Logged", "Imported"}
     more = soup(client.get("/stream/", query_string={"kind": "message"}))
     assert more.select_one("#stream-kind option[selected]")["value"] == "message"
+
+
+def test_a_company_page_leads_to_its_stream_which_names_it(client, database):
+    """Found by QA: the company page had no way to the Stream (the README says you filter it by a
+    company from its page), and the Stream's notice said "one company" without its name."""
+    acme = Company.create(name="Acme Robotics", name_key="acme robotics")
+    other = Company.create(name="Globex", name_key="globex")
+    ann, bo = person("Ann Lee", company=acme), person("Bo Park", company=other)
+    activities.log_touch([ann.id], "call", "Acme pilot call")
+    activities.log_touch([bo.id], "call", "Globex intro")
+    link = soup(client.get(f"/companies/{acme.id}")).find("a", string="Filter the stream")
+    page = soup(client.get(link["href"]))
+    assert " ".join(page.select_one("main .notice").get_text().split()) == (
+        "Showing people at Acme Robotics only. Show everyone"
+    )
+    assert [e.select_one(".prewrap").get_text() for e in page.select("li.entry")] == ["Acme pilot call"]
 
 
 def test_quick_entry_logs_a_touch_and_a_followup(client, database):

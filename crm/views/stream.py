@@ -77,6 +77,7 @@ def index():
     cursor = request.args.get("cursor")  # "Older entries" without JavaScript: the page after it
     page = service.list_stream(filters, owner_tz(), cursor)
     contact = contacts_service.get_contact(filters.contact_id) if filters.contact_id else None
+    company = contacts_service.get_company(filters.company_id) if filters.company_id else None
     return render(
         "stream/index.html",
         "stream/_results.html",
@@ -86,6 +87,7 @@ def index():
         stages=STAGE_LABELS,
         all_tags=contacts_service.all_tags(),
         filter_contact=contact,
+        filter_company=company,
         older=bool(cursor),
     )
 
