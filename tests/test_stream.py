@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 import threading
 import time
@@ -362,6 +363,71 @@ def test_contact_page_timeline_uses_the_stream_entry(client, database):
     page = soup(client.get(f"/contacts/{c.id}"))
     entry = page.select_one("#timeline-panel .entry")
     assert entry["id"].startswith("activity-") and entry.select_one(".origin-badge").get_text() == "Logged"
+
+
+def test_an_entry_edited_on_a_contact_timeline_stays_a_timeline_entry_in_its_place(client, database):
+    """Found by QA: an entry edited on a contact's timeline came back as the Stream's entry (the
+    person's own name as a link) and stayed on top after its date moved to 2015."""
+    ann, bo = person("Ann Lee"), person("Bo Park")
+    for day, text in ((3, "Coffee meeting"), (2, "Sent the deck"), (1, "Pilot call")):
+        when = dt.datetime(2026, 3, day, 10, tzinfo=dt.UTC)
+        activities.log_touch([ann.id, bo.id] if day == 2 else [ann.id], "note", text, occurred_at=when)
+    coffee = Activity.get(Activity.body == "Coffee meeting")
+    hx = {"HX-Request": "true"}
+    csrf = token(client)
+
+    def texts(fragment):
+        return [e.select_one(".prewrap").get_text() for e in fragment.select("li.entry")]
+
+    page = soup(client.get(f"/contacts/{ann.id}"))
+    panel = page.select_one("#timeline-panel")
+    assert texts(panel) == ["Coffee meeting", "Sent the deck", "Pilot call"]
+    assert panel.select(".entry-who") == []  # the timeline names nobody, not even Bo beside Ann
+    entry = panel.select_one(f"#activity-{coffee.id}")
+    form = soup(client.get(entry.find("a", string="Edit")["hx-get"], headers=hx)).select_one("form")
+    cancelled = soup(client.get(form.find("a", string="Cancel")["hx-get"], headers=hx))
+    assert texts(cancelled) == ["Coffee meeting"] and cancelled.select(".entry-who") == []
+
+    answer = client.post(
+        form["hx-post"],
+        data={"csrf_token": csrf, "kind": "meeting", "when": "2015-01-01 10:00", "text": "Coffee meeting"},
+        headers=hx,
+    )
+    assert answer.status_code == 200 and soup(answer).select(".entry-who") == []
+    assert json.loads(answer.headers["HX-Trigger"]).keys() == {"contact-changed", "timeline-changed"}
+    # the timeline reloads on that event, in order
+    assert "timeline-changed from:body" in panel["hx-trigger"]
+    assert texts(soup(client.get(panel["hx-get"], headers=hx))) == [
+        "Sent the deck",
+        "Pilot call",
+        "Coffee meeting",
+    ]
+
+    # the time left as it was: the entry is swapped in place, nothing to reorder
+    form = soup(client.get(entry.find("a", string="Edit")["hx-get"], headers=hx)).select_one("form")
+    kept = client.post(
+        form["hx-post"],
+        data={"csrf_token": csrf, "kind": "meeting", "when": "2015-01-01 10:00", "text": "Coffee and cake"},
+        headers=hx,
+    )
+    assert json.loads(kept.headers["HX-Trigger"]).keys() == {"contact-changed"}
+    assert texts(soup(kept)) == ["Coffee and cake"] and soup(kept).select(".entry-who") == []
+
+    # Delete and Undo on the timeline answer a timeline entry too
+    gone = client.post(entry.select_one("form[hx-confirm]")["hx-post"], data={"csrf_token": csrf}, headers=hx)
+    undo = client.post(soup(gone).select_one("form")["hx-post"], data={"csrf_token": csrf}, headers=hx)
+    assert texts(soup(undo)) == ["Coffee and cake"] and soup(undo).select(".entry-who") == []
+
+    # the Stream's own entries keep naming their people and nothing reloads a timeline there
+    stream_entry = soup(client.get("/stream/")).select_one(f"#activity-{coffee.id}")
+    form = soup(client.get(stream_entry.find("a", string="Edit")["hx-get"], headers=hx)).select_one("form")
+    moved = client.post(
+        form["hx-post"],
+        data={"csrf_token": csrf, "kind": "meeting", "when": "2016-01-01 10:00", "text": "Coffee and cake"},
+        headers=hx,
+    )
+    assert [a.get_text() for a in soup(moved).select(".entry-who a")] == ["Ann Lee"]
+    assert json.loads(moved.headers["HX-Trigger"]).keys() == {"contact-changed"}
 
 
 def test_typeahead_finds_by_first_and_last_name(client, database):
