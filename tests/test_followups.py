@@ -42,6 +42,30 @@ def test_create_unparseable_is_422_with_text_kept(client, database):
     assert FollowUp.select().count() == 0
 
 
+def test_a_refused_follow_up_keeps_the_contact_picked_on_the_follow_ups_page(client, database):
+    """The page's "With" box: after a due date that cannot be read the form came back with the
+    name typed but no contact picked, so the corrected follow-up was saved with nobody."""
+    c = person("Matteo Rossi")
+    typed = {"csrf_token": token(client), "contact_q": "Matteo Rossi", "title": "Send deck"}
+    response = client.post(
+        "/followups/",
+        data={**typed, "contact_id": c.id, "due": "whenever-ish"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 422
+    page = soup(response)
+    assert page.select_one("#fu-contact")["value"] == "Matteo Rossi"
+    choices = page.select("#fu-matches input[name=contact_id]")
+    assert [(p["value"], p.has_attr("checked")) for p in choices] == [(str(c.id), True)]
+    # the corrected form sends what it holds
+    client.post(
+        "/followups/",
+        data={**typed, "contact_id": choices[0]["value"], "due": "tomorrow"},
+        headers={"HX-Request": "true"},
+    )
+    assert [(f.contact_id, f.title) for f in FollowUp.select()] == [(c.id, "Send deck")]
+
+
 def test_create_with_weekly_repeat_then_done_schedules_the_next(client, database):
     c = person()
     csrf = token(client)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 import threading
 import time
@@ -14,7 +15,17 @@ from playhouse.test_utils import count_queries
 
 from crm import dates
 from crm.db import db
-from crm.models import Activity, ActivityContact, Contact, ContactTag, FollowUp, Tag, set_setting, utcnow
+from crm.models import (
+    Activity,
+    ActivityContact,
+    Company,
+    Contact,
+    ContactTag,
+    FollowUp,
+    Tag,
+    set_setting,
+    utcnow,
+)
 from crm.services import activities, calendar, derived, followups, settings, stream
 from tests.conftest import soup, token
 
@@ -200,6 +211,22 @@ def test_stream_filters_live_in_the_url_and_mark_origins(client, database):
     assert more.select_one("#stream-kind option[selected]")["value"] == "message"
 
 
+def test_a_company_page_leads_to_its_stream_which_names_it(client, database):
+    """Found by QA: the company page had no way to the Stream (the README says you filter it by a
+    company from its page), and the Stream's notice said "one company" without its name."""
+    acme = Company.create(name="Acme Robotics", name_key="acme robotics")
+    other = Company.create(name="Globex", name_key="globex")
+    ann, bo = person("Ann Lee", company=acme), person("Bo Park", company=other)
+    activities.log_touch([ann.id], "call", "Acme pilot call")
+    activities.log_touch([bo.id], "call", "Globex intro")
+    link = soup(client.get(f"/companies/{acme.id}")).find("a", string="Filter the stream")
+    page = soup(client.get(link["href"]))
+    assert " ".join(page.select_one("main .notice").get_text().split()) == (
+        "Showing people at Acme Robotics only. Show everyone"
+    )
+    assert [e.select_one(".prewrap").get_text() for e in page.select("li.entry")] == ["Acme pilot call"]
+
+
 def test_quick_entry_logs_a_touch_and_a_followup(client, database):
     c = person("Quick Target")
     response = client.post(
@@ -217,6 +244,45 @@ def test_quick_entry_logs_a_touch_and_a_followup(client, database):
     fu = FollowUp.get(FollowUp.title == "Send deck")
     assert fu.due_at.date() == (utcnow() + dt.timedelta(days=14)).date()
     assert Contact.get_by_id(c.id).last_touch_at == activity.occurred_at
+
+
+def test_quick_entry_on_a_contact_page_or_brief_has_that_person_picked(client, database):
+    """Found by QA: `n` on a contact's page or brief opened an empty "Who" box."""
+    ann, bo = person("Ann Lee"), person("Bo Park")
+
+    def picked(page):
+        box = page.select_one("#quick-entry-form #qe-contact")
+        return box.get("value"), [
+            (r["value"], r.has_attr("checked")) for r in page.select("#qe-matches input")
+        ]
+
+    for url in (f"/contacts/{ann.id}", f"/contacts/{ann.id}/brief"):
+        assert picked(soup(client.get(url))) == ("Ann Lee", [(str(ann.id), True)]), url
+    assert picked(soup(client.get("/stream/"))) == ("", [])
+    assert picked(soup(client.get(f"/contacts/{bo.id}"))) == ("Bo Park", [(str(bo.id), True)])
+
+    # Saved as it came (on the person picked), the fresh form has them picked again; another
+    # person typed and picked instead gets the touch.
+    form = soup(client.get(f"/contacts/{ann.id}")).select_one("#quick-entry-form")
+    sent = {i["name"]: i["value"] for i in form.select("input[type=hidden], input:checked")}
+    answer = client.post(
+        "/stream/touches", data={**sent, "text": "Pilot call"}, headers={"HX-Request": "true"}
+    )
+    assert answer.status_code == 200
+    assert picked(soup(answer)) == ("Ann Lee", [(str(ann.id), True)])
+    client.post(
+        "/stream/touches", data={**sent, "contact_id": bo.id, "text": "Intro"}, headers={"HX-Request": "true"}
+    )
+    assert [
+        (a.body, [link.contact_id for link in a.contact_links])
+        for a in Activity.select().order_by(Activity.id)
+    ] == [
+        ("Pilot call", [ann.id]),
+        ("Intro", [bo.id]),
+    ]
+    # A refused entry keeps what was chosen, not the page's person.
+    refused = client.post("/stream/touches", data={**sent, "contact_id": "", "contact_q": "", "text": "?"})
+    assert refused.status_code == 422 and picked(soup(refused)) == ("", [])
 
 
 def test_quick_entry_errors_keep_the_text(client, database):
@@ -297,6 +363,71 @@ def test_contact_page_timeline_uses_the_stream_entry(client, database):
     page = soup(client.get(f"/contacts/{c.id}"))
     entry = page.select_one("#timeline-panel .entry")
     assert entry["id"].startswith("activity-") and entry.select_one(".origin-badge").get_text() == "Logged"
+
+
+def test_an_entry_edited_on_a_contact_timeline_stays_a_timeline_entry_in_its_place(client, database):
+    """Found by QA: an entry edited on a contact's timeline came back as the Stream's entry (the
+    person's own name as a link) and stayed on top after its date moved to 2015."""
+    ann, bo = person("Ann Lee"), person("Bo Park")
+    for day, text in ((3, "Coffee meeting"), (2, "Sent the deck"), (1, "Pilot call")):
+        when = dt.datetime(2026, 3, day, 10, tzinfo=dt.UTC)
+        activities.log_touch([ann.id, bo.id] if day == 2 else [ann.id], "note", text, occurred_at=when)
+    coffee = Activity.get(Activity.body == "Coffee meeting")
+    hx = {"HX-Request": "true"}
+    csrf = token(client)
+
+    def texts(fragment):
+        return [e.select_one(".prewrap").get_text() for e in fragment.select("li.entry")]
+
+    page = soup(client.get(f"/contacts/{ann.id}"))
+    panel = page.select_one("#timeline-panel")
+    assert texts(panel) == ["Coffee meeting", "Sent the deck", "Pilot call"]
+    assert panel.select(".entry-who") == []  # the timeline names nobody, not even Bo beside Ann
+    entry = panel.select_one(f"#activity-{coffee.id}")
+    form = soup(client.get(entry.find("a", string="Edit")["hx-get"], headers=hx)).select_one("form")
+    cancelled = soup(client.get(form.find("a", string="Cancel")["hx-get"], headers=hx))
+    assert texts(cancelled) == ["Coffee meeting"] and cancelled.select(".entry-who") == []
+
+    answer = client.post(
+        form["hx-post"],
+        data={"csrf_token": csrf, "kind": "meeting", "when": "2015-01-01 10:00", "text": "Coffee meeting"},
+        headers=hx,
+    )
+    assert answer.status_code == 200 and soup(answer).select(".entry-who") == []
+    assert json.loads(answer.headers["HX-Trigger"]).keys() == {"contact-changed", "timeline-changed"}
+    # the timeline reloads on that event, in order
+    assert "timeline-changed from:body" in panel["hx-trigger"]
+    assert texts(soup(client.get(panel["hx-get"], headers=hx))) == [
+        "Sent the deck",
+        "Pilot call",
+        "Coffee meeting",
+    ]
+
+    # the time left as it was: the entry is swapped in place, nothing to reorder
+    form = soup(client.get(entry.find("a", string="Edit")["hx-get"], headers=hx)).select_one("form")
+    kept = client.post(
+        form["hx-post"],
+        data={"csrf_token": csrf, "kind": "meeting", "when": "2015-01-01 10:00", "text": "Coffee and cake"},
+        headers=hx,
+    )
+    assert json.loads(kept.headers["HX-Trigger"]).keys() == {"contact-changed"}
+    assert texts(soup(kept)) == ["Coffee and cake"] and soup(kept).select(".entry-who") == []
+
+    # Delete and Undo on the timeline answer a timeline entry too
+    gone = client.post(entry.select_one("form[hx-confirm]")["hx-post"], data={"csrf_token": csrf}, headers=hx)
+    undo = client.post(soup(gone).select_one("form")["hx-post"], data={"csrf_token": csrf}, headers=hx)
+    assert texts(soup(undo)) == ["Coffee and cake"] and soup(undo).select(".entry-who") == []
+
+    # the Stream's own entries keep naming their people and nothing reloads a timeline there
+    stream_entry = soup(client.get("/stream/")).select_one(f"#activity-{coffee.id}")
+    form = soup(client.get(stream_entry.find("a", string="Edit")["hx-get"], headers=hx)).select_one("form")
+    moved = client.post(
+        form["hx-post"],
+        data={"csrf_token": csrf, "kind": "meeting", "when": "2016-01-01 10:00", "text": "Coffee and cake"},
+        headers=hx,
+    )
+    assert [a.get_text() for a in soup(moved).select(".entry-who a")] == ["Ann Lee"]
+    assert json.loads(moved.headers["HX-Trigger"]).keys() == {"contact-changed"}
 
 
 def test_typeahead_finds_by_first_and_last_name(client, database):

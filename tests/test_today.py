@@ -369,6 +369,21 @@ def test_pre_call_brief_shows_everything_and_saves_the_goal(client, database):
     assert contact_page.select_one(f"a[href='/contacts/{ann.id}/brief']") is not None
 
 
+def test_the_brief_says_a_connection_left_as_the_contact_page_does(client, database):
+    """Found by QA: the contact page said "(no longer connected)", the pre-call brief did not."""
+    gone = make("Gone", connected_on=dt.date(2021, 5, 4), is_connection=True, connected=False)
+    still = make("Still", connected_on=dt.date(2021, 5, 4), is_connection=True, connected=True)
+
+    def connected(url):
+        page = soup(client.get(url))
+        dt_ = next(d for d in page.select("main dt") if d.get_text() == "Connected")
+        return " ".join(dt_.find_next_sibling("dd").get_text().split())
+
+    assert connected(f"/contacts/{gone.id}") == "4 May 2021 (no longer connected)"
+    assert connected(f"/contacts/{gone.id}/brief").endswith("ago) (no longer connected)")
+    assert "no longer" not in connected(f"/contacts/{still.id}/brief")
+
+
 def run(app, *args):
     return app.test_cli_runner().invoke(cli, list(args), catch_exceptions=False)
 

@@ -139,7 +139,8 @@ def create():
         contacts_service.get_contact(contact_id) if form.get("from") == "contact" and contact_id else None
     )
     if errors:
-        return _form(contact, form, errors, 422)
+        picked = contacts_service.get_contact(contact_id) if contact_id else None
+        return _form(contact, form, errors, 422, matches=[picked] if picked else [])
     if htmx:
         response = _form(contact, {}, {}, 200)
         response.headers["HX-Trigger"] = "followups-changed"
@@ -147,8 +148,9 @@ def create():
     return see_other(security.safe_next(form.get("next") or url_for("followups.index")))
 
 
-def _form(contact, values, errors, status):
-    """The follow-up form alone (htmx) or the follow-ups page around it."""
+def _form(contact, values, errors, status, matches=()):
+    """The follow-up form alone (htmx) or the follow-ups page around it; `matches`: the contact
+    picked in the type-ahead, kept checked."""
     return render(
         "followups/index.html",
         "followups/_form.html",
@@ -160,6 +162,7 @@ def _form(contact, values, errors, status):
         repeat_units=service.REPEAT_UNITS,
         presets=service.SNOOZE_PRESETS,
         weekdays=dates.WEEKDAY_NAMES,
+        matches=matches,
     )
 
 

@@ -77,6 +77,7 @@ def index():
     cursor = request.args.get("cursor")  # "Older entries" without JavaScript: the page after it
     page = service.list_stream(filters, owner_tz(), cursor)
     contact = contacts_service.get_contact(filters.contact_id) if filters.contact_id else None
+    company = contacts_service.get_company(filters.company_id) if filters.company_id else None
     return render(
         "stream/index.html",
         "stream/_results.html",
@@ -86,6 +87,7 @@ def index():
         stages=STAGE_LABELS,
         all_tags=contacts_service.all_tags(),
         filter_contact=contact,
+        filter_company=company,
         older=bool(cursor),
     )
 
@@ -95,7 +97,13 @@ def more():
     """The next page of entries, appended in place of the 'load more' row."""
     filters = _filters()
     page = service.list_stream(filters, owner_tz(), request.args.get("cursor"))
-    return render("stream/_page.html", filters=filters, page=page, show_contacts=not filters.contact_id)
+    return render(
+        "stream/_page.html",
+        filters=filters,
+        page=page,
+        show_contacts=not filters.contact_id,
+        timeline_of=filters.contact_id,
+    )
 
 
 @bp.get("/contacts")
@@ -121,7 +129,8 @@ def when_preview():
     return render("stream/_when.html", words=words, error=error, status=200 if error is None else 422)
 
 
-def _quick_form(values, errors, status=200, saved=None):
+def _quick_form(values, errors, status=200, saved=None, page_contact=None):
+    """The quick entry form; `page_contact`: the id of the contact whose page it is on."""
     chosen = _int(values.get("contact_id")) if values else None
     contact = contacts_service.get_contact(chosen) if chosen else None
     return render(
@@ -132,6 +141,7 @@ def _quick_form(values, errors, status=200, saved=None):
         qe_errors=errors,
         qe_saved=saved,
         qe_matches=[contact] if contact else [],
+        page_contact=contacts_service.get_contact(page_contact) if page_contact else None,
         touch_kinds=TOUCH_KINDS,
         directions=activities.DIRECTIONS,
     )
@@ -148,6 +158,7 @@ def log_touch():
     """The quick entry: log a touch, and optionally a follow-up, on a contact."""
     form = request.form
     contact_id = _int(form.get("contact_id"))
+    page_contact = _int(form.get("page_contact"))
     touch, errors = touch_fields(form)
     due_text = form.get("fu_due", "").strip()
     fu_title = form.get("fu_title", "").strip()
@@ -168,10 +179,10 @@ def log_touch():
             contact_id, fu_title or "Follow up", due_text, owner_tz(), dayfirst=dayfirst()
         )
     if errors:
-        return _quick_form(form, errors, status=422)
+        return _quick_form(form, errors, status=422, page_contact=page_contact)
     if htmx:
         contact = contacts_service.get_contact(contact_id)
-        response = _quick_form({}, {}, saved=contact)
+        response = _quick_form({}, {}, saved=contact, page_contact=page_contact)
         response.headers["HX-Trigger"] = json.dumps(
             {"touch-logged": activity.id, "quick-entry-done": contact_id}
         )
@@ -186,9 +197,24 @@ def _load(activity_id: int, include_deleted: bool = False):
     return activity
 
 
+def _timeline_of() -> int | None:
+    """The contact whose timeline an entry is edited, deleted or restored on (?contact=, which
+    the timeline's entries carry); None in the Stream."""
+    return _int(request.args.get("contact"))
+
+
 def _entry(activity, status=200):
+    """An entry as its list shows it: in the Stream with its people, on a timeline without."""
     entry = service.entries([activity])[0]
-    return render("stream/entry.html", "stream/_entry.html", status=status, e=entry, show_contacts=True)
+    timeline_of = _timeline_of()
+    return render(
+        "stream/entry.html",
+        "stream/_entry.html",
+        status=status,
+        e=entry,
+        show_contacts=not timeline_of,
+        timeline_of=timeline_of,
+    )
 
 
 def _edit_form(activity, values, errors, status=200):
@@ -201,13 +227,16 @@ def _edit_form(activity, values, errors, status=200):
         errors=errors,
         touch_kinds=TOUCH_KINDS,
         directions=activities.DIRECTIONS,
+        timeline_of=_timeline_of(),
     )
 
 
-def _changed(response):
+def _changed(response, moved: bool = False):
     """An entry edited, trashed or restored in place moves its contacts' last touch and score:
-    the contact page's cards that show them reload on this event."""
-    response.headers["HX-Trigger"] = "contact-changed"
+    the contact page's cards that show them reload on this event. `moved`: its time changed, so
+    the timeline it is on reloads to put it in its place."""
+    events = {"contact-changed": True, "timeline-changed": True} if moved else {"contact-changed": True}
+    response.headers["HX-Trigger"] = json.dumps(events)
     return response
 
 
@@ -233,6 +262,7 @@ def edit(activity_id: int):
 def update(activity_id: int):
     """Save an edited entry; 422 with the text kept when something is wrong."""
     activity = _load(activity_id)
+    was = activity.occurred_at
     form = request.form
     touch, errors = touch_fields(form, activity.kind)
     if not errors:
@@ -242,9 +272,11 @@ def update(activity_id: int):
             errors = exc.errors
     if errors:
         return _edit_form(activity, form, errors, status=422)
+    timeline_of = _timeline_of()
     if htmx:
-        return _changed(_entry(_load(activity_id)))
-    return see_other(request.form.get("next") or url_for("stream.index"))
+        return _changed(_entry(_load(activity_id)), moved=bool(timeline_of) and activity.occurred_at != was)
+    back = url_for("contacts.show", contact_id=timeline_of) if timeline_of else url_for("stream.index")
+    return see_other(request.form.get("next") or back)
 
 
 @bp.post("/<int:activity_id>/delete")
@@ -253,7 +285,7 @@ def delete(activity_id: int):
     activity = _load(activity_id)
     activities.delete_activity(activity)
     if htmx:
-        return _changed(render("stream/_deleted.html", activity=activity))
+        return _changed(render("stream/_deleted.html", activity=activity, timeline_of=_timeline_of()))
     return see_other(url_for("stream.trash"))
 
 

@@ -106,18 +106,24 @@
     var form = event.target.closest && event.target.closest("form");
     if (form) { event.preventDefault(); form.requestSubmit(); }
   });
-  // The type-ahead (the name box and its matches): Up/Down move through the matches while the
-  // caret stays in the box, Enter (in the box or on a match) picks the checked one and moves on
-  // instead of submitting, and Esc closes the dialog (in a search box it would only clear it).
-  function inPicker(target) {
-    return target.id === "qe-contact" || (target.name === "contact_id" && !!target.closest("#qe-matches"));
+  // The contact type-ahead (a name box and its matches, wherever a form picks a contact): Up/Down
+  // move through the matches while the caret stays in the box, Enter (in the box or on a match)
+  // picks the checked one and moves on to the form's next field instead of submitting, and Esc
+  // in the quick entry closes the dialog (in a search box it would only clear it).
+  function nextField(picker) {
+    var fields = Array.prototype.slice.call(picker.closest("form").elements);
+    return fields.filter(function (el) {
+      return !picker.contains(el) && el.type !== "hidden" && !el.disabled &&
+        !!(picker.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING);
+    })[0];
   }
   document.addEventListener("keydown", function (event) {
     var target = event.target;
-    if (event.ctrlKey || event.metaKey || event.altKey || !inPicker(target)) return;
-    var radios = Array.prototype.slice.call(document.querySelectorAll("#qe-matches input[name=contact_id]"));
+    var picker = target.closest && target.closest("[data-contact-picker]");
+    if (event.ctrlKey || event.metaKey || event.altKey || !picker) return;
+    var input = picker.querySelector("input[name=contact_q]");
+    var radios = Array.prototype.slice.call(picker.querySelectorAll(".matches input[name=contact_id]"));
     var checked = radios.filter(function (radio) { return radio.checked; })[0];
-    var input = document.getElementById("qe-contact");
     if (target === input && (event.key === "ArrowDown" || event.key === "ArrowUp")) {
       if (!radios.length) return;
       event.preventDefault();
@@ -128,9 +134,9 @@
     } else if (event.key === "Enter") {
       event.preventDefault();
       var name = checked && checked.parentElement.querySelector(".name");
-      if (name && input) input.value = name.textContent;
-      var kind = document.getElementById("qe-kind");
-      if (kind) kind.focus();
+      if (name) input.value = name.textContent;
+      var field = nextField(picker);
+      if (field) field.focus();
     } else if (event.key === "Escape" && target === input && input.closest("dialog[open]")) {
       event.preventDefault();
       closeQuickEntry();

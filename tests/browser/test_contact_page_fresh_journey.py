@@ -109,3 +109,28 @@ def test_menu_badges_follow_what_is_done_on_a_contact_page(page, server, live_ap
     page.reload()
     assert not page.locator("#nav-count-today").is_visible()
     assert not page.locator("#nav-count-followups").is_visible()
+
+
+def test_an_entry_edited_on_the_timeline_takes_its_place_as_a_timeline_entry(page, server, live_app):
+    """Found by QA: after its date moved to 2015 the edited entry stayed on top, showing the
+    person's own name as a link, until a reload."""
+    with live_app.app_context():
+        db.connect(reuse_if_open=True)
+        ann = Contact.create(full_name="Ann Lee", first_name="Ann", name_key="ann lee")
+        for day, text in ((3, "Coffee meeting"), (2, "Sent the deck"), (1, "Pilot call")):
+            when = dt.datetime(2026, 3, day, 10, tzinfo=dt.UTC)
+            activities.log_touch([ann.id], kind="note", text=text, occurred_at=when)
+        db.close()
+    log_in(page, server)
+    page.goto(f"{server.url}/contacts/{ann.id}")
+    entries = page.locator("#timeline-panel li.entry")
+    coffee = entries.filter(has_text="Coffee meeting")
+    coffee.get_by_role("link", name="Edit").click()
+    page.locator("#timeline-panel li.editing input[name=when]").fill("2015-01-01 10:00")
+    page.locator("#timeline-panel li.editing").get_by_role("button", name="Save").click()
+    texts = page.locator("#timeline-panel li.entry .prewrap")
+    last = "#timeline-panel li.entry:last-child .prewrap"
+    page.wait_for_function(f"() => document.querySelector('{last}').innerText === 'Coffee meeting'")
+    assert texts.all_inner_texts() == ["Sent the deck", "Pilot call", "Coffee meeting"]
+    assert page.locator("#timeline-panel .entry-who").count() == 0
+    assert coffee.locator("time").inner_text() == "1 Jan 2015, 10:00"
