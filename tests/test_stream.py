@@ -499,3 +499,18 @@ def test_calendar_feed_parses_back_and_needs_the_token(client, anon, database):
     settings.regenerate_calendar_token()
     assert anon.get(f"/calendar/{token_value}.ics").status_code == 404
     assert calendar.token_matches(token_value) is False
+
+
+def test_saving_an_edited_entry_goes_nowhere_a_form_field_says(client, database):
+    """The edit's plain-form answer followed a posted 'next' anywhere (https://evil.example)."""
+    c = person("Ann Next")
+    entry = activities.log_touch([c.id], "call", "Called")
+    data = {
+        "csrf_token": token(client),
+        "kind": "call",
+        "text": "Called back",
+        "next": "https://evil.example/",
+    }
+    response = client.post(f"/stream/{entry.id}", data=data)
+    assert response.status_code == 303 and response.headers["Location"] == "/stream/"
+    assert Activity.get_by_id(entry.id).body == "Called back"

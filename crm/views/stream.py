@@ -276,7 +276,7 @@ def update(activity_id: int):
     if htmx:
         return _changed(_entry(_load(activity_id)), moved=bool(timeline_of) and activity.occurred_at != was)
     back = url_for("contacts.show", contact_id=timeline_of) if timeline_of else url_for("stream.index")
-    return see_other(request.form.get("next") or back)
+    return see_other(back)
 
 
 @bp.post("/<int:activity_id>/delete")
