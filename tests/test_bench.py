@@ -77,3 +77,11 @@ def test_duplicates_bench_runs_stand_alone_with_merge_all_and_its_undo():
     merged = int(out.split("merge all: ")[1].split(" pairs merged")[0].replace(",", ""))
     undone = int(out.split("undo all: ")[1].split(" merges undone")[0].replace(",", ""))
     assert merged == undone > 0 and ", 0 skipped," in out, out
+
+
+def test_bulk_tag_bench_runs_stand_alone_at_a_tiny_size():
+    run = [sys.executable, "-m", "bench.bench_bulk_tag", "--contacts", "300"]
+    done = subprocess.run(run, cwd=ROOT, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr
+    timings = [line for line in done.stdout.splitlines() if line.rstrip().endswith(" s")]
+    assert len(timings) == 5 and all(float(line.split()[-2]) > 0 for line in timings), done.stdout
