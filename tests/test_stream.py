@@ -198,6 +198,27 @@ def test_without_javascript_older_entries_is_a_link_to_the_next_page(client, dat
     assert older.select_one(".load-more") is None and first.select_one(".older-note") is None
 
 
+def test_a_contact_filtered_stream_names_people_on_every_page_and_a_timeline_on_none(client, database):
+    """Found by QA: the Stream filtered to one contact named each entry's people on its first page
+    but not on the pages loaded as you scroll (those were answered as the contact's timeline)."""
+    c, other = person("Pat Pager"), person("Quinn Other")
+    base = dt.datetime(2026, 1, 1, 12)
+    for i in range(45):
+        when = (base + dt.timedelta(hours=i)).replace(tzinfo=dt.UTC)
+        activities.log_touch([c.id, other.id], "call", f"call {i}", occurred_at=when)
+    stream_page = soup(client.get("/stream/", query_string={"contact": c.id}))
+    assert stream_page.select("#stream-results .entry-who")
+    more = soup(client.get(stream_page.select_one(".load-more")["hx-get"], headers={"HX-Request": "true"}))
+    assert len(more.select(".entry")) == 15
+    assert all("Quinn Other" in w.get_text() for w in more.select(".entry .entry-who"))
+    assert len(more.select(".entry .entry-who")) == 15
+    timeline = soup(client.get(f"/contacts/{c.id}"))
+    url = timeline.select_one("#timeline-panel .load-more")["hx-get"]
+    assert "timeline=1" in url
+    later = soup(client.get(url, headers={"HX-Request": "true"}))
+    assert later.select(".entry") and later.select(".entry-who") == []
+
+
 def test_stream_filters_live_in_the_url_and_mark_origins(client, database):
     customer, lead = person("Cust Omer", stage="customer"), person("Lee Lead", stage="lead")
     activities.log_touch([customer.id], "call", "customer call")

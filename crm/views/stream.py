@@ -94,15 +94,17 @@ def index():
 
 @bp.get("/page")
 def more():
-    """The next page of entries, appended in place of the 'load more' row."""
+    """The next page of entries, appended in place of the 'load more' row: of the Stream (with
+    each entry's people, as its first page), or of a contact's timeline (?timeline=1, without)."""
     filters = _filters()
     page = service.list_stream(filters, owner_tz(), request.args.get("cursor"))
+    timeline_of = filters.contact_id if request.args.get("timeline") == "1" else None
     return render(
         "stream/_page.html",
         filters=filters,
         page=page,
-        show_contacts=not filters.contact_id,
-        timeline_of=filters.contact_id,
+        show_contacts=not timeline_of,
+        timeline_of=timeline_of,
     )
 
 
