@@ -151,6 +151,26 @@ def test_deleting_a_signal_entry_dismisses_the_signal_and_restoring_brings_it_ba
     assert "Series B" in soup(client.get(f"/contacts/{ann.id}")).select_one("#contact-signals").get_text()
 
 
+def test_bringing_back_a_signal_whose_entry_went_to_the_trash_brings_the_entry_back(client, database):
+    """Found by QA: a signal dismissed by trashing its Stream entry, then brought back on the
+    contact page, counted again while its entry stayed in the trash. The two go together; an
+    entry trashed apart from a dismissal stays where it is."""
+    ann = make("Ann")
+    signal = signals.record_signal(ann.id, "funding_round", "Series B")
+    csrf = token(client)
+    client.post(f"/stream/{signal.activity_id}/delete", data={"csrf_token": csrf}, headers=HX)
+    assert Activity.get_by_id(signal.activity_id).deleted_at is not None
+    client.post(f"/contacts/{ann.id}/signals/{signal.id}/restore", data={"csrf_token": csrf}, headers=HX)
+    assert Signal.get_by_id(signal.id).dismissed_at is None
+    assert Activity.get_by_id(signal.activity_id).deleted_at is None
+    assert "Series B" in soup(client.get("/stream/")).select_one("#stream-results").get_text()
+
+    other = signals.dismiss_signal(signals.record_signal(ann.id, "hiring", "Hiring SDRs"))
+    activities.delete_activity(Activity.get_by_id(other.activity_id))  # trashed on its own, later
+    signals.restore_signal(Signal.get_by_id(other.id))
+    assert Activity.get_by_id(other.activity_id).deleted_at is not None
+
+
 def test_restoring_a_signal_entry_leaves_a_signal_dismissed_before_as_it_was(client, database):
     ann = make("Ann")
     signal = signals.dismiss_signal(signals.record_signal(ann.id, "hiring"))

@@ -116,8 +116,13 @@ def dismiss_signal(signal: Signal, *, now: dt.datetime | None = None) -> Signal:
 
 
 def restore_signal(signal: Signal, *, now: dt.datetime | None = None) -> Signal:
-    """Undo a dismissal."""
+    """Undo a dismissal; a signal dismissed by putting its Stream entry in the trash brings the
+    entry back too (the two go together, as they went)."""
     with write():
+        if signal.activity_id and signal.dismissed_at is not None:
+            Activity.update(deleted_at=None).where(
+                Activity.id == signal.activity_id, Activity.deleted_at == signal.dismissed_at
+            ).execute()
         signal.dismissed_at = None
         signal.save()
         derived.refresh_contacts([signal.contact_id], now=now)
