@@ -15,19 +15,29 @@ from tests.browser.conftest import log_in
 pytestmark = pytest.mark.browser
 
 
-def test_contact_page_figures_follow_touches_follow_ups_signals_and_value(page, server, live_app):
+def _late_contact(live_app, first: str, last: str, *, followup: str = "") -> int:
+    """A contact on a 7-day cadence last touched (a call) in January 2025, with an overdue
+    follow-up if named; returns its id."""
     long_ago = dt.datetime(2025, 1, 1)
     with live_app.app_context():
         db.connect(reuse_if_open=True)
-        ann = Contact.create(full_name="Ann Lee", first_name="Ann", name_key="ann lee", cadence_days=7,
-                             created_at=long_ago)  # fmt: skip
+        contact = Contact.create(first_name=first, last_name=last, full_name=f"{first} {last}",
+                                 name_key=f"{first} {last}".lower(), cadence_days=7,
+                                 created_at=long_ago)  # fmt: skip
         activities.log_touch(
-            [ann.id], kind="call", text="Intro call", occurred_at=long_ago.replace(tzinfo=dt.UTC)
+            [contact.id], kind="call", text="Intro", occurred_at=long_ago.replace(tzinfo=dt.UTC)
         )
-        derived.refresh_contacts([ann.id])
+        if followup:
+            FollowUp.create(contact=contact.id, title=followup, due_at=dt.datetime(2026, 1, 1), all_day=True)
+        derived.refresh_contacts([contact.id])
         db.close()
+    return contact.id
+
+
+def test_contact_page_figures_follow_touches_follow_ups_signals_and_value(page, server, live_app):
+    ann_id = _late_contact(live_app, "Ann", "Lee")
     log_in(page, server)
-    page.goto(f"{server.url}/contacts/{ann.id}")
+    page.goto(f"{server.url}/contacts/{ann_id}")
     rhythm = page.locator("#contact-rhythm")
     signals = page.locator("#contact-signals")
     assert "late" in rhythm.inner_text()
@@ -47,8 +57,8 @@ def test_contact_page_figures_follow_touches_follow_ups_signals_and_value(page, 
 
     # A follow-up due yesterday, then done from its panel: it counts as a touch on the timeline.
     page.click("#contact-followups summary:has-text('Add a follow-up')")
-    page.fill(f"#fu-title-{ann.id}", "Send deck")
-    page.fill(f"#fu-due-{ann.id}", "yesterday")
+    page.fill(f"#fu-title-{ann_id}", "Send deck")
+    page.fill(f"#fu-due-{ann_id}", "yesterday")
     page.click("#contact-followups button:has-text('Add follow-up')")
     page.locator("#contact-followups .followup-title >> text=Send deck").wait_for()
     page.wait_for_function("document.querySelector('#contact-signals .score-badge') !== null")
@@ -75,7 +85,7 @@ def test_contact_page_figures_follow_touches_follow_ups_signals_and_value(page, 
     )
 
     # The pre-call brief follows a touch logged there with `n`.
-    page.goto(f"{server.url}/contacts/{ann.id}/brief")
+    page.goto(f"{server.url}/contacts/{ann_id}/brief")
     page.keyboard.press("n")
     page.locator("#quick-entry").wait_for(state="visible")
     page.keyboard.type("ann")
@@ -87,17 +97,9 @@ def test_contact_page_figures_follow_touches_follow_ups_signals_and_value(page, 
 
 def test_menu_badges_follow_what_is_done_on_a_contact_page(page, server, live_app):
     """The menu's Today and Follow-ups badges kept their numbers until a reload."""
-    long_ago = dt.datetime(2025, 1, 1)
-    with live_app.app_context():
-        db.connect(reuse_if_open=True)
-        bo = Contact.create(full_name="Bo Park", first_name="Bo", name_key="bo park", cadence_days=7,
-                            created_at=long_ago)  # fmt: skip
-        activities.log_touch([bo.id], kind="call", text="Intro", occurred_at=long_ago.replace(tzinfo=dt.UTC))
-        FollowUp.create(contact=bo.id, title="Send deck", due_at=dt.datetime(2026, 1, 1), all_day=True)
-        derived.refresh_contacts([bo.id])
-        db.close()
+    bo_id = _late_contact(live_app, "Bo", "Park", followup="Send deck")
     log_in(page, server)
-    page.goto(f"{server.url}/contacts/{bo.id}")
+    page.goto(f"{server.url}/contacts/{bo_id}")
     assert page.locator("#nav-count-followups").inner_text() == "1"
     assert page.locator("#nav-count-today").inner_text() == "1"
 
