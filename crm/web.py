@@ -14,6 +14,10 @@ from crm import htmx
 
 log = logging.getLogger("crm")
 
+# The event a change made in place sends when it moves a contact's figures (last touch, next due,
+# the score and its reasons): the contact page's cards and the menu's numbers reload on it.
+CONTACT_CHANGED = "contact-changed"
+
 
 def wants_fragment() -> bool:
     """htmx swaps get the fragment; boosted and history-restore requests get the full page."""

@@ -206,9 +206,13 @@ class _Planner:
             return f"that one is dated {newest_date}" if this_date < newest_date else ""
         if not newest_connection:
             return ""
+        # newest first on the occurred_at index, stopping at the first LinkedIn message (a max()
+        # with this WHERE would read every activity, on every re-import)
         (message_before,) = db.execute_sql(
-            "SELECT max(occurred_at) FROM activity WHERE source = ? AND kind = 'message'", (SOURCE,)
-        ).fetchone()
+            "SELECT occurred_at FROM activity WHERE source = ? AND kind = 'message'"
+            " ORDER BY occurred_at DESC LIMIT 1",
+            (SOURCE,),
+        ).fetchone() or (None,)
         if this_date and this_date >= max(newest_connection, (message_before or "")[:10]):
             return ""
         dates = [r.connected_on for r in self.export.connections() if not isinstance(r, Skipped)]

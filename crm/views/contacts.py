@@ -14,7 +14,7 @@ from crm.services import activities, csv_export, derived, followups, stream
 from crm.services import contacts as service
 from crm.views.relationships import cards as relationship_cards
 from crm.views.stream import touch_fields
-from crm.web import owner_tz, render, see_other
+from crm.web import CONTACT_CHANGED, owner_tz, render, see_other
 
 bp = Blueprint("contacts", __name__, url_prefix="/contacts")
 
@@ -326,11 +326,6 @@ def restore(contact_id: int):
     return see_other(url_for("contacts.show", contact_id=contact.id))
 
 
-# Sent after a change made in place on the contact page that moves its figures (last touch,
-# next due, the score and its reasons): the cards that show them reload on it.
-CHANGED = "contact-changed"
-
-
 def _card(contact_id: int, fragment: str):
     """One card of the contact page for htmx, the whole page otherwise."""
     return render("contacts/show.html", fragment, **_page_context(_load(contact_id)))
@@ -380,6 +375,8 @@ def log_touch(contact_id: int):
             "contacts/_timeline_panel.html",
             **_page_context(service.get_contact(contact.id)),
         )
-        response.headers["HX-Trigger"] = json.dumps({"touch-logged": activity.id, CHANGED: contact.id})
+        response.headers["HX-Trigger"] = json.dumps(
+            {"touch-logged": activity.id, CONTACT_CHANGED: contact.id}
+        )
         return response
     return see_other(url_for("contacts.show", contact_id=contact.id))

@@ -11,12 +11,10 @@ from crm.models import STAGE_LABELS
 from crm.services import contacts as contacts_service
 from crm.services import relationships as service
 from crm.services import signals
-from crm.web import owner_tz, render, see_other
+from crm.web import CONTACT_CHANGED, owner_tz, render, see_other
 
 bp = Blueprint("relationships", __name__, url_prefix="/contacts")
 
-# Value and give/ask change the score: the contact page's signals card reloads on this event.
-CHANGED = "contact-changed"
 # Reasons that come from the facts themselves rather than a stored signal (shown beside signals).
 LIVE_CODES = ("awaiting_reply", "going_quiet", "cadence_overdue", "birthday", "anniversary")
 
@@ -116,7 +114,7 @@ def save_value(contact_id: int):
     contact = service.save_value(contact, values)
     if not htmx:
         return _back(contact)
-    return _card("relationships/_value.html", contact, trigger=CHANGED, saved=True)
+    return _card("relationships/_value.html", contact, trigger=CONTACT_CHANGED, saved=True)
 
 
 @bp.post("/<int:contact_id>/ledger")
@@ -132,7 +130,7 @@ def add_ledger(contact_id: int):
         return _card("relationships/_ledger.html", contact, 422, ledger_values=form, ledger_errors=exc.errors)
     if not htmx:
         return _back(contact)
-    return _card("relationships/_ledger.html", _load(contact_id), trigger=CHANGED)
+    return _card("relationships/_ledger.html", _load(contact_id), trigger=CONTACT_CHANGED)
 
 
 @bp.post("/<int:contact_id>/ledger/<int:entry_id>/delete")
@@ -143,7 +141,7 @@ def delete_ledger(contact_id: int, entry_id: int):
         abort(404)
     if not htmx:
         return _back(contact)
-    return _card("relationships/_ledger.html", _load(contact_id), trigger=CHANGED)
+    return _card("relationships/_ledger.html", _load(contact_id), trigger=CONTACT_CHANGED)
 
 
 @bp.get("/<int:contact_id>/brief")

@@ -13,7 +13,7 @@ from crm.services import activities, followups
 from crm.services import contacts as contacts_service
 from crm.services import stream as service
 from crm.services.settings import dayfirst
-from crm.web import owner_tz, render, see_other
+from crm.web import CONTACT_CHANGED, owner_tz, render, see_other
 
 bp = Blueprint("stream", __name__, url_prefix="/stream")
 
@@ -237,7 +237,7 @@ def _changed(response, moved: bool = False):
     """An entry edited, trashed or restored in place moves its contacts' last touch and score:
     the contact page's cards that show them reload on this event. `moved`: its time changed, so
     the timeline it is on reloads to put it in its place."""
-    events = {"contact-changed": True, "timeline-changed": True} if moved else {"contact-changed": True}
+    events = {CONTACT_CHANGED: True, "timeline-changed": True} if moved else {CONTACT_CHANGED: True}
     response.headers["HX-Trigger"] = json.dumps(events)
     return response
 
