@@ -59,6 +59,41 @@ def test_address_book_import_bench_runs_stand_alone_at_a_tiny_size():
         for phase in ("floor", "parse", "match", "plan", "write", "rescore", "undo"):
             assert f[phase] > 0, (label, phase)
     assert "x the floor" in done.stderr and "WARNING" not in done.stderr
+    assert figures["Google CSV"]["schema_floor"] > 0 and "schema floor" in done.stderr
+
+
+def test_schema_floor_stores_the_export_where_the_app_keeps_it(tmp_path):
+    """The lower bound the LinkedIn benchmark prints writes what an import must: searchable,
+    linked activities; a newer snapshot on top adds only what is new."""
+    import csv
+    import io
+    import sqlite3
+    import zipfile
+
+    from bench.schema_floor import schema_floor
+    from tests.linkedin_export import build
+
+    path = str(tmp_path / "floor.sqlite3")
+    counts = []
+    for snapshot in (1, 2):
+        data, truth = build(40, 400, snapshot)
+        zip_path = tmp_path / f"s{snapshot}.zip"
+        zip_path.write_bytes(data)
+        assert schema_floor(str(zip_path), path)["seconds"] > 0
+        conn = sqlite3.connect(path)
+        rows = list(csv.reader(io.StringIO(zipfile.ZipFile(zip_path).read("messages.csv").decode())))
+        drafts = sum(row[rows[0].index("IS MESSAGE DRAFT")] == "Yes" for row in rows[1:])
+        counts.append(conn.execute("SELECT count(*) FROM activity").fetchone()[0])
+        if snapshot == 1:
+            assert counts[0] == truth["message_rows"] - drafts > 300 and drafts > 0
+        links = conn.execute("SELECT count(*), count(DISTINCT activity_id) FROM activity_contact").fetchone()
+        assert links == (counts[-1], counts[-1])
+        word = conn.execute("SELECT term FROM activity_search_term WHERE term = 'pricing'").fetchone()
+        found = conn.execute("SELECT count(*) FROM activity_search WHERE activity_search MATCH 'pricing'")
+        assert word == ("pricing",) and found.fetchone()[0] > 0
+        assert conn.execute("SELECT count(*) FROM contact").fetchone()[0] >= truth["connections"]
+        conn.close()
+    assert counts[0] < counts[1] < 2 * counts[0]  # the rows snapshot 1 already had are not repeated
 
 
 def test_cross_source_match_bench_runs_stand_alone():
