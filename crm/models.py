@@ -185,7 +185,7 @@ class ContactPhone(BaseModel):
 
 
 class Tag(BaseModel):
-    name = CharField(unique=True)
+    name = CharField(unique=True, collation="NOCASE")  # "VIP" and "vip" are one tag (0013)
     cadence_days = IntegerField(null=True)
 
 

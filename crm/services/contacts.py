@@ -98,7 +98,8 @@ def search_query(filters: ContactFilters):
     if filters.company_id:
         query = query.where(Contact.company == filters.company_id)
     if filters.tag:
-        tagged = ContactTag.select(ContactTag.contact).join(Tag).where(Tag.name == filters.tag)
+        tag = find_tag(filters.tag)
+        tagged = ContactTag.select(ContactTag.contact).where(ContactTag.tag == (tag.id if tag else None))
         query = query.where(Contact.id.in_(tagged))
     if filters.quiet_days:
         cutoff = utcnow() - dt.timedelta(days=filters.quiet_days)
@@ -138,6 +139,20 @@ def tags_for(contact_ids: list[int]) -> dict[int, list[str]]:
     for contact_id, tag in rows:
         result[contact_id].append(tag)
     return result
+
+
+def find_tag(name: str) -> Tag | None:
+    """The tag with this name, capitals aside: "VIP" finds "vip" (and "ÉQUIPE" "équipe")."""
+    tag = Tag.get_or_none(Tag.name == name)  # the column ignores the capitals of A to Z
+    if tag is None and not name.isascii():
+        folded = name.casefold()
+        tag = next((t for t in Tag.select() if t.name.casefold() == folded), None)
+    return tag
+
+
+def tag_named(name: str) -> Tag:
+    """The tag with this name, capitals aside and kept as first spelled; created if new."""
+    return find_tag(name) or Tag.create(name=name)
 
 
 def all_tags() -> list[Tag]:
@@ -199,9 +214,9 @@ def bulk_tag(
             query = _alive(Contact.select(Contact.id).where(Contact.id.in_(list(ids or []))))
         targets = [cid for (cid,) in query.tuples()]
         if add:
-            tag, _ = Tag.get_or_create(name=name)
+            tag = tag_named(name)
         else:
-            tag = Tag.get_or_none(Tag.name == name)
+            tag = find_tag(name)
             if tag is None:
                 raise ValidationError({"remove_tag": f"There is no tag “{name}”."})
         having = {
@@ -323,8 +338,7 @@ def set_tags(contact: Contact, names: list[str]) -> None:
     """Replace a contact's tags (the caller owns the transaction)."""
     ContactTag.delete().where(ContactTag.contact == contact).execute()
     for tag_name in names:
-        tag, _ = Tag.get_or_create(name=tag_name)
-        ContactTag.get_or_create(contact=contact, tag=tag)
+        ContactTag.get_or_create(contact=contact, tag=tag_named(tag_name))
 
 
 def emails_of(contact: Contact) -> list[str]:
