@@ -56,6 +56,7 @@ def test_bulk_add_and_remove_and_the_tag_filter_ignore_capitals(client, database
     )
     listed = soup(client.get("/contacts/?tag=VIP"))
     assert sorted(a.get_text() for a in listed.select(".contact-row .name")) == ["Ann", "Bob"]
+    assert [o["value"] for o in listed.select("#f-tag option[selected]")] == ["vip"]
     removed = client.post(
         "/contacts/bulk-tag",
         data={"csrf_token": token(client), "ids": [str(ann.id)], "action": "remove", "remove_tag": "Vip"},

@@ -23,9 +23,11 @@ def _filters() -> service.ContactFilters:
     args = request.args
     company = args.get("company", "")
     quiet = args.get("quiet", "")
+    tag = args.get("tag", "").strip()
+    found = service.find_tag(tag) if tag else None  # ?tag=vip shows "VIP" chosen in the filter
     return service.ContactFilters(
         q=args.get("q", "").strip()[:200],
-        tag=args.get("tag", "").strip(),
+        tag=found.name if found else tag,
         stage=args.get("stage", "") if args.get("stage") in STAGES else "",
         company_id=int(company) if company.isdigit() else None,
         sort=args.get("sort", "name") if args.get("sort") in service.SORTS else "name",
