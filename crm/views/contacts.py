@@ -109,8 +109,9 @@ def _list(filters: service.ContactFilters, status: int = 200, **bulk):
 
 def _removable(filters: service.ContactFilters, page: service.ContactPage, everyone: bool) -> list[str]:
     """The tags "Remove a tag" offers: the page's rows' (app.js narrows them to the ticked rows),
-    or with "All N matching" ticked those of everyone the filters match."""
-    if everyone and page.total > len(page.items):
+    or with "All N matching" ticked those of everyone the filters match. A page loaded whole may
+    have no JavaScript to ask for those when the box is ticked, so it offers them at once."""
+    if (everyone or not htmx) and page.total > len(page.items):
         return service.tags_among(filters)
     return sorted({tag for tags in page.tags.values() for tag in tags})
 
