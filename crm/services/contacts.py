@@ -171,8 +171,6 @@ def tags_among(filters: ContactFilters) -> list[str]:
 
 MAX_SELECTED = 1000  # contact ids one bulk action takes from a page (a page shows PER_PAGE)
 _CHUNK = 2000  # ids per statement when a bulk action writes (well under SQLite's variable limit)
-
-
 KEPT_ACTIONS = 20  # the latest bulk tag actions kept for their undo (each lists whom it changed)
 
 
