@@ -41,8 +41,12 @@ MAX_TAG_LENGTH = 60
 
 
 def parse_tags(text: str) -> tuple[list[str], str | None]:
-    """Tag names typed comma separated (blanks and repeats dropped), and what is wrong, if anything."""
-    tags = list(dict.fromkeys(split_values(text)))
+    """Tag names typed comma separated (blanks and repeats, capitals aside, dropped), and what is
+    wrong, if anything."""
+    first: dict[str, str] = {}
+    for tag in split_values(text):
+        first.setdefault(tag.casefold(), tag)
+    tags = list(first.values())
     for tag in tags:
         if len(tag) > MAX_TAG_LENGTH:
             return tags, f"A tag can be at most {MAX_TAG_LENGTH} characters; “{tag[:24]}…” has {len(tag)}."

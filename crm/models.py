@@ -13,6 +13,7 @@ from peewee import (
     SQL,
     BooleanField,
     CharField,
+    CompositeKey,
     DateField,
     DateTimeField,
     FloatField,
@@ -185,7 +186,7 @@ class ContactPhone(BaseModel):
 
 
 class Tag(BaseModel):
-    name = CharField(unique=True)
+    name = CharField(unique=True, collation="NOCASE")  # "VIP" and "vip" are one tag (0013)
     cadence_days = IntegerField(null=True)
 
 
@@ -195,6 +196,24 @@ class ContactTag(BaseModel):
 
     class Meta:
         indexes = ((("contact", "tag"), True), (("tag", "contact"), False))
+
+
+class TagAction(BaseModel):
+    """A bulk tag action, with the contacts it changed (TagActionContact), so it can be undone."""
+
+    tag = ForeignKeyField(Tag, on_delete="CASCADE")
+    added = BooleanField()
+    created_tag = BooleanField()  # it made the tag: its undo removes the tag if nothing else holds it
+    created_at = DateTimeField(default=utcnow)
+    undone_at = DateTimeField(null=True)
+
+
+class TagActionContact(BaseModel):
+    action = ForeignKeyField(TagAction, backref="contacts", on_delete="CASCADE", index=False)
+    contact = ForeignKeyField(Contact, on_delete="CASCADE")
+
+    class Meta:
+        primary_key = CompositeKey("action", "contact")
 
 
 class Activity(BaseModel):
@@ -329,6 +348,8 @@ MODELS = (
     ContactPhone,
     Tag,
     ContactTag,
+    TagAction,
+    TagActionContact,
     Activity,
     ActivityContact,
     FollowUp,

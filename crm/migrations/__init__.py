@@ -15,8 +15,10 @@ TABLE = "schema_migrations"
 # Migrations that change a rule the derived fields follow (last touch, score): whoever applies
 # them rescores every contact afterwards (`crm init` does), which SQL alone cannot.
 # (0011 came with scores that let a long-unanswered message fade: an upgrade rescores at once,
-# not at the owner's next day.)
-RESCORE_AFTER = frozenset({"0009_touch_is_a_conversation", "0011_last_linkedin_role"})
+# not at the owner's next day; 0013 may give contacts a merged tag with another cadence.)
+RESCORE_AFTER = frozenset(
+    {"0009_touch_is_a_conversation", "0011_last_linkedin_role", "0013_tag_names_ignore_case"}
+)
 
 
 class SchemaError(RuntimeError):

@@ -21,6 +21,8 @@ from crm.models import (
     FollowUp,
     Merge,
     Tag,
+    TagAction,
+    TagActionContact,
     utcnow,
 )
 from crm.services import activities, derived
@@ -98,7 +100,8 @@ def search_query(filters: ContactFilters):
     if filters.company_id:
         query = query.where(Contact.company == filters.company_id)
     if filters.tag:
-        tagged = ContactTag.select(ContactTag.contact).join(Tag).where(Tag.name == filters.tag)
+        tag = find_tag(filters.tag)
+        tagged = ContactTag.select(ContactTag.contact).where(ContactTag.tag == (tag.id if tag else None))
         query = query.where(Contact.id.in_(tagged))
     if filters.quiet_days:
         cutoff = utcnow() - dt.timedelta(days=filters.quiet_days)
@@ -140,6 +143,20 @@ def tags_for(contact_ids: list[int]) -> dict[int, list[str]]:
     return result
 
 
+def find_tag(name: str) -> Tag | None:
+    """The tag with this name, capitals aside: "VIP" finds "vip" (and "ÉQUIPE" "équipe")."""
+    tag = Tag.get_or_none(Tag.name == name)  # the column ignores the capitals of A to Z
+    if tag is None and not name.isascii():
+        folded = name.casefold()
+        tag = next((t for t in Tag.select() if t.name.casefold() == folded), None)
+    return tag
+
+
+def tag_named(name: str) -> Tag:
+    """The tag with this name, capitals aside and kept as first spelled; created if new."""
+    return find_tag(name) or Tag.create(name=name)
+
+
 def all_tags() -> list[Tag]:
     """Every tag, by name."""
     return list(Tag.select().order_by(Tag.name))
@@ -154,31 +171,65 @@ def tags_among(filters: ContactFilters) -> list[str]:
 
 MAX_SELECTED = 1000  # contact ids one bulk action takes from a page (a page shows PER_PAGE)
 _CHUNK = 2000  # ids per statement when a bulk action writes (well under SQLite's variable limit)
+KEPT_ACTIONS = 20  # the latest bulk tag actions kept for their undo (each lists whom it changed)
 
 
 @dataclass
 class BulkTagResult:
-    """What a bulk tag action did: how many contacts it looked at and how many it changed."""
+    """What a bulk tag action did (or would do, or what its undo did): how many contacts it looked
+    at and how many it changed; action_id is the action to undo, if it changed anyone."""
 
     tag: str
     added: bool
     matched: int
     changed: int
+    action_id: int | None = None
+    undone: bool = False
 
     def summary(self) -> str:
         """What was done, in words: "Added “VIP” to 12 contacts. 3 already had it."."""
         tag, n = f"“{self.tag}”", f"{self.matched:,}"
+        people = f"{self.changed:,} contact{'' if self.changed == 1 else 's'}"
+        if self.undone and not self.changed:
+            return f"Nothing to undo: the {n} contacts it changed have been changed back since."
+        if self.undone:
+            if self.added:
+                return f"Undone: {tag} is off the {people} it was added to."
+            return f"Undone: {tag} is back on the {people} it was removed from."
         if not self.matched:
             return "No contacts matched: nothing changed."
         if not self.changed and self.added:
             return f"No change: {'the contact' if n == '1' else f'all {n}'} already had {tag}."
         if not self.changed:
             return f"No change: {'the contact did not have' if n == '1' else f'none of the {n} had'} {tag}."
-        people = f"{self.changed:,} contact{'' if self.changed == 1 else 's'}"
         rest = self.matched - self.changed
         if self.added:
             return f"Added {tag} to {people}." + (f" {rest:,} already had it." if rest else "")
         return f"Removed {tag} from {people}." + (f" {rest:,} did not have it." if rest else "")
+
+
+def _targets(ids: list[int] | None, filters: ContactFilters | None):
+    if filters is not None:
+        return search_query(filters).select(Contact.id)
+    return _alive(Contact.select(Contact.id).where(Contact.id.in_(list(ids or []))))
+
+
+def _tag_to_remove(name: str) -> Tag:
+    tag = find_tag(name)
+    if tag is None:
+        raise ValidationError({"remove_tag": f"There is no tag “{name}”."})
+    return tag
+
+
+def preview_bulk_tag(name: str, *, add: bool, filters: ContactFilters) -> BulkTagResult:
+    """What bulk_tag would do to every contact the filters match now, without doing it."""
+    tag = find_tag(name) if add else _tag_to_remove(name)
+    matched = search_query(filters).count()
+    having = 0
+    if tag is not None:
+        holders = ContactTag.select(ContactTag.contact).where(ContactTag.tag == tag)
+        having = search_query(filters).where(Contact.id.in_(holders)).count()
+    return BulkTagResult(tag.name if tag else name, add, matched, matched - having if add else having)
 
 
 def bulk_tag(
@@ -186,6 +237,7 @@ def bulk_tag(
 ) -> BulkTagResult:
     """Add a tag to (or remove it from) the contacts with these ids, or every contact the filters
     match (read when it runs), in one transaction; their next touch and score follow the change.
+    The contacts it changed are recorded, so undo_bulk_tag can change exactly them back.
 
     A new tag name creates the tag, as the contact form does; removing a tag that does not exist
     is refused (one that exists is kept when nobody has it any more, with its cadence).
@@ -193,35 +245,67 @@ def bulk_tag(
     if filters is None and len(ids or []) > MAX_SELECTED:
         raise ValidationError({"selection": f"At most {MAX_SELECTED:,} contacts by id at once."})
     with write():
-        if filters is not None:
-            query = search_query(filters).select(Contact.id)
-        else:
-            query = _alive(Contact.select(Contact.id).where(Contact.id.in_(list(ids or []))))
-        targets = [cid for (cid,) in query.tuples()]
-        if add:
-            tag, _ = Tag.get_or_create(name=name)
-        else:
-            tag = Tag.get_or_none(Tag.name == name)
-            if tag is None:
-                raise ValidationError({"remove_tag": f"There is no tag “{name}”."})
+        targets = [cid for (cid,) in _targets(ids, filters).tuples()]
+        found = find_tag(name) if add else _tag_to_remove(name)
+        tag = found or Tag.create(name=name)
         having = {
             cid for (cid,) in ContactTag.select(ContactTag.contact).where(ContactTag.tag == tag).tuples()
         }
         changed = [cid for cid in targets if (cid in having) != add]
-        now = utcnow()
-        for start in range(0, len(changed), _CHUNK):
-            chunk = changed[start : start + _CHUNK]
-            if add:
-                ContactTag.insert_many(
-                    [(cid, tag.id) for cid in chunk], fields=[ContactTag.contact, ContactTag.tag]
-                ).execute()
-            else:
-                ContactTag.delete().where(ContactTag.tag == tag, ContactTag.contact.in_(chunk)).execute()
-            Contact.update(updated_at=now).where(Contact.id.in_(chunk)).execute()
-        # A tag's cadence feeds the next touch due and the score; refresh_many's own batches
-        # join this transaction, so the action is all or nothing.
-        derived.refresh_many(changed)
-    return BulkTagResult(tag.name, add, len(targets), len(changed))
+        action = None
+        if changed:
+            action = TagAction.create(tag=tag, added=add, created_tag=found is None)
+            TagAction.delete().where(TagAction.id <= action.id - KEPT_ACTIONS).execute()
+        _retag(tag, changed, add, action)
+    return BulkTagResult(tag.name, add, len(targets), len(changed), action.id if action else None)
+
+
+def _retag(tag: Tag, contact_ids: list[int], add: bool, action: TagAction | None = None) -> None:
+    """Give the tag to (or take it from) these contacts, who do not have (or have) it, noting them
+    in the action; their next touch and score follow (the caller owns the transaction)."""
+    now = utcnow()
+    for start in range(0, len(contact_ids), _CHUNK):
+        chunk = contact_ids[start : start + _CHUNK]
+        if add:
+            ContactTag.insert_many(
+                [(cid, tag.id) for cid in chunk], fields=[ContactTag.contact, ContactTag.tag]
+            ).execute()
+        else:
+            ContactTag.delete().where(ContactTag.tag == tag, ContactTag.contact.in_(chunk)).execute()
+        if action is not None:
+            TagActionContact.insert_many(
+                [(action.id, cid) for cid in chunk],
+                fields=[TagActionContact.action, TagActionContact.contact],
+            ).execute()
+        Contact.update(updated_at=now).where(Contact.id.in_(chunk)).execute()
+    # A tag's cadence feeds the next touch due and the score; refresh_many's own batches
+    # join this transaction, so the action is all or nothing.
+    derived.refresh_many(contact_ids)
+
+
+def undo_bulk_tag(action_id: int) -> BulkTagResult | None:
+    """Take the tag off exactly the contacts a bulk action gave it to (or put it back on those it
+    took it from) and, if the action made the tag and nothing else holds it now, remove the tag.
+    None when the action is no longer kept or was undone already."""
+    with write():
+        action = TagAction.get_or_none(TagAction.id == action_id)
+        if action is None or action.undone_at is not None:
+            return None
+        tag = action.tag
+        noted = [cid for (cid,) in action.contacts.select(TagActionContact.contact).tuples()]
+        having = {
+            cid for (cid,) in ContactTag.select(ContactTag.contact).where(ContactTag.tag == tag).tuples()
+        }
+        # whoever had it changed by hand since is left as they are now
+        changed = [cid for cid in noted if (cid in having) == action.added]
+        _retag(tag, changed, not action.added)
+        action.undone_at = utcnow()
+        action.save()
+        result = BulkTagResult(tag.name, action.added, len(noted), len(changed), action.id, undone=True)
+        unused = not ContactTag.select().where(ContactTag.tag == tag).exists()
+        if action.created_tag and unused and tag.cadence_days is None:
+            tag.delete_instance()  # its actions go with it: there is nothing left to undo
+    return result
 
 
 def get_contact(contact_id: int, *, include_deleted: bool = False) -> Contact | None:
@@ -323,8 +407,7 @@ def set_tags(contact: Contact, names: list[str]) -> None:
     """Replace a contact's tags (the caller owns the transaction)."""
     ContactTag.delete().where(ContactTag.contact == contact).execute()
     for tag_name in names:
-        tag, _ = Tag.get_or_create(name=tag_name)
-        ContactTag.get_or_create(contact=contact, tag=tag)
+        ContactTag.get_or_create(contact=contact, tag=tag_named(tag_name))
 
 
 def emails_of(contact: Contact) -> list[str]:

@@ -15,7 +15,8 @@ from functools import lru_cache
 from typing import Any
 
 from crm.db import db
-from crm.models import Contact, ContactEmail, ContactPhone, ContactTag, Tag, utcnow
+from crm.models import Contact, ContactEmail, ContactPhone, ContactTag, utcnow
+from crm.services.contacts import tag_named
 from importers.base import (
     Birthday,
     PersonRecord,
@@ -380,8 +381,7 @@ def _add_lists(contact_id: int, changes: Mapping[str, Any]) -> None:
             )
             position["p"] += 1
     for tag_name in changes.get("add_tags", ()):
-        tag, _ = Tag.get_or_create(name=tag_name)
-        ContactTag.get_or_create(contact=contact_id, tag=tag)
+        ContactTag.get_or_create(contact=contact_id, tag=tag_named(tag_name))
 
 
 def describe_conflicts(conflicts: Iterable[Conflict]) -> list[dict[str, str]]:

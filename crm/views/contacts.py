@@ -23,9 +23,11 @@ def _filters() -> service.ContactFilters:
     args = request.args
     company = args.get("company", "")
     quiet = args.get("quiet", "")
+    tag = args.get("tag", "").strip()
+    found = service.find_tag(tag) if tag else None  # ?tag=vip shows "VIP" chosen in the filter
     return service.ContactFilters(
         q=args.get("q", "").strip()[:200],
-        tag=args.get("tag", "").strip(),
+        tag=found.name if found else tag,
         stage=args.get("stage", "") if args.get("stage") in STAGES else "",
         company_id=int(company) if company.isdigit() else None,
         sort=args.get("sort", "name") if args.get("sort") in service.SORTS else "name",
@@ -101,14 +103,18 @@ def _list(filters: service.ContactFilters, status: int = 200, **bulk):
         bulk_values=bulk.get("values", {}),
         selected=bulk.get("selected", set()),
         bulk_notice=bulk.get("notice", ""),
+        bulk_undo=bulk.get("undo"),
+        bulk_confirm=bulk.get("confirm"),
+        bulk_asked_before=bulk.get("asked_before", False),
         refresh_tag_filter=bulk.get("refresh_tag_filter", False),
     )
 
 
 def _removable(filters: service.ContactFilters, page: service.ContactPage, everyone: bool) -> list[str]:
     """The tags "Remove a tag" offers: the page's rows' (app.js narrows them to the ticked rows),
-    or with "All N matching" ticked those of everyone the filters match."""
-    if everyone and page.total > len(page.items):
+    or with "All N matching" ticked those of everyone the filters match. A page loaded whole may
+    have no JavaScript to ask for those when the box is ticked, so it offers them at once."""
+    if (everyone or not htmx) and page.total > len(page.items):
         return service.tags_among(filters)
     return sorted({tag for tags in page.tags.values() for tag in tags})
 
@@ -128,29 +134,71 @@ def removable_tags():
 @bp.get("/")
 def index():
     """The contact list; a search or filter change swaps only the results."""
-    return _list(_filters(), notice=_bulk_notice_from_url())
+    return _list(_filters(), **_bulk_outcome_from_url())
 
 
-def _bulk_notice_from_url() -> str:
-    """The notice after a bulk action without JavaScript (it redirects back with the result)."""
+# A bulk action's outcome in the URL it redirects to without JavaScript: bulk= says which kind.
+OUTCOMES = {
+    "added": (True, False),
+    "removed": (False, False),
+    "unadded": (True, True),
+    "unremoved": (False, True),
+}
+GONE = "That can no longer be undone: it was undone already, or many tag actions came after it."
+
+
+def _outcome_args(result: service.BulkTagResult | None) -> dict:
+    if result is None:
+        return {"bulk": "gone"}
+    kind = next(k for k, v in OUTCOMES.items() if v == (result.added, result.undone))
+    return {
+        "bulk": kind,
+        "bulk_tag": result.tag,
+        "bulk_matched": result.matched,
+        "bulk_changed": result.changed,
+        "bulk_undo": result.action_id if not result.undone else None,
+    }
+
+
+def _bulk_outcome_from_url() -> dict:
+    """The notice (and the action to undo) after a bulk action without JavaScript."""
     args = request.args
+    if args.get("bulk") == "gone":
+        return {"notice": GONE}
     counts = [args.get("bulk_matched", ""), args.get("bulk_changed", "")]
-    if args.get("bulk") not in ("added", "removed") or not all(c.isdigit() for c in counts):
-        return ""
-    result = service.BulkTagResult(
-        args.get("bulk_tag", "")[:MAX_TAG_LENGTH], args["bulk"] == "added", int(counts[0]), int(counts[1])
-    )
-    return result.summary()
+    if args.get("bulk") not in OUTCOMES or not all(c.isdigit() for c in counts):
+        return {}
+    added, undone = OUTCOMES[args["bulk"]]
+    tag = args.get("bulk_tag", "")[:MAX_TAG_LENGTH]
+    result = service.BulkTagResult(tag, added, int(counts[0]), int(counts[1]), undone=undone)
+    undo = args.get("bulk_undo", "")
+    return {"notice": result.summary(), "undo": int(undo) if undo.isdigit() and len(undo) < 19 else None}
 
 
 # The event a bulk action answered by htmx sends (with the notice the results show).
 TAGGED = "contacts-tagged"
 
 
+def _done(filters: service.ContactFilters, result: service.BulkTagResult | None, **kept):
+    """The answer to a bulk action or its undo: the list with the notice (and an Undo), or for a
+    plain form a redirect to it."""
+    if not htmx:
+        page = filters.page if filters.page > 1 else None
+        return see_other(
+            url_for("contacts.index", **_filter_args(filters), page=page, **_outcome_args(result))
+        )
+    notice = result.summary() if result else GONE
+    undo = result.action_id if result and not result.undone else None
+    response = _list(filters, notice=notice, undo=undo, refresh_tag_filter=True, **kept)
+    response.headers["HX-Trigger"] = json.dumps({TAGGED: notice})
+    return response
+
+
 @bp.post("/bulk-tag")
 def bulk_tag():
     """Add or remove a tag on the ticked contacts, or on every contact the list's search and
-    filters (kept in the form's URL) match; the list comes back with what changed."""
+    filters (kept in the form's URL) match, once the owner confirmed how many that changes; the
+    list comes back with what changed and an Undo."""
     filters = _filters()
     form = request.form
     adding = form.get("action") != "remove"
@@ -172,6 +220,12 @@ def bulk_tag():
             errors["remove_tag"] = "Pick a tag to remove."
     if not errors:
         try:
+            if everyone:
+                # Asked first, with the number it changes; asked again if that number moved since.
+                preview = service.preview_bulk_tag(name, add=adding, filters=filters)
+                confirmed = form.get("confirm", "")
+                if preview.changed and confirmed != str(preview.changed):
+                    return _list(filters, values=form, confirm=preview, asked_before=bool(confirmed))
             result = service.bulk_tag(
                 name, add=adding, ids=None if everyone else ids, filters=filters if everyone else None
             )
@@ -179,24 +233,16 @@ def bulk_tag():
             errors = exc.errors
     if errors:
         return _list(filters, status=422, errors=errors, values=form, selected=set(ids))
-    if not htmx:
-        outcome = {"bulk": "added" if adding else "removed", "bulk_tag": result.tag}
-        counts = {"bulk_matched": result.matched, "bulk_changed": result.changed}
-        return see_other(
-            url_for(
-                "contacts.index",
-                **_filter_args(filters),
-                page=filters.page if filters.page > 1 else None,
-                **outcome,
-                **counts,
-            )
-        )
-    notice = result.summary()
-    # The selection stays (focus too, on the same control), ready for another tag or Clear.
-    kept = {"scope": "all"} if everyone else {}
-    response = _list(filters, notice=notice, selected=set(ids), values=kept, refresh_tag_filter=True)
-    response.headers["HX-Trigger"] = json.dumps({TAGGED: notice})
-    return response
+    # The selection stays (focus too, on the same control, or after a question on the button
+    # that asked it), ready for another tag or Clear.
+    kept = {"scope": "all", "action": form.get("action", "add"), "confirm": form.get("confirm", "")}
+    return _done(filters, result, selected=set(ids), values=kept if everyone else {})
+
+
+@bp.post("/bulk-tag/<int:action_id>/undo")
+def undo_bulk_tag(action_id: int):
+    """Undo a bulk tag action: exactly the contacts it changed are changed back."""
+    return _done(_filters(), service.undo_bulk_tag(action_id))
 
 
 @bp.get("/export.csv")

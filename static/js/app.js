@@ -288,6 +288,33 @@
     bulkSync(form);
     form.querySelector("[data-bulk-page]").focus();
   });
+  // "All N matching" is asked first (#bulk-confirm, from the server): Cancel or Esc closes the
+  // question, the choice behind it as it was, and the keyboard goes back to the button that asked.
+  function bulkCancel(link) {
+    var back = document.getElementById(link.getAttribute("data-bulk-cancel"));
+    link.closest("#bulk-confirm").remove();
+    if (back) back.focus();
+  }
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("[data-bulk-cancel]");
+    if (!link) return;
+    event.preventDefault();
+    bulkCancel(link);
+  });
+  document.addEventListener("keydown", function (event) {
+    var question = event.key === "Escape" && event.target.closest && event.target.closest("#bulk-confirm");
+    if (!question) return;
+    event.preventDefault();
+    bulkCancel(question.querySelector("[data-bulk-cancel]"));
+  });
+  // htmx puts the keyboard back on the element of the same id after a swap; in new results a
+  // bulk question (or, once answered, the button that asked it) takes it instead.
+  document.addEventListener("htmx:afterSettle", function () {
+    var first = document.querySelector("#contact-results [autofocus]");
+    if (!first || first.rapportFocused) return;
+    first.rapportFocused = true;  // once: a later swap elsewhere (the tags to remove) leaves it
+    first.focus();
+  });
   function bulkInit() { document.querySelectorAll("[data-bulk-form]").forEach(bulkSync); }
   document.addEventListener("DOMContentLoaded", bulkInit);
   document.addEventListener("htmx:afterSettle", bulkInit);
