@@ -115,6 +115,22 @@
     });
     carried = null;
   });
+  // An edit that moved an entry in time reloads the list it is on (timeline-changed): the entry
+  // is shown in its new place, or the toast says where it went when that is not loaded yet.
+  var movedEntry = null;
+  document.addEventListener("timeline-changed", function (event) {
+    movedEntry = event.detail && event.detail.moved ? event.detail : null;
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var list = event.target;
+    if (!movedEntry || !list.matches || !list.matches("[hx-trigger*=timeline-changed]")) return;
+    var entry = document.getElementById("activity-" + movedEntry.moved);
+    if (entry) {
+      entry.scrollIntoView({ block: "nearest" });
+      entry.classList.add("moved-here");
+    } else toast("Saved. It moved down the list, to " + movedEntry.when + ".");
+    movedEntry = null;
+  });
   document.addEventListener("htmx:afterSettle", function () {
     waiting = waiting.filter(function (region) {
       if (!region.isConnected) return false;
