@@ -110,7 +110,10 @@
       if (!field) return;
       field.value = item.value;
       var pop = field.closest("details");
-      if (pop && item.open) pop.open = true;
+      if (pop && item.open && !pop.open) {
+        pop.rapportCarried = true;  // reopened as it was: no focus taken from where it is
+        pop.open = true;
+      }
       if (item.start !== null && field === document.activeElement) field.setSelectionRange(item.start, item.end);
     });
     carried = null;
@@ -279,7 +282,8 @@
     if (!details.classList || !details.classList.contains("row-pop") || !details.open) return;
     document.querySelectorAll(".row-pop[open]").forEach(function (other) { if (other !== details) other.open = false; });
     var first = details.querySelector("textarea, input[type=text]");
-    if (first && details.classList.contains("today-log")) first.focus();
+    if (first && details.classList.contains("today-log") && !details.rapportCarried) first.focus();
+    details.rapportCarried = false;
   }, true);
   document.addEventListener("keydown", function (event) {
     // an Escape inside a dialog (the quick entry, the help) is the dialog's
