@@ -81,18 +81,33 @@ def start_of_local_day(day: date, tz: ZoneInfo) -> datetime:
     return _local_to_utc(day, time(0, 0), tz)
 
 
-def relative_days(day: date, today: date) -> str:
-    """Short phrase for a date relative to today: 'today', 'tomorrow', 'in 3 days', '2 days ago'."""
-    delta = (day - today).days
-    if delta == 0:
+def span(days: int) -> str:
+    """A stretch of days in words, the same on every page and in every reason: '1 day',
+    '19 days', then months from 60 days ('3 months') and years from two years ('2 years')."""
+    if days < 60:
+        return "1 day" if days == 1 else f"{days} days"
+    if days < 730:
+        return f"{days // 30} months"
+    return f"{days // 365} years"
+
+
+def days_ago(days: int) -> str:
+    """How long ago, in the one wording every page and reason uses: 'today', 'yesterday',
+    '19 days ago', '3 months ago'; a day still to come is 'tomorrow' or 'in 3 days'."""
+    if days == 0:
         return "today"
-    if delta == 1:
-        return "tomorrow"
-    if delta == -1:
+    if days == 1:
         return "yesterday"
-    if delta > 0:
-        return f"in {delta} days"
-    return f"{-delta} days ago"
+    if days == -1:
+        return "tomorrow"
+    if days < 0:
+        return f"in {-days} days"
+    return f"{span(days)} ago"
+
+
+def relative_days(day: date, today: date) -> str:
+    """A date relative to today: 'today', 'tomorrow', 'in 3 days', '2 days ago' (`days_ago`)."""
+    return days_ago((today - day).days)
 
 
 def describe(when: When | datetime, tz: ZoneInfo, now: datetime) -> str:

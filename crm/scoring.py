@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from crm.dates import local_today, start_of_local_day, to_local
+from crm.dates import days_ago, local_today, span, start_of_local_day, to_local
 
 # A new role is the strongest buying trigger; it matters most in the first weeks.
 JOB_CHANGE_WEIGHT = 40.0
@@ -426,23 +426,8 @@ def _num(value: float, places: int = 1) -> str:
     return f"{value:.{places}f}".rstrip("0").rstrip(".")
 
 
-def _ago(days: int) -> str:
-    if days < 14:
-        return {0: "today", 1: "yesterday"}.get(days, f"{days} days ago")
-    if days < 60:
-        return f"{days // 7} weeks ago"
-    if days < 730:
-        return f"{days // 30} months ago"
-    return f"{days // 365} years ago"
-
-
 def _days(n: int, unit: str = "day") -> str:
     return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
-
-
-def _span(days: int) -> str:
-    """A stretch of time in days, or in whole years from a year on ("3 years", not "1095 days")."""
-    return _days(days) if days < 365 else _days(days // 365, "year")
 
 
 def _local_date(dt: datetime, tz: ZoneInfo) -> date:
@@ -483,7 +468,7 @@ def _signal_reasons(
         points = max(0.0, weight) * 0.5 ** (age_days / half_life)
         if points < w.min_signal_points or points <= 0:
             continue
-        ago = _ago((today - _local_date(signal.observed_at, tz)).days)
+        ago = days_ago((today - _local_date(signal.observed_at, tz)).days)
         reason = _signal_reason(signal, spec, facts, ago, points)
         if signal.kind not in best or points > best[signal.kind].points:
             best[signal.kind] = reason
@@ -527,7 +512,7 @@ def _awaiting_reply(
         points *= 0.5 ** (late / w.awaiting_reply_half_life_days)
         if points < w.min_signal_points:
             return []
-    return [Reason("awaiting_reply", f"Wrote you {_ago(days)}, no reply yet", points)]
+    return [Reason("awaiting_reply", f"Wrote you {days_ago(days)}, no reply yet", points)]
 
 
 def _followup_reasons(facts: ContactFacts, today: date, tz: ZoneInfo, w: Weights) -> list[Reason]:
@@ -569,9 +554,9 @@ def _rhythm_reasons(facts: ContactFacts, today: date, tz: ZoneInfo, w: Weights) 
         points = min(w.cadence_max, w.cadence_base + w.cadence_per_cadence_late * (days - cadence) / cadence)
         every = "Every day" if cadence == 1 else f"Every {cadence} days"
         if facts.last_touch_at is not None:
-            text = f"{every}; last touch {_span(days)} ago"
+            text = f"{every}; last touch {days_ago(days)}"
         else:
-            text = f"{every}; never touched (added {_span(days)} ago)"
+            text = f"{every}; never touched (added {days_ago(days)})"
         return [Reason("cadence_overdue", text, points)]
     gap = facts.usual_gap_days
     if (
@@ -586,7 +571,7 @@ def _rhythm_reasons(facts: ContactFacts, today: date, tz: ZoneInfo, w: Weights) 
     if quiet < threshold:
         return []
     points = min(w.going_quiet_max, w.going_quiet_base + w.going_quiet_per_gap * (quiet - threshold) / gap)
-    text = f"Used to talk every ~{_days(max(1, round(gap)))}; quiet for {_span(quiet)}"
+    text = f"Used to talk every ~{_days(max(1, round(gap)))}; quiet for {span(quiet)}"
     return [Reason("going_quiet", text, points)]
 
 

@@ -10,7 +10,7 @@ from flask import Flask, current_app, make_response, redirect, render_template, 
 from flask.globals import request_ctx
 from werkzeug.exceptions import HTTPException
 
-from crm import htmx
+from crm import dates, htmx
 
 log = logging.getLogger("crm")
 
@@ -61,7 +61,8 @@ def local(value: dt.datetime | None, fmt: str = "%-d %b %Y, %H:%M") -> str:
 
 
 def ago(value: dt.datetime | dt.date | None) -> str:
-    """'3 days ago', 'today', 'in 2 days' relative to the owner's today."""
+    """'3 days ago', 'today', 'in 2 days' relative to the owner's today, worded as the score's
+    reasons word it (`dates.days_ago`)."""
     if value is None:
         return "never"
     tz = owner_tz()
@@ -71,20 +72,7 @@ def ago(value: dt.datetime | dt.date | None) -> str:
         day = aware.astimezone(tz).date()
     else:
         day = value
-    days = (today - day).days
-    if days == 0:
-        return "today"
-    if days == 1:
-        return "yesterday"
-    if days == -1:
-        return "tomorrow"
-    if days < 0:
-        return f"in {-days} days"
-    if days < 60:
-        return f"{days} days ago"
-    if days < 730:
-        return f"{days // 30} months ago"
-    return f"{days // 365} years ago"
+    return dates.relative_days(day, today)
 
 
 def init_app(app: Flask) -> None:

@@ -122,3 +122,26 @@ def test_the_pre_call_brief_is_current_after_a_quick_entry_on_it(client, databas
                                           fu_due="tomorrow"))  # fmt: skip
     grid = soup(client.get(url, headers=HX)).select_one("#brief-grid")
     assert "Discussed the pilot" in _text(grid) and "Send deck" in _text(grid)
+
+
+def test_an_age_is_worded_the_same_in_the_priority_reasons_and_on_the_cards(client, database):
+    """Found by QA: the reasons said a job change came '2 weeks ago' and the last touch '1 year'
+    ago, while the cards beside them said '19 days ago' and '13 months ago'. One wording now."""
+    now = dt.datetime.now(dt.UTC).replace(hour=12, minute=0, second=0, microsecond=0)
+    worded = {}
+    for days in (19, 45, 400, 800):
+        at = now - dt.timedelta(days=days)
+        ann = Contact.create(full_name=f"Ann {days}", name_key=f"ann {days}", cadence_days=7, created_at=at)
+        activities.log_touch([ann.id], kind="call", text="Intro", occurred_at=at)
+        Signal.create(contact=ann.id, kind="job_change", weight=40, half_life_days=10_000, observed_at=at,
+                      details={"new_title": "CMO", "new_company": "Globex"})  # fmt: skip
+        derived.refresh_contacts([ann.id])
+        page = soup(client.get(f"/contacts/{ann.id}"))
+        card = _text(page.select_one("#contact-rhythm dt:-soup-contains('Last touch') + dd"))
+        signal_meta = _text(page.select_one("#contact-signals .signal-item .meta")).split(" · ")[0]
+        reasons = [r["text"] for r in Contact.get_by_id(ann.id).score_reasons]
+        assert card == signal_meta
+        assert f"Every 7 days; last touch {card}" in reasons, (card, reasons)
+        assert any(r.startswith("Changed jobs") and r.endswith(f"({card})") for r in reasons), (card, reasons)
+        worded[days] = card
+    assert worded == {19: "19 days ago", 45: "45 days ago", 400: "13 months ago", 800: "2 years ago"}

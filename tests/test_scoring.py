@@ -52,7 +52,7 @@ ALONE = [
         "promotion",
         facts(signals=(SignalFact("promotion", days_ago(14), details={"new_title": "VP Sales",
               "new_company": "Acme"}),)),
-        "Promoted to VP Sales at Acme (2 weeks ago)",
+        "Promoted to VP Sales at Acme (14 days ago)",
     ),
     ("new_connection", facts(connected_on=date(2026, 11, 18)), "New connection (5 days ago)"),
     (

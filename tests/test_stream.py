@@ -439,8 +439,11 @@ def test_an_entry_edited_on_a_contact_timeline_stays_a_timeline_entry_in_its_pla
     undo = client.post(soup(gone).select_one("form")["hx-post"], data={"csrf_token": csrf}, headers=hx)
     assert texts(soup(undo)) == ["Coffee and cake"] and soup(undo).select(".entry-who") == []
 
-    # the Stream's own entries keep naming their people and nothing reloads a timeline there
-    stream_entry = soup(client.get("/stream/")).select_one(f"#activity-{coffee.id}")
+    # the Stream's own entries keep naming their people, and its list reloads too when the time
+    # moves (found by QA: the entry stayed in its old place in the Stream until a reload)
+    results = soup(client.get("/stream/")).select_one("#stream-results")
+    assert "timeline-changed from:body" in results["hx-trigger"]
+    stream_entry = results.select_one(f"#activity-{coffee.id}")
     form = soup(client.get(stream_entry.find("a", string="Edit")["hx-get"], headers=hx)).select_one("form")
     moved = client.post(
         form["hx-post"],
@@ -448,7 +451,18 @@ def test_an_entry_edited_on_a_contact_timeline_stays_a_timeline_entry_in_its_pla
         headers=hx,
     )
     assert [a.get_text() for a in soup(moved).select(".entry-who a")] == ["Ann Lee"]
-    assert json.loads(moved.headers["HX-Trigger"]).keys() == {"contact-changed"}
+    assert json.loads(moved.headers["HX-Trigger"]) == {
+        "contact-changed": True,
+        "timeline-changed": {"moved": coffee.id, "when": "1 Jan 2016, 10:00"},
+    }
+    reloaded = soup(client.get(results["hx-get"], headers=hx))
+    assert texts(reloaded) == ["Sent the deck", "Pilot call", "Coffee and cake"]
+    kept = client.post(
+        form["hx-post"],
+        data={"csrf_token": csrf, "kind": "meeting", "when": "2016-01-01 10:00", "text": "Coffee, cake"},
+        headers=hx,
+    )
+    assert json.loads(kept.headers["HX-Trigger"]) == {"contact-changed": True}
 
 
 def test_typeahead_finds_by_first_and_last_name(client, database):

@@ -121,6 +121,41 @@ def test_entries_of_a_trashed_contact_leave_the_stream_until_it_is_restored(clie
     assert [a.get_text() for a in who.select("a")] == ["Ada Doe", "Bob Doe"]
 
 
+def test_an_entry_about_trashed_contacts_only_is_not_found_at_its_address_either(client, database):
+    """Found by QA: an entry hidden from the Stream with its trashed contact still opened, and
+    could be edited, at its own address. It now answers the not-found page, as the contact's own
+    page does, until the contact is restored; an entry shared with someone else stays."""
+    ada, bob = make("Ada"), make("Bob")
+    alone = activities.log_touch([ada.id], "note", "Ada alone")
+    shared = activities.log_touch([ada.id, bob.id], "meeting", "Both of us")
+    deleted = activities.log_touch([ada.id], "call", "Ada deleted entry")
+    csrf = token(client)
+    client.post(f"/stream/{deleted.id}/delete", data={"csrf_token": csrf})
+    client.post(f"/contacts/{ada.id}/delete", data={"csrf_token": csrf})
+    assert client.get(f"/contacts/{ada.id}").status_code == 404
+
+    for url in (f"/stream/{alone.id}", f"/stream/{alone.id}/edit"):
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert soup(response).select_one("main h1").get_text() == "Not Found"
+    writes = {
+        f"/stream/{alone.id}": {"kind": "note", "when": "now", "text": "Edited while trashed"},
+        f"/stream/{alone.id}/delete": {},
+        f"/stream/{alone.id}/restore": {},
+        f"/stream/trash/{deleted.id}/restore": {},
+    }
+    for url, data in writes.items():
+        assert client.post(url, data={"csrf_token": csrf, **data}, headers=HX).status_code == 404, url
+    kept = Activity.get_by_id(alone.id)
+    assert kept.body == "Ada alone" and kept.deleted_at is None
+    assert Activity.get_by_id(deleted.id).deleted_at is not None
+    assert client.get(f"/stream/{shared.id}").status_code == 200
+
+    client.post(f"/contacts/{ada.id}/restore", data={"csrf_token": csrf})
+    assert client.get(f"/stream/{alone.id}/edit").status_code == 200
+    assert client.post(f"/stream/trash/{deleted.id}/restore", data={"csrf_token": csrf}).status_code == 303
+
+
 def test_an_entry_without_contacts_stays_in_the_stream(client, database):
     lone = Activity.create(kind="followup_done", occurred_at=utcnow(), origin="system", summary="Done: taxes")
     assert [e.activity.id for e in stream.list_stream(stream.StreamFilters(), UTC).entries] == [lone.id]

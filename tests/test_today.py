@@ -110,8 +110,9 @@ def test_recording_and_dismissing_a_signal_changes_score_and_today(client, datab
     assert "Raised a funding round: Series B" in client.get("/stream/").get_data(as_text=True)
     signal = Signal.get()
     response = post(client, f"/today/{ann.id}/signals/{signal.id}/dismiss")
-    assert response.status_code == 200 and response.get_data(as_text=True).strip() == ""
-    assert "today-changed" in response.headers["HX-Trigger"]
+    assert response.status_code == 200 and response.headers["HX-Retarget"] == "#today-board"
+    assert rows(response) == ["Bob Doe"]  # the board as a reload shows it, without her
+    assert "today-changed" in response.headers["HX-Trigger-After-Swap"]
     assert Contact.get_by_id(ann.id).score == 0
     assert rows(client.get("/")) == ["Bob Doe"]
     post(client, f"/contacts/{ann.id}/signals/{signal.id}/restore")
@@ -571,3 +572,46 @@ def test_the_board_fetches_itself_after_a_quick_entry_touch(client, database):
     assert progress_text(again).startswith("1 of 10")
     assert soup(again).select_one("#nav-count-today[hx-swap-oob]").get_text() == "1"
     assert soup(client.get("/?more=5")).select_one("#today-board")["hx-get"] == "/?more=5"
+
+
+def test_a_person_rescored_by_a_row_action_takes_their_new_place(client, database):
+    """Found by QA: dismissing a signal (or planning a follow-up) rescored the row but left it where
+    it was until a reload. The answer is now the board a reload shows: the person in their new
+    place, or off the list with the next person in, and 'Keep going' rows kept."""
+    people = {}
+    for first, kinds in (("Ann", ("pricing_request", "hiring")), ("Bob", ("referral",)),
+                         ("Cy", ("funding_round",)), ("Dee", ("new_initiative",))):  # fmt: skip
+        people[first] = make(first)
+        for kind in kinds:
+            signals.record_signal(people[first].id, kind)
+    ann = people["Ann"].id
+    pricing = Signal.get(Signal.contact == ann, Signal.kind == "pricing_request")
+    assert rows(client.get("/")) == ["Ann Doe", "Bob Doe", "Cy Doe", "Dee Doe"]
+
+    response = post(client, f"/today/{ann}/signals/{pricing.id}/dismiss")
+    assert (response.headers["HX-Retarget"], response.headers["HX-Reswap"]) == ("#today-board", "outerHTML")
+    assert rows(response) == ["Bob Doe", "Cy Doe", "Dee Doe", "Ann Doe"] == rows(client.get("/"))
+    assert json.loads(response.headers["HX-Trigger-After-Swap"]) == {
+        "today-changed": {"message": "Signal dismissed."}
+    }
+    signals.restore_signal(pricing)
+
+    # A goal of two: she drops off the list and the next person comes in.
+    client.post("/settings/today", data={"csrf_token": token(client), "daily_goal": "2"})
+    assert rows(client.get("/")) == ["Ann Doe", "Bob Doe"]
+    response = post(client, f"/today/{ann}/signals/{pricing.id}/dismiss")
+    assert rows(response) == ["Bob Doe", "Cy Doe"] == rows(client.get("/"))
+    signals.restore_signal(pricing)
+
+    # Past the goal ("Keep going: 5 more", in the page's address) the extra rows stay.
+    client.post("/settings/today", data={"csrf_token": token(client), "daily_goal": "1"})
+    post(client, f"/today/{people['Dee'].id}/touch", {"kind": "call"})
+    assert rows(client.get("/?more=5")) == ["Ann Doe", "Bob Doe", "Cy Doe"]
+    response = client.post(
+        f"/today/{ann}/signals/{pricing.id}/dismiss",
+        data={"csrf_token": token(client)},
+        headers={**HX, "HX-Current-URL": "http://localhost/?more=5"},
+    )
+    board = soup(response).select_one("#today-board")
+    assert rows(response) == ["Bob Doe", "Cy Doe", "Ann Doe"] == rows(client.get("/?more=5"))
+    assert board["hx-get"] == "/?more=5"

@@ -8,7 +8,7 @@ from crm import dates
 from crm.db import write
 from crm.models import STAGE_LABELS, TOUCH_KINDS, Activity, ActivityContact, Contact, Signal, utcnow
 from crm.services import derived
-from crm.services.stream import entry_label
+from crm.services.stream import SHOWN, entry_label
 
 DIRECTIONS = {"": "—", "out": "I reached out", "in": "They reached out"}
 
@@ -117,11 +117,12 @@ def record_stage_change(contact_id: int, old: str, new: str) -> Activity:
 
 
 def get_activity(activity_id: int, *, include_deleted: bool = False) -> Activity | None:
-    """An activity by id (None when missing or in the trash)."""
-    query = Activity.select().where(Activity.id == activity_id)
+    """An activity by id (None when missing, in the trash, or about trashed contacts only: such
+    an entry waits with them, gone from the Stream and from its own address alike)."""
+    sql = f"SELECT a.* FROM activity a WHERE a.id = ? AND {SHOWN}"
     if not include_deleted:
-        query = query.where(Activity.deleted_at.is_null())
-    return query.get_or_none()
+        sql += " AND a.deleted_at IS NULL"
+    return next(iter(Activity.raw(sql, activity_id)), None)
 
 
 def update_activity(

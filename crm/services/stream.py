@@ -20,7 +20,7 @@ PER_PAGE = 30
 _KEY = search.KEY_SQL.format(t="a")
 # An entry shows while it concerns a live contact, or nobody: one about trashed contacts only
 # waits in the trash with them (their page is gone) and comes back when one is restored.
-_SHOWN = (
+SHOWN = (
     "(EXISTS (SELECT 1 FROM activity_contact l JOIN contact c ON c.id = l.contact_id"
     " WHERE l.activity_id = a.id AND c.deleted_at IS NULL)"
     " OR NOT EXISTS (SELECT 1 FROM activity_contact l WHERE l.activity_id = a.id))"
@@ -186,7 +186,7 @@ def list_stream(
 def _filter(filters: StreamFilters, tz: ZoneInfo, at: str, where: list, params: list) -> None:
     """Add the kind, people (stage, company, tag) and date filters to a query on activity a,
     and leave out entries about trashed contacts only."""
-    where.append(_SHOWN)
+    where.append(SHOWN)
     if filters.kind in ACTIVITY_KINDS:
         where.append("a.kind = ?")
         params.append(filters.kind)
@@ -341,7 +341,7 @@ def contacts_for(activity_ids: list[int]) -> dict[int, list[Person]]:
 def trash(limit: int = 200) -> list[Entry]:
     """Entries in the trash, most recently deleted first (not those waiting with a trashed contact)."""
     sql = (
-        f"SELECT a.* FROM activity a WHERE a.deleted_at IS NOT NULL AND {_SHOWN}"
+        f"SELECT a.* FROM activity a WHERE a.deleted_at IS NOT NULL AND {SHOWN}"
         " ORDER BY a.deleted_at DESC LIMIT ?"
     )
     return entries(list(Activity.raw(sql, limit)))

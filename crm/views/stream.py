@@ -13,7 +13,7 @@ from crm.services import activities, followups
 from crm.services import contacts as contacts_service
 from crm.services import stream as service
 from crm.services.settings import dayfirst
-from crm.web import CONTACT_CHANGED, owner_tz, render, see_other
+from crm.web import CONTACT_CHANGED, local, owner_tz, render, see_other
 
 bp = Blueprint("stream", __name__, url_prefix="/stream")
 
@@ -233,11 +233,14 @@ def _edit_form(activity, values, errors, status=200):
     )
 
 
-def _changed(response, moved: bool = False):
+def _changed(response, moved=None):
     """An entry edited, trashed or restored in place moves its contacts' last touch and score:
-    the contact page's cards that show them reload on this event. `moved`: its time changed, so
-    the timeline it is on reloads to put it in its place."""
-    events = {CONTACT_CHANGED: True, "timeline-changed": True} if moved else {CONTACT_CHANGED: True}
+    the contact page's cards that show them reload on this event. `moved`: an entry whose time an
+    edit changed; the list it is on (the Stream, a contact's timeline) reloads to put it in its
+    place, where the page shows it (or, beyond what the list has loaded, says where it went)."""
+    events: dict = {CONTACT_CHANGED: True}
+    if moved is not None:
+        events["timeline-changed"] = {"moved": moved.id, "when": local(moved.occurred_at)}
     response.headers["HX-Trigger"] = json.dumps(events)
     return response
 
@@ -274,9 +277,9 @@ def update(activity_id: int):
             errors = exc.errors
     if errors:
         return _edit_form(activity, form, errors, status=422)
-    timeline_of = _timeline_of()
     if htmx:
-        return _changed(_entry(_load(activity_id)), moved=bool(timeline_of) and activity.occurred_at != was)
+        return _changed(_entry(_load(activity_id)), moved=activity if activity.occurred_at != was else None)
+    timeline_of = _timeline_of()
     back = url_for("contacts.show", contact_id=timeline_of) if timeline_of else url_for("stream.index")
     return see_other(back)
 

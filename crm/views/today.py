@@ -1,15 +1,17 @@
 """Today: the ranked list of who to contact, its one-click row actions and the goal progress.
 
-The page itself is served at `/` (endpoint pages.today, in crm/views/pages.py); every row action
-answers the updated row (or, when the person is done, removes it and adds them to "Done today")
-with an HX-Trigger "today-changed" event that refreshes the progress fragment. The action that
-reaches the daily goal answers the whole board instead, and the board fetches itself again after
-a touch logged elsewhere on the page (the quick entry's "quick-entry-done").
+The page itself is served at `/` (endpoint pages.today, in crm/views/pages.py). A row action that
+makes the person done removes their row and adds them to "Done today", with an HX-Trigger
+"today-changed" event that refreshes the progress fragment; any other (a signal dismissed, a
+follow-up planned) and the one that reaches the daily goal answer the whole board, so the list is
+ranked as a reload would show it. The board also fetches itself again after a touch logged
+elsewhere on the page (the quick entry's "quick-entry-done").
 """
 
 from __future__ import annotations
 
 import json
+from urllib.parse import parse_qs, urlsplit
 
 from flask import Blueprint, abort, request, url_for
 
@@ -28,7 +30,9 @@ EVENT = "today-changed"
 
 
 def _extra() -> int:
-    more = request.args.get("more", "")
+    """How many people past the goal the board shows ("Keep going": ?more= in the page's address,
+    which a row action answering the whole board reads from the page it was sent from)."""
+    more = request.args.get("more") or parse_qs(urlsplit(htmx.current_url or "").query).get("more", [""])[0]
     return min(int(more), 100) if more.isdigit() else 0
 
 
@@ -77,31 +81,26 @@ def _contact(contact_id: int):
     return contact
 
 
-def _after(contact_id: int, message: str, **row_context):
-    """The row after an action: moved to Done today, re-rendered, or gone; the whole board when
-    this action reached the daily goal, so the page says so as it does on reload."""
+def _after(contact_id: int, message: str):
+    """The answer to a row action: the person moved to Done today, or else the whole board, as a
+    reload would show it: a person still listed takes their place by their new score (the row
+    under the cursor is then the next person; one who no longer makes the list gives their place
+    to someone else), and the action that reached the daily goal shows it reached."""
     if not htmx:
         return see_other(url_for("pages.today"))
     tz = owner_tz()
     done = service.is_done_today(contact_id, tz)
     event = json.dumps({EVENT: {"message": message}})
     count, goal = service.progress(tz)
-    if done is not None and count == goal:
-        response = page()
-        response.headers["HX-Retarget"] = "#today-board"
-        response.headers["HX-Reswap"] = "outerHTML"
-        # after the swap: the board carries fresh progress, so the old one must not fetch it
-        response.headers["HX-Trigger-After-Swap"] = event
-        return response
-    if done is not None:
+    if done is not None and count != goal:
         response = render("today/_moved.html", "today/_moved.html", done=done)
-    else:
-        row = service.row_for(contact_id, tz)
-        response = render(
-            "today/_row.html", "today/_row.html", row=row, touch_choices=TOUCH_CHOICES,
-            snoozes=service.SNOOZES, **row_context,
-        )  # fmt: skip
-    response.headers["HX-Trigger"] = event
+        response.headers["HX-Trigger"] = event
+        return response
+    response = page()
+    response.headers["HX-Retarget"] = "#today-board"
+    response.headers["HX-Reswap"] = "outerHTML"
+    # after the swap: the board carries fresh progress, so the old one must not fetch it
+    response.headers["HX-Trigger-After-Swap"] = event
     return response
 
 
@@ -188,7 +187,7 @@ def followup_add(contact_id: int):
 
 @bp.post("/<int:contact_id>/signals/<int:signal_id>/dismiss")
 def dismiss(contact_id: int, signal_id: int):
-    """Dismiss one signal: it stops counting, the row is re-ranked in place."""
+    """Dismiss one signal: it stops counting, and the person takes their new place on the board."""
     signal = signals.get_signal(signal_id)
     if signal is None or signal.contact_id != contact_id:
         abort(404)

@@ -65,6 +65,84 @@
   });
   document.addEventListener("touch-logged", function () { toast("Saved."); });
 
+  // A swap never throws away text typed in a form it did not send: a card reloading after a
+  // change made elsewhere (a touch logged, a follow-up done), the Today board after a row action.
+  // What was typed in a field is put back into the new copy's field of the same id; a reload with
+  // no such field (an entry open for editing) waits until that form is saved or closed.
+  function unsaved(field) {
+    if (!field.id || !/^(text|search|email|url|tel|number|textarea)$/.test(field.type)) return false;
+    if (field.value !== field.defaultValue) return true;
+    // a form sent back with an error holds text that was never saved
+    return field.value !== "" && !!field.form && !!field.form.querySelector("[aria-invalid=true]");
+  }
+  function typedIn(region, sending) {
+    return Array.prototype.filter.call(region.querySelectorAll("input, textarea"), function (field) {
+      return !(sending && sending.contains(field)) && unsaved(field);
+    });
+  }
+  var carried = null;
+  var waiting = [];
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var detail = event.detail;
+    var target = detail.target;
+    var elt = detail.requestConfig && detail.requestConfig.elt;
+    if (!detail.shouldSwap || !target || !elt) return;
+    var typed = typedIn(target, elt.closest && elt.closest("form"));
+    if (!typed.length) return;
+    var response = detail.serverResponse || "";
+    var homeless = typed.some(function (field) { return response.indexOf('id="' + field.id + '"') < 0; });
+    if (elt === target && homeless) {
+      detail.shouldSwap = false;
+      if (waiting.indexOf(target) < 0) waiting.push(target);
+      return;
+    }
+    carried = typed.map(function (field) {
+      var pop = field.closest("details");
+      var focused = field === document.activeElement;
+      return { id: field.id, value: field.value, open: !!(pop && pop.open),
+               start: focused ? field.selectionStart : null, end: focused ? field.selectionEnd : null };
+    });
+  });
+  document.addEventListener("htmx:afterSwap", function () {
+    if (!carried) return;
+    carried.forEach(function (item) {
+      var field = document.getElementById(item.id);
+      if (!field) return;
+      field.value = item.value;
+      var pop = field.closest("details");
+      if (pop && item.open && !pop.open) {
+        pop.rapportCarried = true;  // reopened as it was: no focus taken from where it is
+        pop.open = true;
+      }
+      if (item.start !== null && field === document.activeElement) field.setSelectionRange(item.start, item.end);
+    });
+    carried = null;
+  });
+  // An edit that moved an entry in time reloads the list it is on (timeline-changed): the entry
+  // is shown in its new place, or the toast says where it went when that is not loaded yet.
+  var movedEntry = null;
+  document.addEventListener("timeline-changed", function (event) {
+    movedEntry = event.detail && event.detail.moved ? event.detail : null;
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var list = event.target;
+    if (!movedEntry || !list.matches || !list.matches("[hx-trigger*=timeline-changed]")) return;
+    var entry = document.getElementById("activity-" + movedEntry.moved);
+    if (entry) {
+      entry.scrollIntoView({ block: "nearest" });
+      entry.classList.add("moved-here");
+    } else toast("Saved. It moved down the list, to " + movedEntry.when + ".");
+    movedEntry = null;
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    waiting = waiting.filter(function (region) {
+      if (!region.isConnected) return false;
+      if (typedIn(region).length) return true;
+      window.htmx.ajax("GET", region.getAttribute("hx-get"), { source: region, target: region, swap: "outerHTML" });
+      return false;
+    });
+  });
+
   // The quick entry (`n` anywhere): a modal dialog; Esc closes it and focus goes back.
   var opener = null;
   function quickEntry() { return document.getElementById("quick-entry"); }
@@ -204,7 +282,8 @@
     if (!details.classList || !details.classList.contains("row-pop") || !details.open) return;
     document.querySelectorAll(".row-pop[open]").forEach(function (other) { if (other !== details) other.open = false; });
     var first = details.querySelector("textarea, input[type=text]");
-    if (first && details.classList.contains("today-log")) first.focus();
+    if (first && details.classList.contains("today-log") && !details.rapportCarried) first.focus();
+    details.rapportCarried = false;
   }, true);
   document.addEventListener("keydown", function (event) {
     // an Escape inside a dialog (the quick entry, the help) is the dialog's
