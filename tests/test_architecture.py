@@ -82,3 +82,15 @@ def test_stylesheet_blocks_are_all_closed():
         if line.startswith("/*"):
             assert depth == 0, f"app.css line {number}: a section starts inside an open block"
     assert depth == 0
+
+
+def test_browser_waits_pass_functions_not_expressions():
+    """Playwright polls a `wait_for_function` expression with eval, which the app's CSP forbids:
+    such a wait passed only when its condition already held, and failed under load. A function
+    ("() => …") is polled without eval."""
+    for path in (ROOT / "tests" / "browser").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "wait_for_function":
+                first = node.args[0] if node.args else None
+                if isinstance(first, ast.Constant):
+                    assert first.value.lstrip().startswith("("), f"{path.name}:{node.lineno}"

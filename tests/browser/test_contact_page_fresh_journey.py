@@ -49,7 +49,9 @@ def test_contact_page_figures_follow_touches_follow_ups_signals_and_value(page, 
     page.locator("#timeline-panel .timeline >> text=Talked pricing").wait_for()
     page.locator("#contact-rhythm .badge.late").wait_for(state="detached")
     assert "today" in rhythm.inner_text()
-    page.wait_for_function("!document.querySelector('#contact-signals').innerText.includes('Every 7 days')")
+    page.wait_for_function(
+        "() => !document.querySelector('#contact-signals').innerText.includes('Every 7 days')"
+    )
     assert (
         signals.locator(".score-badge").count() == 0
         or signals.locator(".score-badge").inner_text() != priority
@@ -61,7 +63,7 @@ def test_contact_page_figures_follow_touches_follow_ups_signals_and_value(page, 
     page.fill(f"#fu-due-{ann_id}", "yesterday")
     page.click("#contact-followups button:has-text('Add follow-up')")
     page.locator("#contact-followups .followup-title >> text=Send deck").wait_for()
-    page.wait_for_function("document.querySelector('#contact-signals .score-badge') !== null")
+    page.wait_for_function("() => document.querySelector('#contact-signals .score-badge') !== null")
     with_followup = signals.locator(".score-badge").inner_text()
     page.click("#contact-followups button:has-text('Done')")
     page.locator("#timeline-panel >> text=Done: Send deck").wait_for()

@@ -65,7 +65,7 @@ def test_merge_a_pair_where_nothing_differs_in_one_click_and_undo_it(page, serve
     assert page.locator(".dup-pair").count() == 1 and page.url.endswith("/duplicates/")
     # the pressed button went with its pair: focus is on the notice, and Tab reaches its Undo
     # htmx focuses the autofocus element when the swap settles, a moment after it shows
-    page.wait_for_function("document.activeElement.matches('#duplicate-list .notice')", timeout=5000)
+    page.wait_for_function("() => document.activeElement.matches('#duplicate-list .notice')", timeout=5000)
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Ann Lee"
     page.keyboard.press("Tab")
@@ -95,7 +95,7 @@ def test_merge_every_sure_pair_at_once_and_undo_them_all(page, server, live_app)
     notice.wait_for()
     assert notice.inner_text() == "Merged 3 pairs in which nothing differed. Undo all"
     # htmx focuses the autofocus element when the swap settles, a moment after it shows
-    page.wait_for_function("document.activeElement.matches('#duplicate-list .notice')", timeout=5000)
+    page.wait_for_function("() => document.activeElement.matches('#duplicate-list .notice')", timeout=5000)
     names = page.locator(".dup-pair .dup-side a.name").all_inner_texts()
     assert names == ["Bob Smith", "Robert Smith"] and page.locator(".dup-bulk").count() == 0
     assert "3 pairs merged at once" in page.locator(".dup-merges").inner_text()
