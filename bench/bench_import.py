@@ -4,6 +4,12 @@ The floor is the same two CSVs (Connections, messages) read by csv.reader straig
 with executemany in one transaction, no matching. Each step runs in its own process so its
 peak RSS (VmHWM) is its own. Prints numbers; asserts nothing about time.
 
+The last step imports snapshot 1 into a database that already holds as many contacts as the
+export has connections (bench/builder.py: ten activities each, follow-ups, signals), half of
+them the export's own connections (same profile URL, name and company), the other half people
+the export does not know: what a first LinkedIn import after an address book or another CRM
+looks like.
+
     python -m bench.bench_import [--connections 30000] [--messages 300000]
 """
 
@@ -90,6 +96,45 @@ def import_once(zip_path: str, db_path: str, file_name: str) -> dict:
     return {"seconds": seconds, "peak_rss_mb": peak_rss_mb(), "summary": summary}
 
 
+def populate(db_path: Path, zip_path: Path, contacts: int) -> dict[str, int]:
+    """A lived-in database of `contacts` contacts (bench/builder.py); every second one is made one
+    of the export's connections (its profile URL, name, company and title, as the importer reads
+    them), so the import matches half the database and creates the rest of its connections."""
+    import sqlite3
+
+    from bench.builder import build
+    from bench.common import sizes_for
+    from importers.base import PersonRecord
+    from importers.base import name_key as key
+    from importers.linkedin import open_export
+
+    build(db_path, **sizes_for(contacts))
+    with open_export(str(zip_path), zip_path.name) as export:
+        people = [r for r in export.connections() if isinstance(r, PersonRecord)]
+    conn = sqlite3.connect(db_path)
+    with conn:
+        companies = sorted({p.company for p in people if p.company})
+        first_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM company").fetchone()[0]
+        conn.executemany(
+            "INSERT INTO company (id, name, name_key, website, notes, created_at)"
+            " VALUES (?, ?, ?, '', '', datetime('now'))",
+            [(first_id + i, name, key(name)) for i, name in enumerate(companies)],
+        )
+        company_id = {name: first_id + i for i, name in enumerate(companies)}
+        overlap = [(cid, people[cid // 2 - 1]) for cid in range(2, min(contacts, 2 * len(people)) + 1, 2)]
+        conn.executemany(
+            "UPDATE contact SET first_name = ?, last_name = ?, full_name = ?, name_key = ?,"
+            " linkedin_url = ?, company_id = ?, title = ? WHERE id = ?",
+            [
+                (p.first_name, p.last_name, p.display_name, key(p.display_name), p.linkedin_url,
+                 company_id.get(p.company), p.title, cid)
+                for cid, p in overlap
+            ],
+        )  # fmt: skip
+    conn.close()
+    return {"contacts": contacts, "overlap": len(overlap)}
+
+
 def _child(args: list[str]) -> dict:
     out = subprocess.run(
         [sys.executable, "-m", "bench.bench_import", "--step", *args],
@@ -120,6 +165,9 @@ def run(connections: int, messages: int, work: Path, echo=lambda *_: None) -> di
          f"({s1.stat().st_size / 1e6:.1f} MB zip); snapshot 2: {truth2['message_rows']:,} rows")  # fmt: skip
     db_path = str(work / "rapport.sqlite3")
     migrations.migrate(db_path)
+    populated = work / "populated.sqlite3"
+    made = populate(populated, s1, connections)
+    echo(f"populated database: {made['contacts']:,} contacts, {made['overlap']:,} of them its connections")
     return {
         "floor1": _child(["floor", str(s1), str(work / "floor1.sqlite3")]),
         "floor2": _child(["floor", str(s2), str(work / "floor2.sqlite3")]),
@@ -129,6 +177,7 @@ def run(connections: int, messages: int, work: Path, echo=lambda *_: None) -> di
         "import": _child(["import", str(s1), db_path, s1.name]),
         "reimport": _child(["import", str(s2), db_path, s2.name]),
         "again": _child(["import", str(s2), db_path, s2.name]),
+        "populated": _child(["import", str(s1), str(populated), s1.name]),
     }
 
 
@@ -154,12 +203,14 @@ def main() -> None:
     figures = run(args.connections, args.messages, scratch(), echo=print)
     floor1, floor2 = figures["floor1"], figures["floor2"]
     first, second, again = figures["import"], figures["reimport"], figures["again"]
+    populated = figures["populated"]
     rows = [
         ("floor, snapshot 1 (csv -> sqlite3)", floor1, floor1),
         ("floor, snapshot 2 (csv -> sqlite3)", floor2, floor2),
         ("import snapshot 1 (empty database)", first, floor1),
         ("re-import: snapshot 2 on top", second, floor2),
         ("re-import: snapshot 2 again", again, floor2),
+        ("import snapshot 1 (populated database)", populated, floor1),
     ]
     print(f"{'step':38} {'seconds':>8} {'x floor':>8} {'peak RSS':>9}")
     for label, result, floor_result in rows:

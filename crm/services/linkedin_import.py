@@ -1,7 +1,9 @@
 """Plan a LinkedIn export against the database: who is new, who changed jobs, which messages are new.
 
 Identity is the normalised profile URL; without one, exact name plus company (never name alone).
-Everything is read up front into dicts and sets, so no row costs its own query.
+The keys to find people by are read up front into dicts and sets, so no row costs its own query;
+the rest of an existing contact's row is read when Connections.csv gets to them, a chunk at a
+time, so a database of 30,000 contacts is never held in memory whole.
 """
 
 from __future__ import annotations
@@ -26,6 +28,14 @@ from importers.linkedin import LinkedInExport, open_export
 SOURCE = "linkedin"
 NEW_CONNECTION_DAYS = 14  # on a first import, only this recent a connection is "new"
 PROGRESS_EVERY = 5000
+CONNECTIONS_CHUNK = 1000  # connections matched, their contacts' rows read in one query, then planned
+CONTACT_ROW = (  # what planning a connection needs of an existing contact
+    "SELECT c.id, c.linkedin_url, c.name_key, co.name_key, c.company_id, c.title,"
+    " c.first_name, c.last_name, c.is_connection, c.connected, c.connected_on,"
+    " c.last_touch_at, c.updated_at, c.full_name, c.deleted_at IS NOT NULL, c.linkedin_company,"
+    " c.linkedin_title FROM contact c LEFT JOIN company co ON co.id = c.company_id"
+)
+MESSAGE_KEY = len("linkedin:message:2024-01-31T12:00:00:")  # then 20 hex digits (importers/linkedin.py)
 LINKEDIN_ROLE = {"linkedin_company", "linkedin_title"}  # what LinkedIn said last, kept for the next export
 
 
@@ -55,6 +65,32 @@ def _slug_name(url: str) -> str:
     return " ".join(p.capitalize() for p in parts) or slug
 
 
+def _key_id(key: str) -> int | str:
+    """A source key as the sets of keys present and seen hold it: a message's as the number its
+    20 hex digits spell, any other key as it is.
+
+    Those digits are a digest of the whole message, its time included, so they tell two messages
+    apart as surely as the whole key does; as an int a key takes a third of the memory (300,000 of
+    them were 38 MB as strings)."""
+    if len(key) == MESSAGE_KEY + 20 and key.startswith("linkedin:message:"):
+        try:
+            return int(key[MESSAGE_KEY:], 16)
+        except ValueError:  # an older key of the same length: kept as it is
+            return key
+    return key
+
+
+def _chunks(items: Iterable, size: int) -> Iterable[list]:
+    chunk = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
 def _role(title: str, company: str) -> str:
     if title and company:
         return f"{title} at {company}"
@@ -74,7 +110,9 @@ class _Planner:
         for cid, key, name in db.execute_sql("SELECT id, name_key, name FROM company"):
             self.companies[key] = cid
             self.company_names[cid] = name
+        # existing contacts' rows, read a chunk of Connections.csv at a time (see _read_rows)
         self.rows: dict[int, tuple] = {}
+        self.urls: dict[int, str] = {}  # existing contacts' profile URLs
         self.by_url: dict[str, int | Ref] = {}
         self.planned_urls: dict[int, str] = {}  # URLs this plan gives contacts that had none
         self.older = ""  # set by run(): why a newer export imported before is newer
@@ -84,51 +122,65 @@ class _Planner:
         # connections by (name key, Connected On): who an export without URLs means when the
         # company changed (the date you connected does not change with a job)
         self.by_name_date: dict[tuple[str, str], list[int]] = {}
-        self.names: dict[int | Ref, str] = {}
         self.touch: dict[int | Ref, str] = {}
+        self.trashed: set[int] = set()
         sql = (
-            "SELECT c.id, c.linkedin_url, c.name_key, co.name_key, c.company_id, c.title,"
-            " c.first_name, c.last_name, c.is_connection, c.connected, c.connected_on,"
-            " c.last_touch_at, c.updated_at, c.full_name, c.deleted_at IS NOT NULL, c.linkedin_company,"
-            " c.linkedin_title FROM contact c"
+            "SELECT c.id, c.linkedin_url, c.name_key, co.name_key, c.deleted_at IS NOT NULL,"
+            " c.linkedin_company, c.is_connection, c.connected_on FROM contact c"
             " LEFT JOIN company co ON co.id = c.company_id ORDER BY c.id"
         )
-        self.trashed: set[int] = set()
-        for row in db.execute_sql(sql):
-            self.rows[row[0]] = row
-            if row[14]:  # in the trash (a merge's other half, too): its URL only, which stays taken
-                self.trashed.add(row[0])
-                if row[1]:
-                    self.by_url.setdefault(row[1], row[0])
+        for cid, url, nkey, ckey, trashed, li_company, is_conn, connected_on in db.execute_sql(sql):
+            if url:
+                self.urls[cid] = url
+            if trashed:  # in the trash (a merge's other half, too): its URL only, which stays taken
+                self.trashed.add(cid)
+                if url:
+                    self.by_url.setdefault(url, cid)
                 continue
-            self._index(row[0], row[1], row[2], row[3] or "", row[13])
-            if row[15]:  # the company LinkedIn gave them, when the owner kept another
-                self.by_name_company.setdefault((row[2], _company_key(row[15])), row[0])
-            if row[8] and row[10]:
-                self.by_name_date.setdefault((row[2], str(row[10])[:10]), []).append(row[0])
+            self._index(cid, url, nkey, ckey or "")
+            if li_company:  # the company LinkedIn gave them, when the owner kept another
+                self.by_name_company.setdefault((nkey, _company_key(li_company)), cid)
+            if is_conn and connected_on:
+                self.by_name_date.setdefault((nkey, str(connected_on)[:10]), []).append(cid)
         self.emails = set(db.execute_sql("SELECT contact_id, email FROM contact_email"))
         self.events: list[tuple] = []
         self.roles_corrected = 0  # address-book roles LinkedIn shows otherwise: no signal
         self.without_url: set[int | Ref] = set()  # connections in this export without a URL
-        self.seen_keys: set[str] = set()
+        self.seen_keys: set[int | str] = set()  # as _key_id() gives them
         # The keys earlier LinkedIn imports gave their activities, in one range of the source_key
         # index: a set lookup per row instead of a query per batch of rows. With messages' text
         # worked out only for new ones, a snapshot-2 re-import went from 3.5x to 2.7x its floor;
-        # 375,000 keys add about 50 MB to the peak memory (170 MB).
+        # 375,000 keys add about 20 MB to the peak memory as _key_id() keeps them.
         self.present = {
-            key
+            _key_id(key)
             for (key,) in db.execute_sql(
                 "SELECT source_key FROM activity WHERE source_key >= ? AND source_key < ?",
                 (f"{SOURCE}:", f"{SOURCE};"),
             )
         }
 
-    def _index(self, ref, url, nkey, ckey, full_name) -> None:
+    def _index(self, ref, url, nkey, ckey) -> None:
         if url:
             self.by_url.setdefault(url, ref)
         self.by_name_company.setdefault((nkey, ckey), ref)
         self.by_name.setdefault(nkey, []).append(ref)
-        self.names[ref] = full_name
+
+    def _read_rows(self, records: list) -> None:
+        """Keep the rows of the existing contacts these connections have by their URL (those
+        matched otherwise are read one by one, in _row), in place of the chunk before."""
+        ids = [
+            ref
+            for rec in records
+            if isinstance(rec, PersonRecord) and type(ref := self.by_url.get(rec.linkedin_url)) is int
+        ]
+        marks = ",".join("?" * len(ids))
+        self.rows = {row[0]: row for row in db.execute_sql(f"{CONTACT_ROW} WHERE c.id IN ({marks})", ids)}
+
+    def _row(self, cid: int) -> tuple:
+        row = self.rows.get(cid)
+        if row is None:
+            row = self.rows[cid] = db.execute_sql(f"{CONTACT_ROW} WHERE c.id = ?", (cid,)).fetchone()
+        return row
 
     def run(self) -> Plan:
         """Plan connections, then every dated file, then signals and last touch."""
@@ -180,7 +232,7 @@ class _Planner:
                 "linkedin_title": title if connection else None,
             },
         )  # fmt: skip
-        self._index(ref, url, nkey, _company_key(company) if company else "", full)
+        self._index(ref, url, nkey, _company_key(company) if company else "")
         self.report.contacts["created"] += 1
         return ref
 
@@ -231,43 +283,46 @@ class _Planner:
         seen: dict[int | Ref, int] = {}
         read = 0
         latest = ""
-        for rec in self.export.connections():
-            read += 1
-            if isinstance(rec, Skipped):
-                self.report.skip(rec)
-                continue
-            for warning in rec.warnings:
-                self.report.warn(rec.file, rec.row, warning)
-            ref = self._match(rec)
-            if ref in seen:
-                self.report.skip(Skipped(rec.file, rec.row, f"same person as row {seen[ref]}"))
-                continue
-            if rec.connected_on and rec.connected_on.isoformat() > latest:
-                latest = rec.connected_on.isoformat()
-            if ref is None:
-                ref = self._new_contact(
-                    rec.first_name, rec.last_name, rec.linkedin_url, rec.company, rec.title,
-                    rec.connected_on, True, rec.website,
-                )  # fmt: skip
-                if self.older:  # a connection then, and gone by the newer export
-                    self.plan.created["contact"][ref.index]["connected"] = 0
-                elif self._new(rec.connected_on):
-                    self.events.append(("new_connection", ref, rec, None))
-            else:
-                self._update_connection(ref, rec)
-            seen[ref] = rec.row
-            if not rec.linkedin_url:
-                self.without_url.add(ref)
-            for position, email in enumerate(rec.emails):
-                cid = ref if isinstance(ref, int) else None
-                if cid is None or (cid, email) not in self.emails:
-                    self.plan.create(
-                        "contact_email",
-                        {"contact_id": ref, "email": email, "label": "", "position": position},
-                    )
-                    self.emails.add((ref, email))
-            if read % PROGRESS_EVERY == 0:
-                self.progress("Reading connections", read)
+        for chunk in _chunks(self.export.connections(), CONNECTIONS_CHUNK):
+            self._read_rows(chunk)
+            for rec in chunk:
+                read += 1
+                if read % PROGRESS_EVERY == 0:
+                    self.progress("Reading connections", read)
+                if isinstance(rec, Skipped):
+                    self.report.skip(rec)
+                    continue
+                for warning in rec.warnings:
+                    self.report.warn(rec.file, rec.row, warning)
+                ref = self._match(rec)
+                if ref in seen:
+                    self.report.skip(Skipped(rec.file, rec.row, f"same person as row {seen[ref]}"))
+                    continue
+                if rec.connected_on and rec.connected_on.isoformat() > latest:
+                    latest = rec.connected_on.isoformat()
+                if ref is None:
+                    ref = self._new_contact(
+                        rec.first_name, rec.last_name, rec.linkedin_url, rec.company, rec.title,
+                        rec.connected_on, True, rec.website,
+                    )  # fmt: skip
+                    if self.older:  # a connection then, and gone by the newer export
+                        self.plan.set(ref, "connected", 0)
+                    elif self._new(rec.connected_on):
+                        self.events.append(("new_connection", ref, rec, None))
+                else:
+                    self._update_connection(ref, rec)
+                seen[ref] = rec.row
+                if not rec.linkedin_url:
+                    self.without_url.add(ref)
+                for position, email in enumerate(rec.emails):
+                    cid = ref if isinstance(ref, int) else None
+                    if cid is None or (cid, email) not in self.emails:
+                        self.plan.create(
+                            "contact_email",
+                            {"contact_id": ref, "email": email, "label": "", "position": position},
+                        )
+                        self.emails.add((ref, email))
+        self.rows = {}
         self.report.rows["connections"] = read
         if not self.older:
             date = self.export.exported_at_hint
@@ -314,9 +369,9 @@ class _Planner:
             return None
         # a name + company match never takes over a contact that has another profile URL
         if isinstance(ref, Ref):
-            url = self.plan.created["contact"][ref.index]["linkedin_url"]
+            url = self.plan.get(ref, "linkedin_url")
         else:
-            url = self.rows[ref][1] or self.planned_urls.get(ref)
+            url = self.urls.get(ref) or self.planned_urls.get(ref)
         if rec.linkedin_url and url and url != rec.linkedin_url:
             return None
         return ref
@@ -325,7 +380,7 @@ class _Planner:
         if isinstance(ref, Ref):  # a planned outsider seen again cannot happen before messages
             return
         (cid, url, _nk, old_ckey, company_id, title, first, last, is_conn, connected,
-         connected_on, _lt, updated_at, _full, _trashed, li_company, li_title) = self.rows[ref]  # fmt: skip
+         connected_on, _lt, updated_at, _full, _trashed, li_company, li_title) = self._row(ref)  # fmt: skip
         old_ckey = old_ckey or ""
         changes: dict = {}
         before: dict = {}
@@ -396,16 +451,20 @@ class _Planner:
             self.plan.update("contact", cid, changes, before)
 
     def _gone(self, seen: dict) -> None:
-        for cid, row in self.rows.items():
-            if row[9] and cid not in seen and cid not in self.trashed:  # connected, missing from this export
+        rows = db.execute_sql(
+            "SELECT id, connected, updated_at, full_name FROM contact"
+            " WHERE connected AND deleted_at IS NULL ORDER BY id"
+        )
+        for cid, connected, updated_at, full_name in rows:
+            if cid not in seen:  # connected, missing from this export
                 self.plan.update(
                     "contact", cid, {"connected": 0, "updated_at": self.now},
-                    {"connected": row[9], "updated_at": row[12]},
+                    {"connected": connected, "updated_at": updated_at},
                 )  # fmt: skip
                 self.report.contacts["updated"] += 1
                 self.report.contacts["no_longer_connected"] += 1
                 if len(self.report.no_longer_connected) < 200:
-                    self.report.no_longer_connected.append(row[13])
+                    self.report.no_longer_connected.append(full_name)
 
     def _person(self, url: str, name: str) -> int | Ref:
         """The contact for a message participant, created as an outsider when unknown."""
@@ -438,14 +497,14 @@ class _Planner:
             return None
         ref = refs[0]
         if isinstance(ref, Ref):
-            self.plan.created["contact"][ref.index]["linkedin_url"] = url
-        elif ref in self.planned_urls or self.rows[ref][1]:
+            self.plan.set(ref, "linkedin_url", url)
+        elif ref in self.planned_urls or ref in self.urls:
             return None
         else:
             if "updated_at" not in self.plan.updates.get(("contact", ref), ({},))[0]:  # counted unchanged
                 self.report.contacts["unchanged"] -= 1
                 self.report.contacts["updated"] += 1
-            self.plan.update("contact", ref, {"linkedin_url": url}, {"linkedin_url": self.rows[ref][1]})
+            self.plan.update("contact", ref, {"linkedin_url": url}, {"linkedin_url": self._row(ref)[1]})
             self.planned_urls[ref] = url
         self.without_url.discard(ref)
         self.by_url[url] = ref
@@ -466,13 +525,14 @@ class _Planner:
                 report.skip(rec)
                 continue
             key = rec.source_key
-            if key in present:
+            key_id = _key_id(key)
+            if key_id in present:
                 report.activities["unchanged"] += 1
                 continue
-            if key in seen:
+            if key_id in seen:
                 report.skip(Skipped(rec.file, rec.row, "duplicate of an earlier row"))
                 continue
-            seen.add(key)
+            seen.add(key_id)
             people = rec.people
             if len(people) == 1:
                 ref = by_url.get(people[0])
@@ -558,15 +618,13 @@ class _Planner:
             self.report.signals[kind] += 1
 
     def _last_touch(self) -> None:
-        contacts = self.plan.created.get("contact", [])
         for ref, when in self.touch.items():
             if isinstance(ref, Ref):
-                contacts[ref.index]["last_touch_at"] = when
-                continue
-            row = self.rows[ref]
-            old = row[11]
-            if old is None or when > old:
-                self.plan.update("contact", ref, {"last_touch_at": when}, {"last_touch_at": old})
+                self.plan.set(ref, "last_touch_at", when)
+        for cid, old in db.execute_sql("SELECT id, last_touch_at FROM contact ORDER BY id"):
+            when = self.touch.get(cid)
+            if when is not None and (old is None or when > old):
+                self.plan.update("contact", cid, {"last_touch_at": when}, {"last_touch_at": old})
 
     def _notices(self) -> None:
         found = self.export.files_found
