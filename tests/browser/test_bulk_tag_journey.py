@@ -10,7 +10,6 @@ from crm.db import db
 from crm.forms import ContactInput
 from crm.services import contacts
 from tests.browser.conftest import log_in
-from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -164,9 +163,7 @@ def test_without_javascript_the_form_posts_and_comes_back_with_the_tag(browser, 
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     try:
-        page.goto(server.url + "/login")
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
+        log_in(page, server)  # a plain form post and redirect, without JavaScript too
         page.goto(server.url + "/contacts/?q=acme")
         page.check(f"#select-{ids['Bob']}")
         page.fill("#bulk-add", "Board")
@@ -190,9 +187,7 @@ def test_without_javascript_all_matching_removes_a_tag_from_another_page_asked_f
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     try:
-        page.goto(server.url + "/login")
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
+        log_in(page, server)  # a plain form post and redirect, without JavaScript too
         page.goto(server.url + "/contacts/?q=initech")
         page.check(f"#select-{ids['Ini 00']}")  # the bar shows once a row is ticked
         page.check("#bulk-everyone")
