@@ -157,11 +157,23 @@ def show_config():
 
 @cli.command("demo")
 @click.option("--seed", default=7, show_default=True, help="Random seed for the demo network.")
+@click.option(
+    "--remove",
+    is_flag=True,
+    help="Delete the demo network for good (its people, their history, companies and tags);"
+    " what you added yourself or imported stays.",
+)
 @needs_db
-def demo(seed):
-    """Fill an empty database with a believable small network to explore."""
+def demo(seed, remove):
+    """Fill an empty database with a believable small network to explore (or --remove it)."""
     from crm.services import demo as demo_service
 
+    if remove:
+        counts = demo_service.remove_demo()
+        if not counts["contacts"]:
+            fail("There is no demo network to remove.")
+        click.echo(json.dumps(counts))
+        return
     try:
         counts = demo_service.load_demo(seed=seed)
     except demo_service.NotEmpty as exc:
@@ -185,7 +197,7 @@ def quickstart(ctx, port, no_demo):
     try:
         if not no_demo and not demo_service.has_contacts():
             demo_service.load_demo()
-            click.echo("Loaded the demo network (delete the data directory to start empty).")
+            click.echo("Loaded the demo network (remove it in Settings or with: crm demo --remove).")
         if auth.has_password():
             login_note = "with your password (change it with: crm set-password)"
         else:

@@ -6,10 +6,11 @@ import datetime as dt
 import random
 
 from crm import scoring
-from crm.db import write
+from crm.db import db, write
 from crm.models import (
     Activity,
     ActivityContact,
+    Company,
     Contact,
     ContactEmail,
     ContactPhone,
@@ -91,6 +92,63 @@ MESSAGES_OUT = [
     "Following up on pricing: I've attached the proposal.",
 ]
 TAGS = {"Customers": 30, "Prospects": 14, "Partners": 45, "Investors": None}
+
+
+def demo_people() -> int:
+    """How many contacts the demo network put in (trashed ones too); 0 once it is removed."""
+    return Contact.select().where(Contact.source == "demo").count()
+
+
+def remove_demo() -> dict[str, int]:
+    """Delete the demo network for good, in one transaction: its people (with their emails,
+    phones, tags, follow-ups, signals and ledger), every stream entry that is only about them,
+    and the demo's companies and tags that nobody else uses. People added by hand or by an
+    import stay, and so do entries that are also about them.
+
+    Import runs and merges that touched a demo person forget those rows, so an undo later can
+    never reach a row that reuses one of their ids. Returns what was removed."""
+    with write():
+        people = [c.id for c in Contact.select(Contact.id).where(Contact.source == "demo")]
+        if not people:
+            return {"contacts": 0, "activities": 0, "companies": 0, "tags": 0}
+        db.execute_sql("CREATE TEMP TABLE demo_people (id INTEGER PRIMARY KEY)")
+        try:
+            db.execute_sql("INSERT INTO temp.demo_people (id) SELECT id FROM contact WHERE source = 'demo'")
+            # Rows that go with the people (ON DELETE CASCADE): imports that logged them forget them.
+            for table in ("contact_email", "contact_phone", "contact_tag", "signal"):
+                db.execute_sql(
+                    f'DELETE FROM import_change WHERE "table" = ? AND row_id IN'  # noqa: S608
+                    f' (SELECT id FROM "{table}" WHERE contact_id IN (SELECT id FROM temp.demo_people))',
+                    (table,),
+                )
+            db.execute_sql(
+                "DELETE FROM import_change WHERE \"table\" = 'contact'"
+                " AND row_id IN (SELECT id FROM temp.demo_people)"
+            )
+            db.execute_sql('DELETE FROM "merge" WHERE merged_id IN (SELECT id FROM temp.demo_people)')
+            activities = db.execute_sql(
+                "DELETE FROM activity WHERE id IN (SELECT activity_id FROM activity_contact"
+                " WHERE contact_id IN (SELECT id FROM temp.demo_people)) AND NOT EXISTS"
+                " (SELECT 1 FROM activity_contact o WHERE o.activity_id = activity.id"
+                " AND o.contact_id NOT IN (SELECT id FROM temp.demo_people))"
+            ).rowcount
+            db.execute_sql("DELETE FROM contact WHERE id IN (SELECT id FROM temp.demo_people)")
+        finally:
+            db.execute_sql("DROP TABLE temp.demo_people")
+        companies = (
+            Company.delete()
+            .where(
+                Company.name_key.in_([name_key(name) for name in COMPANIES]),
+                Company.id.not_in(Contact.select(Contact.company).where(Contact.company.is_null(False))),
+            )
+            .execute()
+        )
+        tags = (
+            Tag.delete()
+            .where(Tag.name.in_(list(TAGS)), Tag.id.not_in(ContactTag.select(ContactTag.tag)))
+            .execute()
+        )
+    return {"contacts": len(people), "activities": activities, "companies": companies, "tags": tags}
 
 
 def has_contacts() -> bool:

@@ -451,9 +451,10 @@ class _Planner:
             self.plan.update("contact", cid, changes, before)
 
     def _gone(self, seen: dict) -> None:
+        # The demo network's made-up people were never on LinkedIn: not "no longer connected".
         rows = db.execute_sql(
             "SELECT id, connected, updated_at, full_name FROM contact"
-            " WHERE connected AND deleted_at IS NULL ORDER BY id"
+            " WHERE connected AND deleted_at IS NULL AND source != 'demo' ORDER BY id"
         )
         for cid, connected, updated_at, full_name in rows:
             if cid not in seen:  # connected, missing from this export

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, request, url_for
 
 from crm.models import STAGE_LABELS, STAGES
+from crm.services import demo as demo_service
 from crm.services import settings as service
 from crm.services import today as today_service
 from crm.services import weights as weights_service
@@ -19,11 +20,15 @@ SECTIONS = [
     ("settings/_today.html", "Today: daily goal and ranking weights"),
     ("settings/_calendar.html", "Calendar feed"),
 ]
+DEMO_SECTION = ("settings/_demo.html", "Demo network")
 
 
 def _context(**extra) -> dict:
+    demo_people = demo_service.demo_people()
     context = {
-        "sections": SECTIONS,
+        # the demo network's section only while there is one to remove
+        "sections": [*SECTIONS, DEMO_SECTION] if demo_people else SECTIONS,
+        "demo_people": demo_people,
         "timezone": owner_tz().key,
         "date_order": "dmy" if service.dayfirst() else "mdy",
         "date_orders": service.DATE_ORDERS,
@@ -98,6 +103,13 @@ def calendar():
     """Make a new secret feed URL; the old one stops working."""
     service.regenerate_calendar_token()
     return see_other(url_for("settings.index", saved="calendar"))
+
+
+@bp.post("/demo/remove")
+def remove_demo():
+    """Delete the demo network (asked first in the browser); a second click finds none."""
+    removed = demo_service.remove_demo()["contacts"]
+    return see_other(url_for("settings.index", demo_removed=removed))
 
 
 @bp.post("/today")
