@@ -139,3 +139,14 @@ def test_a_linkedin_import_on_top_of_the_demo_does_not_disconnect_its_people(app
     made_up = Contact.select().where(Contact.source == "demo", Contact.is_connection == True)  # noqa: E712
     assert made_up.count() > 20 and all(c.connected for c in made_up)
     assert summary["contacts"]["updated"] == 0
+
+
+def test_the_import_page_points_to_the_removal_while_the_demo_is_there(app, client):
+    assert soup(client.get("/imports")).find(class_="demo-hint") is None
+    db.connect(reuse_if_open=True)
+    demo.load_demo()
+    hint = soup(client.get("/imports")).find(class_="demo-hint")
+    assert f"({demo.demo_people()} made-up people)" in hint.get_text()
+    target = hint.find("a")["href"]
+    assert target == "/settings/#demo-network"
+    assert soup(client.get(target)).find(id="demo-network") is not None

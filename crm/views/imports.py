@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from crm.services import import_jobs
+from crm.services import demo, import_jobs
 from crm.services import imports as service
 from crm.web import render, see_other
 from importers.base import ImportRejected
@@ -31,6 +31,7 @@ def _index(status: int = 200, error: str = "", message: str = ""):
         limit_mb=limit,
         job=import_jobs.current(),
         runs=service.history(),
+        demo_people=demo.demo_people(),
     )
 
 
