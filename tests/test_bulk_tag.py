@@ -253,11 +253,21 @@ def test_crm_tag_add_and_remove_by_company_and_search(app, database):
     result = runner.invoke(
         cli, ["tag", "add", "Customers", "--company", "acme rockets"], catch_exceptions=False
     )
-    assert result.exit_code == 0 and result.output.strip() == "Added “Customers” to 3 contacts."
+    assert result.exit_code == 0
+    assert result.output.splitlines() == ["Added “Customers” to 3 contacts.", "To undo it: crm tag undo 1"]
     assert all(tags_of(c) == ["Customers"] for c in acme) and tags_of(other) == []
     result = runner.invoke(cli, ["tag", "remove", "Customers", "--search", "ann 1"], catch_exceptions=False)
-    assert result.output.strip() == "Removed “Customers” from 1 contact."
+    assert result.output.splitlines() == ["Removed “Customers” from 1 contact.", "To undo it: crm tag undo 2"]
     assert [tags_of(c) for c in acme] == [["Customers"], [], ["Customers"]]
+    # undo the add: only the three it tagged lose the tag again (Ann 1 had lost it since)
+    result = runner.invoke(cli, ["tag", "undo", "1"], catch_exceptions=False)
+    assert result.output.strip() == "Undone: “Customers” is off the 2 contacts it was added to."
+    assert [tags_of(c) for c in acme] == [[], [], []]
+    again = runner.invoke(cli, ["tag", "undo", "1"])
+    assert again.exit_code != 0 and "undone already or is no longer kept" in again.output
+    runner.invoke(cli, ["tag", "add", "Customers", "--company", "globex"], catch_exceptions=False)
+    unchanged = runner.invoke(cli, ["tag", "add", "Customers", "--company", "globex"], catch_exceptions=False)
+    assert unchanged.output.splitlines() == ["No change: the contact already had “Customers”."]  # no undo
     refused = runner.invoke(cli, ["tag", "add", "VIP"])
     assert refused.exit_code != 0 and "Say which contacts" in refused.output
     missing = runner.invoke(cli, ["tag", "add", "VIP", "--company", "Nowhere"])

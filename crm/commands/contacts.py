@@ -1,4 +1,4 @@
-"""`crm tag add` and `crm tag remove`: tag every contact a search or filter finds, from a shell."""
+"""`crm tag add`, `remove` and `undo`: tag every contact a search or filter finds, from a shell."""
 
 from __future__ import annotations
 
@@ -53,11 +53,13 @@ def _tag(name: str, add: bool, search, company, tagged, stage, ids, everyone) ->
     except contacts.ValidationError as exc:
         fail(str(exc))
     click.echo(result.summary())
+    if result.action_id:
+        click.echo(f"To undo it: crm tag undo {result.action_id}")
 
 
 @click.group("tag")
 def tag():
-    """Add a tag to, or remove it from, many contacts at once."""
+    """Add a tag to, or remove it from, many contacts at once, and undo that."""
 
 
 @tag.command("add")
@@ -77,6 +79,21 @@ def tag_add(name, **which):
 def tag_remove(name, **which):
     """Remove a tag from every contact the search and filters find (the tag itself is kept)."""
     _tag(name, False, **which)
+
+
+@tag.command("undo")
+@click.argument("action_id", type=int)
+@needs_db
+def tag_undo(action_id):
+    """Undo a bulk tag action by the number `crm tag add` or `remove` printed: only the contacts
+    it changed are changed back (anyone changed by hand since stays as they are). The latest 20
+    actions are kept."""
+    from crm.services import contacts
+
+    result = contacts.undo_bulk_tag(action_id)
+    if result is None:
+        fail(f"Bulk tag action {action_id} cannot be undone: it was undone already or is no longer kept.")
+    click.echo(result.summary())
 
 
 COMMANDS = [tag]
