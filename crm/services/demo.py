@@ -108,7 +108,7 @@ def remove_demo() -> dict[str, int]:
     Import runs and merges that touched a demo person forget those rows, so an undo later can
     never reach a row that reuses one of their ids. Returns what was removed."""
     with write():
-        people = [c.id for c in Contact.select(Contact.id).where(Contact.source == "demo")]
+        people = demo_people()
         if not people:
             return {"contacts": 0, "activities": 0, "companies": 0, "tags": 0}
         db.execute_sql("CREATE TEMP TABLE demo_people (id INTEGER PRIMARY KEY)")
@@ -148,7 +148,7 @@ def remove_demo() -> dict[str, int]:
             .where(Tag.name.in_(list(TAGS)), Tag.id.not_in(ContactTag.select(ContactTag.tag)))
             .execute()
         )
-    return {"contacts": len(people), "activities": activities, "companies": companies, "tags": tags}
+    return {"contacts": people, "activities": activities, "companies": companies, "tags": tags}
 
 
 def has_contacts() -> bool:
