@@ -252,6 +252,15 @@ class Plan:
         rows.append(self._values[table](values))
         return Ref(table, len(rows) - 1)
 
+    def rows(self, table: str, columns: tuple[str, ...]) -> list[tuple]:
+        """The planned rows of `table`, for a planner that appends many: each a tuple of values
+        in `columns` order (Refs allowed), the row's Ref being Ref(table, its index). Cheaper than
+        create() by a dict, a tuple and a Ref per row (an address book plans 150,000 rows)."""
+        if self.columns.setdefault(table, columns) != columns:
+            raise ValueError(f"planned {table} rows name other columns: {columns}")
+        self._values.setdefault(table, _values_of(columns))
+        return self.created[table]
+
     def get(self, ref: Ref, column: str):
         """A value of a row this plan creates."""
         return self.created[ref.table][ref.index][self.columns[ref.table].index(column)]
