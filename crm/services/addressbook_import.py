@@ -17,7 +17,7 @@ from pathlib import Path
 from crm.db import db, write
 from crm.models import STAGES, ColumnMapping, utcnow
 from crm.services import matching
-from crm.services.imports import Plan, Planner, Progress, Ref, Report, db_time
+from crm.services.imports import Plan, Planner, Progress, Ref, Report, collector_paused, db_time
 from importers.base import ImportRejected, PersonRecord, Skipped, normalize_phone
 from importers.base import name_key as _slow_name_key
 from importers.csvfile import header_key
@@ -123,7 +123,8 @@ def planner(
 
     def make(progress: Progress) -> Plan:
         report = Report("vcard" if kind == "vcard" else "csv", file_name, file_hash)
-        return _Planner(source, report, progress, dates_chosen).run()
+        with collector_paused():
+            return _Planner(source, report, progress, dates_chosen).run()
 
     return make
 
