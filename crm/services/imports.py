@@ -17,7 +17,6 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from itertools import repeat
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -425,12 +424,31 @@ def commit(planner: Planner, progress: Progress = _no_progress, plan: Plan | Non
     return run, plan.report
 
 
-def _insert(table: str, columns: list[str], rows: list[tuple]) -> None:
-    names = ", ".join(f'"{c}"' for c in columns)
-    marks = ", ".join("?" for _ in columns)
+def _insert(table: str, columns: list[str], rows: list[tuple], fixed: dict[str, Any] | None = None) -> None:
+    """Insert rows of values in `columns` order; `fixed` columns hold one value in every row, which
+    is written into the statement (SQLite's quote()) instead of bound row by row: binding is a
+    quarter of inserting 39,000 new contacts, 21 of whose 34 columns are the same in all of them."""
+    fixed = fixed or {}
+    marks = ["?"] * len(columns)
+    if fixed:
+        marks += db.execute_sql(
+            f"SELECT {', '.join(['quote(?)'] * len(fixed))}", [*fixed.values()]
+        ).fetchone()
+    names = ", ".join(f'"{c}"' for c in (*columns, *fixed))
     cursor = db.cursor()
     for at in range(0, len(rows), CHUNK):
-        cursor.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows[at : at + CHUNK])
+        cursor.executemany(
+            f'INSERT INTO "{table}" ({names}) VALUES ({", ".join(marks)})', rows[at : at + CHUNK]
+        )
+
+
+def _literal(types: set[type], column: list) -> bool:
+    """Whether every value of a column is the same, of one type (0, 0.0 and False stay apart), and
+    one quote() writes exactly: None, an integer or text without NUL (quote() stops at one)."""
+    if len(types) != 1 or column.count(column[0]) != len(column):
+        return False
+    value = column[0]
+    return value is None or type(value) is int or (type(value) is str and "\0" not in value)
 
 
 def _max_id(table: str) -> int:
@@ -516,21 +534,25 @@ def _apply(plan: Plan, progress: Progress) -> ImportRun:
         if not rows:
             return
         progress(f"Writing {WRITING[table]}", len(rows))
-        # Column by column: a column is resolved only when it holds Refs (most hold none).
+        # Column by column: a column is resolved only when it holds Refs (most hold none), and
+        # one holding the same value in every row is not bound row by row (_insert's `fixed`).
         ids = range(base[table] + 1, base[table] + len(rows) + 1)
         columns: list[Iterable] = [ids]
+        names = ["id"]
+        fixed = {"import_run_id": run.id} if table in ("contact", "signal") else {}
         for at, key in enumerate(keys):
             column = list(map(itemgetter(at), rows))
+            types = set(map(type, column))
             if key == "activity_id":
                 column = [None if v is None else base["activity"] + act_number[v] for v in column]
-            elif Ref in set(map(type, column)):
+            elif Ref in types:
                 column = [resolve(v) for v in column]
+            elif _literal(types, column):
+                fixed[key] = column[0]
+                continue
+            names.append(key)
             columns.append(column)
-        names = ["id", *keys]
-        if table in ("contact", "signal"):
-            names.append("import_run_id")
-            columns.append(repeat(run.id))
-        _insert(table, names, list(zip(*columns, strict=False)))  # run id: repeat()
+        _insert(table, names, list(zip(*columns, strict=True)), fixed)
         # The undo log of the rows just inserted, in SQL: they are the ids above the base. Rows of
         # a contact this run creates go when undo deletes that contact (ON DELETE CASCADE): only
         # those added to existing contacts (ids up to the contact base) are logged one by one.
