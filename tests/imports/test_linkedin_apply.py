@@ -510,10 +510,10 @@ def test_failure_midway_leaves_the_database_unchanged(
     real_insert, real_save = imports._insert, ImportRun.save
     real_copies = {"activities": imports._copy_activities, "links": imports._copy_links}
 
-    def failing_insert(table, columns, rows):
+    def failing_insert(table, *args):
         if table == step:
             raise Boom(table)
-        return real_insert(table, columns, rows)
+        return real_insert(table, *args)
 
     def failing_copy(name):
         def copy(*args):
