@@ -23,8 +23,8 @@ from .fields import (
     parse_birthday,
     parse_emails,
     parse_phones,
-    parse_tags,
     parse_urls,
+    tag_tuple,
 )
 
 COMPANY_CARD = "company card: import it as a company, not a person"
@@ -364,7 +364,7 @@ def _card(
         record["notes"] = "\n\n".join(fast_clean(n, NOTE_LIMIT) for n in values["NOTE"] if n.strip())
     if "CATEGORIES" in values:
         # ";" separates tags everywhere in Rapport, so no tag holds one (even an escaped "\;")
-        record["tags"] = tuple(parse_tags(values["CATEGORIES"], ";"))
+        record["tags"] = tag_tuple(values["CATEGORIES"], ";")
     if warnings:
         record["warnings"] = tuple(warnings)
     return person_record(record)
