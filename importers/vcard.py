@@ -293,13 +293,14 @@ def _card(
             value = _decode_qp(value, params)
         if name in _KEPT:
             found = values.get(name)
-            text = _unescape(value)
+            text = _unescape(value) if "\\" in value else value
             if found is None:
                 values[name] = [text]
             else:
                 found.append(text)
         elif name == "TEL":
-            values.setdefault("TEL", []).append(_TEL.sub("", _unescape(value)))
+            text = _unescape(value) if "\\" in value else value
+            values.setdefault("TEL", []).append(_TEL.sub("", text) if text[3:4] == ":" else text)
         elif name == "N":  # family; given; (middle; prefix; suffix: not kept)
             name_parts = _split(value, ";")
         elif name == "ORG":
@@ -336,16 +337,19 @@ def _card(
         elif name == "KIND":  # vCard 4.0's company card
             if value.strip().lower() == "org":
                 show_as = "COMPANY"
-    emails, found = parse_emails(values.get("EMAIL", []))
-    warnings += found
-    phones, found = parse_phones(values.get("TEL", []))
-    warnings += found
+    emails = phones = ()
+    if "EMAIL" in values:
+        emails, found = parse_emails(values["EMAIL"])
+        warnings += found
+    if "TEL" in values:
+        phones, found = parse_phones(values["TEL"])
+        warnings += found
     profile, website, found = parse_urls(linkedin, websites) if linkedin or websites else ("", "", [])
     warnings += found
     last = clean_name(name_parts[0]) if name_parts else ""
     first = clean_name(name_parts[1]) if len(name_parts) > 1 else ""
-    full = next((clean_name(v) for v in values.get("FN", []) if v.strip()), "")
-    company = next((clean_name(v) for v in values.get("ORG", []) if v.strip()), "")
+    full = _first_filled(values.get("FN"))
+    company = _first_filled(values.get("ORG"))
     if company and (show_as == "COMPANY" or not (first or last or full)):
         first, last, full = "", "", company
         warnings.append(COMPANY_CARD)
@@ -368,6 +372,14 @@ def _card(
     if warnings:
         record["warnings"] = tuple(warnings)
     return person_record(record)
+
+
+def _first_filled(texts: list[str] | None) -> str:
+    """The first of a card's values that is not blank, as a name-sized text."""
+    for text in texts or ():
+        if text.strip():
+            return clean_name(text)
+    return ""
 
 
 def _bday(params: dict[str, list[str]], value: str, warnings: list[str], dayfirst: bool, orders: Counter):
