@@ -288,6 +288,17 @@ def _parse_tags(values: list[str], separators: str) -> list[str]:
 
 def parse_title(values: list[str]) -> str:
     """The first job title that is not a courtesy title such as `Mr.` or `Mme`."""
+    if len(values) == 1 and len(values[0]) <= 200:  # one title a row, and titles repeat: memoised
+        return _title_cell(values[0])
+    return _parse_title(values)
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _title_cell(value: str) -> str:
+    return _parse_title([value])
+
+
+def _parse_title(values: list[str]) -> str:
     for value in values:
         title = clean_name(value)
         if title and title.casefold().rstrip(".") not in COURTESY_TITLES:

@@ -193,3 +193,9 @@ def test_memoised_names_equal_the_general_code(value):
 def test_tag_tuples_equal_parse_tags(values):
     for separators in (r":::|;", ":::", ";"):
         assert fields.tag_tuple(values, separators) == tuple(fields.parse_tags(values, separators))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(max_size=12), st.sampled_from(["Mr.", " mme ", "CFO", "Dr", "x" * 250])))
+def test_memoised_titles_equal_the_general_code(value):
+    assert fields.parse_title([value]) == fields._parse_title([value])
