@@ -53,6 +53,7 @@ LINES = [
     "FN;QUOTED-PRINTABLE:Ren=C3=A9",
     "X-CUSTOM:whatever",
     "no colon here",
+    "TITLE",  # a property name alone, no colon: no property (else it would hide a ROLE)
     ":empty head",
     "END;x=y:other",
     "begin:vcard",
@@ -113,6 +114,7 @@ ODD = [
     "BEGIN:VCARD\nFN:B\n",  # no END
     "BEGIN:VCARD\nitem1.END;x=1:VCARD\nFN:B\nEND:VCARD\n",  # a grouped boundary
     "BEGIN:VCARD\nPHOTO;ENCODING=b:AAA\n\n BBB:C\nFN:B\nEND:VCARD\n",  # a blob, blank, more
+    "BEGIN:VCARD\nTITLE\nROLE:Buyer\nFN:B\nEND:VCARD\n",  # no colon: no TITLE to hide the ROLE
 ]
 
 
