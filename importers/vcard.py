@@ -125,9 +125,11 @@ def _types(params: dict[str, list[str]]) -> set[str]:
     return {t.lower() for t in params.get("TYPE", [])}
 
 
-# In a card's body, what the fast reader leaves to the line-by-line one: a quote before a line's
-# first colon, a property name folded over two lines, a blank line then a continuation line.
-_IRREGULAR = re.compile(r'^[^ \t\n:][^:\n"]*(?:"|\n[ \t])|\n(?:[^\S \t\n][^\S\n]*)?\n[ \t]', re.MULTILINE)
+# In a card's body after a "\n", what the fast reader leaves to the line-by-line one: a quote before
+# a line's first colon, a property name folded over two lines, a blank line then a continuation
+# line. Every branch starts at a "\n" (not at ^ of a multi-line pattern) so that the search skips
+# from one line break to the next instead of trying every character (photos are long).
+_IRREGULAR = re.compile(r'\n(?:[^ \t\n:][^:\n"]*(?:"|\n[ \t])|(?:[^\S \t\n][^\S\n]*)?\n[ \t])')
 # A line that could be a card boundary (the fast reader takes only exact BEGIN:VCARD / END:VCARD).
 _BOUNDARY = re.compile(r"^(?:[a-z0-9-]+\.)?(?:begin|end)(?![a-z0-9-])", re.MULTILINE | re.IGNORECASE)
 _FOLD = re.compile(r"\n[ \t]")
