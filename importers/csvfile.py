@@ -163,11 +163,13 @@ def read_table(
     """Decode, sniff the delimiter, find the header line and return the table."""
     csv.field_size_limit(MAX_FIELD)
     text, encoding, notices = decode(data, filename)
-    if not text.strip():
+    if not text or text.isspace():  # not text.strip(), which copies the whole file
         raise ImportRejected("The file is empty.", file=filename)
     known = frozenset(header_key(h) for h in known_headers)
     delimiter, header_index = _find_header(text, known, filename)
-    reader = _numbered(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), filename)
+    # Only the header and the first row after it are read here: lines cut as they are reached
+    # instead of an io.StringIO of the whole text (which copies it, four bytes a character).
+    reader = _numbered(csv.reader(_lines(text), delimiter=delimiter), filename)
     header_raw: list[str] = []
     for number, record in reader:
         if number == header_index:
@@ -186,6 +188,20 @@ def read_table(
     return CsvTable(
         filename, header, header_index, encoding, delimiter, text, notices, duplicates, keep_long_rows
     )
+
+
+_LINE_END = re.compile(r"\r\n?|\n")
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines io.StringIO(text, newline="") gives, ends kept (\n, \r\n or a lone \r), cut lazily."""
+    start = 0
+    for match in _LINE_END.finditer(text):
+        end = match.end()
+        yield text[start:end]
+        start = end
+    if start < len(text):
+        yield text[start:]
 
 
 def _numbered(reader: Iterator[list[str]], filename: str) -> Iterator[tuple[int, list[str]]]:

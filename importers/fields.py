@@ -196,12 +196,25 @@ def split_values(value: str, separators: str = r":::|;") -> list[str]:
     return [p.strip() for p in pattern.split(value) if p.strip()]
 
 
+# A cell holding one address already in normal form: lower-case ASCII, no space, bracket, quote
+# or separator. split_values gives it back whole and normalize_email unchanged, so one match stands
+# for both (most cells of an export; tests/importers/test_addressbook_fast_paths.py holds them equal).
+_PLAIN_EMAIL = re.compile(r"[a-z0-9._%+\-]+@[a-z0-9._%+\-]+\.[a-z0-9._%+\-]+")
+# Separators that cannot match inside such a cell (no ":", ";" or "," in it).
+_PLAIN_EMAIL_SEPARATORS = frozenset({r":::|;|,", ","})
+
+
 def parse_emails(values: list[str], separators: str = r":::|;|,") -> tuple[list[str], list[str]]:
     """Normalised, de-duplicated addresses and a warning per invalid one; each value is split at
     `separators` (a regex)."""
     emails: list[str] = []
     warnings: list[str] = []
+    plain = _PLAIN_EMAIL.fullmatch if separators in _PLAIN_EMAIL_SEPARATORS else None
     for cell in values:
+        if plain is not None and plain(cell):
+            if cell not in emails:
+                emails.append(cell)
+            continue
         for part in split_values(cell, separators):
             email = normalize_email(part)
             if not email:
@@ -211,12 +224,24 @@ def parse_emails(values: list[str], separators: str = r":::|;|,") -> tuple[list[
     return emails, warnings
 
 
+# A cell holding one number as exports write it ("+1 (415) 555-0100"): digits and punctuation,
+# single spaces inside. It is its own clean_name (printable ASCII, nothing to trim or fold), has a
+# digit and no "e" (not Excel's scientific notation) and no separator, so parse_phones keeps it as is.
+_PLAIN_PHONE = re.compile(r"[+(]?[0-9][0-9()./+\-]*(?: [0-9()./+\-]+)*")
+_PLAIN_PHONE_SEPARATORS = frozenset({r":::|;", None})  # none can match inside such a cell
+
+
 def parse_phones(values: list[str], separators: str | None = r":::|;") -> tuple[list[str], list[str]]:
     """Phones kept as text; Excel's scientific notation and digit-less values are flagged. Each
     value is split at `separators` (a regex; None: each value is one number)."""
     phones: list[str] = []
     warnings: list[str] = []
+    plain = _PLAIN_PHONE.fullmatch if separators in _PLAIN_PHONE_SEPARATORS else None
     for cell in values:
+        if plain is not None and len(cell) <= NAME_LIMIT and plain(cell):
+            if cell not in phones:
+                phones.append(cell)
+            continue
         for part in split_values(cell, separators) if separators else (cell,):
             phone = clean_name(part)
             if _SCIENTIFIC.match(phone):
@@ -238,6 +263,14 @@ def parse_tags(values: list[str], separators: str = r":::|;") -> list[str]:
     return _parse_tags(values, separators)
 
 
+def tag_tuple(values: list[str], separators: str = r":::|;") -> tuple[str, ...]:
+    """parse_tags as a tuple; a memoised label cell's tuple is shared, not copied (records hold
+    tuples, and Google's few label sets repeat on every row)."""
+    if len(values) == 1 and len(values[0]) <= 200:
+        return _parse_tag_cell(values[0], separators)
+    return tuple(_parse_tags(values, separators))
+
+
 @functools.lru_cache(maxsize=1 << 12)
 def _parse_tag_cell(value: str, separators: str) -> tuple[str, ...]:
     return tuple(_parse_tags([value], separators))
@@ -255,6 +288,17 @@ def _parse_tags(values: list[str], separators: str) -> list[str]:
 
 def parse_title(values: list[str]) -> str:
     """The first job title that is not a courtesy title such as `Mr.` or `Mme`."""
+    if len(values) == 1 and len(values[0]) <= 200:  # one title a row, and titles repeat: memoised
+        return _title_cell(values[0])
+    return _parse_title(values)
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _title_cell(value: str) -> str:
+    return _parse_title([value])
+
+
+def _parse_title(values: list[str]) -> str:
     for value in values:
         title = clean_name(value)
         if title and title.casefold().rstrip(".") not in COURTESY_TITLES:

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -21,9 +22,9 @@ from .fields import (
     parse_date,
     parse_emails,
     parse_phones,
-    parse_tags,
     parse_title,
     parse_urls,
+    tag_tuple,
 )
 from .spreadsheet import OWN_VALUES, RAPPORT_COLUMNS, split_joined, unneutralize
 
@@ -520,6 +521,7 @@ class CsvImport:
             (i, name) for name, indices in self.plan.items() if name != "location" for i in indices if i >= 0
         ]
         location = self.plan.get("location")
+        sentinel_first = _SENTINEL_FIRST
         csv.field_size_limit(MAX_FIELD)
         self.date_orders.clear()  # counted afresh by each read
         self.long_rows.clear()
@@ -536,11 +538,20 @@ class CsvImport:
             try:
                 cells: dict[str, list[str]] = {}
                 for i, name in columns:
-                    if (v := raw[i]) and (v := _cell(v, sentinels, unescape)):
-                        if name in cells:
-                            cells[name].append(v)
-                        else:
-                            cells[name] = [v]
+                    if not (v := raw[i]):
+                        continue
+                    # _cell, inline: it runs on every mapped cell of every row
+                    v = v.strip()
+                    if sentinels and v[:1] in sentinel_first and v.casefold() in SENTINELS:
+                        continue
+                    if unescape and v:
+                        v = unneutralize(v)
+                    if not v:
+                        continue
+                    if (found := cells.get(name)) is None:
+                        cells[name] = [v]
+                    else:
+                        found.append(v)
                 place = _location(raw, location, sentinels, unescape) if location else ""
                 record = self._record(number, cells, place)
             except Exception as exc:  # a bad row must not stop the import of the others
@@ -586,11 +597,9 @@ class CsvImport:
                 linkedin, website, found = parse_urls(get("linkedin_url", _NONE), get("website", _NONE))
             warnings += found
         read_name = _first if own else _name  # our own export gives back any name typed
-        first, last, full = (
-            read_name(get("first_name")),
-            read_name(get("last_name")),
-            read_name(get("full_name")),
-        )
+        first = read_name(get("first_name"))
+        last = read_name(get("last_name"))
+        full = read_name(get("full_name"))
         if not (first or last or full or emails or phones or linkedin):
             return None
         source = self.fmt.source
@@ -635,7 +644,7 @@ class CsvImport:
                 self.own_values.pop(number, None)
         if "tags" in cells:
             tags = cells["tags"]
-            values["tags"] = tuple(_own_tags(tags) if own else parse_tags(tags, self.fmt.tag_separators))
+            values["tags"] = tuple(_own_tags(tags)) if own else tag_tuple(tags, self.fmt.tag_separators)
         if "notes" in cells:
             values["notes"] = "\n\n".join(fast_clean(n, NOTE_LIMIT) for n in cells["notes"])
         if "stage" in cells:
@@ -678,7 +687,17 @@ def _first(cells: list[str] | None) -> str:
 
 def _name(cells: list[str] | None) -> str:
     """A person's name from `_first`, "" when it holds no letter or digit (",,," or "-")."""
-    name = _first(cells)
+    if not cells:
+        return ""
+    if len(cells[0]) <= 200:  # three a row, and names repeat: memoised as clean_name is
+        return _short_name(cells[0])
+    name = clean_name(cells[0])
+    return name if any(c.isalnum() for c in name) else ""
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _short_name(value: str) -> str:
+    name = clean_name(value)
     return name if any(c.isalnum() for c in name) else ""
 
 

@@ -23,8 +23,8 @@ from .fields import (
     parse_birthday,
     parse_emails,
     parse_phones,
-    parse_tags,
     parse_urls,
+    tag_tuple,
 )
 
 COMPANY_CARD = "company card: import it as a company, not a person"
@@ -125,13 +125,14 @@ def _types(params: dict[str, list[str]]) -> set[str]:
     return {t.lower() for t in params.get("TYPE", [])}
 
 
-# In a card's body, what the fast reader leaves to the line-by-line one: a quote before a line's
-# first colon, a property name folded over two lines, a blank line then a continuation line.
-_IRREGULAR = re.compile(r'^[^ \t\n:][^:\n"]*(?:"|\n[ \t])|\n(?:[^\S \t\n][^\S\n]*)?\n[ \t]', re.MULTILINE)
+# In a card's body after a "\n", what the fast reader leaves to the line-by-line one: a quote before
+# a line's first colon, a property name folded over two lines, a blank line then a continuation
+# line. Every branch starts at a "\n" (not at ^ of a multi-line pattern) so that the search skips
+# from one line break to the next instead of trying every character (photos are long).
+_IRREGULAR = re.compile(r'\n(?:[^ \t\n:][^:\n"]*(?:"|\n[ \t])|(?:[^\S \t\n][^\S\n]*)?\n[ \t])')
 # A line that could be a card boundary (the fast reader takes only exact BEGIN:VCARD / END:VCARD).
 _BOUNDARY = re.compile(r"^(?:[a-z0-9-]+\.)?(?:begin|end)(?![a-z0-9-])", re.MULTILINE | re.IGNORECASE)
 _FOLD = re.compile(r"\n[ \t]")
-_LINE = re.compile(r"^([^:\n]*):(.*)$", re.MULTILINE)
 
 
 @dataclass
@@ -252,7 +253,12 @@ def _card_props(body: str) -> list[Prop] | None:
         body = _FOLD.sub("", body)
     props = []
     heads = _HEADS
-    for head, value in _LINE.findall(body):
+    # Each line holding a colon, cut at its first colon: what re.findall(r"^([^:\n]*):(.*)$")
+    # gave, for less (the expression tried every character of the body, photos included).
+    for line in body.split("\n"):
+        head, colon, value = line.partition(":")
+        if not colon:
+            continue
         parsed = heads.get(head)
         if parsed is None:
             parsed = _parse_head(head) if len(head) <= 300 else _parse_head.__wrapped__(head)
@@ -293,13 +299,14 @@ def _card(
             value = _decode_qp(value, params)
         if name in _KEPT:
             found = values.get(name)
-            text = _unescape(value)
+            text = _unescape(value) if "\\" in value else value
             if found is None:
                 values[name] = [text]
             else:
                 found.append(text)
         elif name == "TEL":
-            values.setdefault("TEL", []).append(_TEL.sub("", _unescape(value)))
+            text = _unescape(value) if "\\" in value else value
+            values.setdefault("TEL", []).append(_TEL.sub("", text) if text[3:4] == ":" else text)
         elif name == "N":  # family; given; (middle; prefix; suffix: not kept)
             name_parts = _split(value, ";")
         elif name == "ORG":
@@ -336,16 +343,19 @@ def _card(
         elif name == "KIND":  # vCard 4.0's company card
             if value.strip().lower() == "org":
                 show_as = "COMPANY"
-    emails, found = parse_emails(values.get("EMAIL", []))
-    warnings += found
-    phones, found = parse_phones(values.get("TEL", []))
-    warnings += found
+    emails = phones = ()
+    if "EMAIL" in values:
+        emails, found = parse_emails(values["EMAIL"])
+        warnings += found
+    if "TEL" in values:
+        phones, found = parse_phones(values["TEL"])
+        warnings += found
     profile, website, found = parse_urls(linkedin, websites) if linkedin or websites else ("", "", [])
     warnings += found
     last = clean_name(name_parts[0]) if name_parts else ""
     first = clean_name(name_parts[1]) if len(name_parts) > 1 else ""
-    full = next((clean_name(v) for v in values.get("FN", []) if v.strip()), "")
-    company = next((clean_name(v) for v in values.get("ORG", []) if v.strip()), "")
+    full = _first_filled(values.get("FN"))
+    company = _first_filled(values.get("ORG"))
     if company and (show_as == "COMPANY" or not (first or last or full)):
         first, last, full = "", "", company
         warnings.append(COMPANY_CARD)
@@ -364,10 +374,18 @@ def _card(
         record["notes"] = "\n\n".join(fast_clean(n, NOTE_LIMIT) for n in values["NOTE"] if n.strip())
     if "CATEGORIES" in values:
         # ";" separates tags everywhere in Rapport, so no tag holds one (even an escaped "\;")
-        record["tags"] = tuple(parse_tags(values["CATEGORIES"], ";"))
+        record["tags"] = tag_tuple(values["CATEGORIES"], ";")
     if warnings:
         record["warnings"] = tuple(warnings)
     return person_record(record)
+
+
+def _first_filled(texts: list[str] | None) -> str:
+    """The first of a card's values that is not blank, as a name-sized text."""
+    for text in texts or ():
+        if text.strip():
+            return clean_name(text)
+    return ""
 
 
 def _bday(params: dict[str, list[str]], value: str, warnings: list[str], dayfirst: bool, orders: Counter):

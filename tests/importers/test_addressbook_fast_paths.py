@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crm.services import matching
-from importers import formats
+from importers import fields, formats
 from importers.base import PersonRecord, Skipped, name_key, normalize_email, normalize_phone, person_record
 from importers.formats import CsvImport, parse_csv
 from importers.spreadsheet import unneutralize
@@ -121,3 +121,81 @@ def test_person_record_without_init_equals_the_dataclass(values):
     fast = person_record(values)
     assert fast == PersonRecord(**values) and hash(fast) == hash(PersonRecord(**values))
     assert type(fast) is PersonRecord and fast.display_name == PersonRecord(**values).display_name
+
+
+def general_emails(values: list[str], separators: str) -> tuple[list[str], list[str]]:
+    """parse_emails without its whole-cell fast path: every part split and normalised."""
+    emails: list[str] = []
+    warnings: list[str] = []
+    for part in (p for cell in values for p in fields.split_values(cell, separators)):
+        email = normalize_email(part)
+        if not email:
+            warnings.append(f"{fields.clean_name(part)[:80]!r} is not an email address; left out")
+        elif email not in emails:
+            emails.append(email)
+    return emails, warnings
+
+
+def general_phones(values: list[str], separators: str | None) -> tuple[list[str], list[str]]:
+    """parse_phones without its whole-cell fast path: every part cleaned and checked."""
+    phones: list[str] = []
+    warnings: list[str] = []
+    for cell in values:
+        for part in fields.split_values(cell, separators) if separators else (cell,):
+            phone = fields.clean_name(part)
+            if re.match(r"^[+-]?\d+(?:[.,]\d+)?e\+?\d+$", phone, re.IGNORECASE):
+                warnings.append(
+                    f"phone {phone!r} looks rewritten by Excel (scientific notation); "
+                    "its last digits may be lost"
+                )
+            if not re.search(r"\d", phone):
+                warnings.append(f"phone {phone[:80]!r} has no digits; left out")
+            elif phone not in phones:
+                phones.append(phone)
+    return phones, warnings
+
+
+email_cells = st.one_of(
+    st.emails(),
+    st.text(alphabet=st.sampled_from(list("ab.@-_+%Z9 ,;:<>'\"\té\n")), max_size=24),
+    st.builds(lambda a, b: f"{a}@{b}.example", st.from_regex(r"[A-Za-z0-9.+%_-]{1,8}", fullmatch=True),
+              st.from_regex(r"[A-Za-z0-9.-]{1,8}", fullmatch=True)),
+)  # fmt: skip
+phone_cells = st.one_of(
+    phone_like,
+    st.text(alphabet=st.sampled_from(list("+0123456789 ()-./eE:;,\t\n٣x")), max_size=24),
+    st.from_regex(r"[+(]?[0-9][0-9()./+-]{0,12}(?: [0-9()./+-]{1,5}){0,3}", fullmatch=True),
+    st.builds(lambda n: "1" * n, st.integers(1000, 1100)),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(email_cells, max_size=4), st.sampled_from([r":::|;|,", ",", ";"]))
+def test_plain_email_cells_equal_the_general_code(values, separators):
+    assert fields.parse_emails(values, separators) == general_emails(values, separators)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(phone_cells, max_size=4), st.sampled_from([r":::|;", None, r"\+"]))
+def test_plain_phone_cells_equal_the_general_code(values, separators):
+    assert fields.parse_phones(values, separators) == general_phones(values, separators)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.text(), ascii_text, st.sampled_from([",,,", "-", " Ann  Lee ", "x" * 300])))
+def test_memoised_names_equal_the_general_code(value):
+    name = fields.clean_name(value)
+    assert formats._name([value]) == (name if any(c.isalnum() for c in name) else "")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(CELLS + ["* starred ::: Friends", "a;b;a", "x" * 250]), max_size=3))
+def test_tag_tuples_equal_parse_tags(values):
+    for separators in (r":::|;", ":::", ";"):
+        assert fields.tag_tuple(values, separators) == tuple(fields.parse_tags(values, separators))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(max_size=12), st.sampled_from(["Mr.", " mme ", "CFO", "Dr", "x" * 250])))
+def test_memoised_titles_equal_the_general_code(value):
+    assert fields.parse_title([value]) == fields._parse_title([value])

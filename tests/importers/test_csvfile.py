@@ -1,11 +1,13 @@
 """Reading any CSV: encodings, delimiters, preambles, broken and hostile files."""
 
+import io
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from importers.base import ImportRejected, PersonRecord, Skipped
-from importers.csvfile import read_table
+from importers.csvfile import _lines, read_table
 from importers.formats import parse_csv
 
 TEXT = "First Name,Last Name,Email\r\nJosé,Ødegaard,jose@fjord.example\r\n"
@@ -144,3 +146,10 @@ def test_arbitrary_csv_text_with_generic_mapping(text):
     except ImportRejected:
         return
     assert all(isinstance(r, (PersonRecord, Skipped)) for r in rows)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list('ab,"\r\n\x0b\x0c\x1c\x85\u2028 ')), max_size=40))
+def test_header_lines_are_the_lines_of_a_string_io(text):
+    # read_table reads the header through _lines instead of a copy of the file in io.StringIO
+    assert list(_lines(text)) == io.StringIO(text, newline="").readlines()

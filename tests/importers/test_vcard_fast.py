@@ -3,6 +3,8 @@ line-by-line reader gives, on plain files and on every oddity that sends it back
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -53,6 +55,7 @@ LINES = [
     "FN;QUOTED-PRINTABLE:Ren=C3=A9",
     "X-CUSTOM:whatever",
     "no colon here",
+    "TITLE",  # a property name alone, no colon: no property (else it would hide a ROLE)
     ":empty head",
     "END;x=y:other",
     "begin:vcard",
@@ -113,6 +116,7 @@ ODD = [
     "BEGIN:VCARD\nFN:B\n",  # no END
     "BEGIN:VCARD\nitem1.END;x=1:VCARD\nFN:B\nEND:VCARD\n",  # a grouped boundary
     "BEGIN:VCARD\nPHOTO;ENCODING=b:AAA\n\n BBB:C\nFN:B\nEND:VCARD\n",  # a blob, blank, more
+    "BEGIN:VCARD\nTITLE\nROLE:Buyer\nFN:B\nEND:VCARD\n",  # no colon: no TITLE to hide the ROLE
 ]
 
 
@@ -151,3 +155,12 @@ def test_a_soft_break_into_end_leaves_the_rest_to_the_line_by_line_reader():
     assert fast == general
     assert [r.full_name for r in fast] == ["One", "Two", "Three"]  # END went into the note
     assert "not closed" in fast[1].warnings[0]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list('ab:"\n \t\x0b\x0c\r;')), max_size=30))
+def test_irregular_bodies_are_those_of_the_multi_line_pattern(body):
+    # the pattern before it was anchored on line breaks (searched after a "\n", as _card_props does)
+    multi_line = re.compile(r'^[^ \t\n:][^:\n"]*(?:"|\n[ \t])|\n(?:[^\S \t\n][^\S\n]*)?\n[ \t]', re.MULTILINE)
+    text = "\n" + body
+    assert bool(vcard._IRREGULAR.search(text)) == bool(multi_line.search(text))
