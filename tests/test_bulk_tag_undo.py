@@ -160,3 +160,23 @@ def test_only_the_latest_actions_are_kept_for_undo(client, database):
     ]
     assert service.undo_bulk_tag(actions[0]) is None and tags_of(ann)[0] == "T0"
     assert service.undo_bulk_tag(actions[1]).changed == 1 and "T1" not in tags_of(ann)
+
+
+def test_the_rows_ticked_when_undo_is_pressed_stay_ticked(client, database):
+    ann, bob, cy = make("Ann"), make("Bob"), make("Cy")
+    done = bulk(client, htmx=True, ids=[str(ann.id), str(bob.id)], action="add", add_tag="VIP")
+    page = soup(done)
+    assert {int(b["value"]) for b in page.select(".row-select[checked]")} == {ann.id, bob.id}
+    undo = page.select_one(".bulk-done form")
+    assert undo["hx-include"] == "#contact-results .row-select:checked, #bulk-everyone:checked"
+    # the owner ticks Cy too and presses Undo: htmx sends the ticked rows with the form
+    undone = client.post(
+        undo["hx-post"],
+        data={"csrf_token": token(client), "ids": [str(ann.id), str(bob.id), str(cy.id)]},
+        headers={"HX-Request": "true"},
+    )
+    page = soup(undone)
+    assert words(page.select_one(".bulk-notice")) == "Undone: “VIP” is off the 2 contacts it was added to."
+    assert {int(b["value"]) for b in page.select(".row-select[checked]")} == {ann.id, bob.id, cy.id}
+    assert words(page.select_one("#bulk-count")) == "3 selected"
+    assert tags_of(ann) == tags_of(bob) == []

@@ -194,6 +194,11 @@ def _done(filters: service.ContactFilters, result: service.BulkTagResult | None,
     return response
 
 
+def _ticked(form) -> list[int]:
+    """The contact ids of the ticked rows a form sent, in order, once each."""
+    return list(dict.fromkeys(int(v) for v in form.getlist("ids") if v.isdigit() and len(v) < 19))
+
+
 @bp.post("/bulk-tag")
 def bulk_tag():
     """Add or remove a tag on the ticked contacts, or on every contact the list's search and
@@ -203,7 +208,7 @@ def bulk_tag():
     form = request.form
     adding = form.get("action") != "remove"
     everyone = form.get("scope") == "all"
-    ids = list(dict.fromkeys(int(v) for v in form.getlist("ids") if v.isdigit() and len(v) < 19))
+    ids = _ticked(form)
     errors = {}
     if not everyone and not ids:
         errors["selection"] = (
@@ -241,8 +246,12 @@ def bulk_tag():
 
 @bp.post("/bulk-tag/<int:action_id>/undo")
 def undo_bulk_tag(action_id: int):
-    """Undo a bulk tag action: exactly the contacts it changed are changed back."""
-    return _done(_filters(), service.undo_bulk_tag(action_id))
+    """Undo a bulk tag action: exactly the contacts it changed are changed back; the rows ticked
+    (or "All N matching") when Undo was pressed stay so."""
+    kept = {"scope": "all"} if request.form.get("scope") == "all" else {}
+    return _done(
+        _filters(), service.undo_bulk_tag(action_id), selected=set(_ticked(request.form)), values=kept
+    )
 
 
 @bp.get("/export.csv")

@@ -153,6 +153,8 @@ def test_select_all_matching_asks_first_tags_every_page_and_undoes_with_the_keyb
     page.locator(".bulk-notice", has_text="Undone").wait_for()
     assert page.inner_text(".bulk-done") == "Undone: “Customers” is off the 55 contacts it was added to."
     assert _tags(page, ids["Ini 00"]) == []
+    # what was ticked when Undo was pressed stays ticked, ready for another action
+    assert page.is_checked("#bulk-everyone") and page.locator("input[name=ids]:checked").count() == 50
     assert "Customers" not in page.locator("#f-tag option").all_inner_texts()  # the tag it made is gone
     page.goto(server.url + "/contacts/?q=initech&page=2")
     assert _tags(page, ids["Ini 54"]) == []
