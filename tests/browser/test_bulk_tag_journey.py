@@ -108,6 +108,24 @@ def test_filter_tick_with_the_keyboard_and_add_a_tag_to_the_ticked_rows(page, se
     assert page.locator(".contact-row .name").all_inner_texts() == ["Ann", "Anna"]
 
 
+def test_undo_keeps_the_rows_ticked_at_the_time(page, server, live_app):
+    ids = _people(live_app, [("Ann", "Acme"), ("Bob", "Acme"), ("Cy", "Acme")])
+    log_in(page, server)
+    page.goto(server.url + "/contacts/")
+    page.wait_for_load_state("load")
+    page.check(f"#select-{ids['Ann']}")
+    page.check(f"#select-{ids['Bob']}")
+    page.fill("#bulk-add", "Hot")
+    page.keyboard.press("Enter")
+    page.locator(".bulk-notice").wait_for()
+    page.check(f"#select-{ids['Cy']}")  # ticked after the action, before its Undo
+    page.click("#bulk-undo")
+    page.locator(".bulk-notice", has_text="Undone").wait_for()
+    assert page.inner_text(".bulk-notice") == "Undone: “Hot” is off the 2 contacts it was added to."
+    assert page.inner_text("#bulk-count") == "3 selected"
+    assert [_tags(page, ids[n]) for n in ("Ann", "Bob", "Cy")] == [[], [], []]
+
+
 def test_select_all_matching_asks_first_tags_every_page_and_undoes_with_the_keyboard(page, server, live_app):
     ids = _people(live_app, [(f"Ini {i:02d}", "Initech") for i in range(55)] + [("Olga", "Globex")])
     log_in(page, server)
