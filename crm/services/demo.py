@@ -94,6 +94,9 @@ MESSAGES_OUT = [
 TAGS = {"Customers": 30, "Prospects": 14, "Partners": 45, "Investors": None}
 
 
+_DEMO_IDS = "(SELECT id FROM contact WHERE source = 'demo')"  # the people the demo made
+
+
 def demo_people() -> int:
     """How many contacts the demo network put in (trashed ones too); 0 once it is removed."""
     return Contact.select().where(Contact.source == "demo").count()
@@ -111,30 +114,21 @@ def remove_demo() -> dict[str, int]:
         people = demo_people()
         if not people:
             return {"contacts": 0, "activities": 0, "companies": 0, "tags": 0}
-        db.execute_sql("CREATE TEMP TABLE demo_people (id INTEGER PRIMARY KEY)")
-        try:
-            db.execute_sql("INSERT INTO temp.demo_people (id) SELECT id FROM contact WHERE source = 'demo'")
-            # Rows that go with the people (ON DELETE CASCADE): imports that logged them forget them.
-            for table in ("contact_email", "contact_phone", "contact_tag", "signal"):
-                db.execute_sql(
-                    f'DELETE FROM import_change WHERE "table" = ? AND row_id IN'  # noqa: S608
-                    f' (SELECT id FROM "{table}" WHERE contact_id IN (SELECT id FROM temp.demo_people))',
-                    (table,),
-                )
+        # Rows that go with the people (ON DELETE CASCADE): imports that logged them forget them.
+        for table in ("contact_email", "contact_phone", "contact_tag", "signal"):
             db.execute_sql(
-                "DELETE FROM import_change WHERE \"table\" = 'contact'"
-                " AND row_id IN (SELECT id FROM temp.demo_people)"
+                f'DELETE FROM import_change WHERE "table" = ? AND row_id IN'  # noqa: S608
+                f' (SELECT id FROM "{table}" WHERE contact_id IN {_DEMO_IDS})',
+                (table,),
             )
-            db.execute_sql('DELETE FROM "merge" WHERE merged_id IN (SELECT id FROM temp.demo_people)')
-            activities = db.execute_sql(
-                "DELETE FROM activity WHERE id IN (SELECT activity_id FROM activity_contact"
-                " WHERE contact_id IN (SELECT id FROM temp.demo_people)) AND NOT EXISTS"
-                " (SELECT 1 FROM activity_contact o WHERE o.activity_id = activity.id"
-                " AND o.contact_id NOT IN (SELECT id FROM temp.demo_people))"
-            ).rowcount
-            db.execute_sql("DELETE FROM contact WHERE id IN (SELECT id FROM temp.demo_people)")
-        finally:
-            db.execute_sql("DROP TABLE temp.demo_people")
+        db.execute_sql(f"DELETE FROM import_change WHERE \"table\" = 'contact' AND row_id IN {_DEMO_IDS}")
+        db.execute_sql(f'DELETE FROM "merge" WHERE merged_id IN {_DEMO_IDS}')
+        activities = db.execute_sql(
+            "DELETE FROM activity WHERE id IN (SELECT activity_id FROM activity_contact"
+            f" WHERE contact_id IN {_DEMO_IDS}) AND NOT EXISTS (SELECT 1 FROM activity_contact o"
+            f" WHERE o.activity_id = activity.id AND o.contact_id NOT IN {_DEMO_IDS})"
+        ).rowcount
+        db.execute_sql(f"DELETE FROM contact WHERE id IN {_DEMO_IDS}")
         companies = (
             Company.delete()
             .where(
