@@ -689,10 +689,8 @@ def _name(cells: list[str] | None) -> str:
     """A person's name from `_first`, "" when it holds no letter or digit (",,," or "-")."""
     if not cells:
         return ""
-    if len(cells[0]) <= 200:  # three a row, and names repeat: memoised as clean_name is
-        return _short_name(cells[0])
-    name = clean_name(cells[0])
-    return name if any(c.isalnum() for c in name) else ""
+    value = cells[0]  # three a row, and names repeat: memoised as clean_name is (long ones not kept)
+    return _short_name(value) if len(value) <= 200 else _short_name.__wrapped__(value)
 
 
 @functools.lru_cache(maxsize=1 << 16)
