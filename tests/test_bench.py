@@ -60,6 +60,49 @@ def test_address_book_import_bench_runs_stand_alone_at_a_tiny_size():
             assert f[phase] > 0, (label, phase)
     assert "x the floor" in done.stderr and "WARNING" not in done.stderr
     assert figures["Google CSV"]["schema_floor"] > 0 and "schema floor" in done.stderr
+    engine = figures["Google CSV"]["engine_floor"]
+    assert engine["seconds"] > 0 and engine["matched"] == figures["Google CSV"]["matched"]
+    assert "engine floor" in done.stderr
+
+
+def test_engine_floor_imports_what_the_import_does_and_logs_it_for_undo(tmp_path):
+    """The lower bound the address-book benchmark prints does the import's work: the same people
+    matched (URL, email, phone; never by name), every other named row a new contact with its emails,
+    phones and tags, blanks of matched contacts filled, and every created or changed row logged."""
+    import shutil
+    import sqlite3
+
+    from bench.bench_csv_import import known_people
+    from bench.engine_floor import addressbook_engine_floor
+    from bench.people import build as build_people
+    from crm.db import init_database
+    from tests.addressbook_export import build as build_export
+
+    path = str(tmp_path / "base.sqlite3")
+    build_people(path, 200)
+    init_database(path)
+    data, truth = build_export("google", 300, known_people(path), seed=4)
+    copy = str(shutil.copyfile(path, tmp_path / "floor.sqlite3"))
+    conn = sqlite3.connect(copy)
+    before = conn.execute("SELECT count(*) FROM contact").fetchone()[0]
+    got = addressbook_engine_floor(data, copy)
+    # the overlap rows and their repeats match; the name-only look-alikes are new people
+    repeats = {d["row"] for d in truth["duplicates"]}
+    assert len(truth["overlap"]) <= got["matched"] <= len(truth["overlap"]) + len(repeats)
+    assert got["created"] == truth["created"] + len(repeats) - (got["matched"] - len(truth["overlap"]))
+    assert truth["name_only"] and got["updated"] > 0
+    count = conn.execute("SELECT count(*) FROM contact").fetchone()[0]
+    assert count == before + got["created"]
+    log = "SELECT action, count(*) FROM import_change WHERE \"table\" = 'contact' GROUP BY 1"
+    logged = dict(conn.execute(log))
+    assert logged == {"created": got["created"], "updated": got["updated"]}
+    bare = conn.execute(
+        "SELECT count(*) FROM contact c WHERE c.id > ? AND NOT EXISTS"
+        " (SELECT 1 FROM contact_email e WHERE e.contact_id = c.id)",
+        (before,),
+    ).fetchone()[0]
+    assert bare < got["created"] // 2 and conn.execute("SELECT count(*) FROM contact_tag").fetchone()[0] > 0
+    conn.close()
 
 
 def test_schema_floor_stores_the_export_where_the_app_keeps_it(tmp_path):
