@@ -297,6 +297,7 @@ class ImportChange(BaseModel):
     row_id = IntegerField()
     action = CharField()  # created or updated
     before = JSONField(null=True)
+    after = JSONField(null=True)  # what the import wrote (migration 0015); None in older runs
 
     class Meta:
         indexes = ((("run", "table"), False),)

@@ -40,7 +40,7 @@ COMPARED = (
 # Ids of time-ordered rows and clock-dependent caches differ between two complete runs.
 VOLATILE = {
     "id", "activity_id", "row_id", "created_at", "updated_at", "score", "score_reasons",
-    "score_updated_at", "next_touch_due", "import_run_id", "run_id", "before",
+    "score_updated_at", "next_touch_due", "import_run_id", "run_id", "before", "after",
 }  # fmt: skip
 
 

@@ -250,14 +250,14 @@ def import_vcard(path: Path, date_order: str | None, dry_run: bool, as_json: boo
 @click.argument("run_id", type=int)
 @needs_db
 def import_undo(run_id: int):
-    """Undo an import run: remove what it added and restore what it changed."""
+    """Undo an import run: remove what it added and restore what it changed, keeping what you did since."""
     from crm.services import imports
 
     try:
         run = imports.undo(run_id)
     except ImportRejected as exc:
         fail(str(exc))
-    click.echo(f"Undid import #{run.id} ({run.file_name}).")
+    click.echo(f"Undid import #{run.id} ({run.file_name}). {imports.undo_kept(run.counts)}".rstrip())
 
 
 @import_group.command("list")

@@ -37,8 +37,13 @@ PLAN_DB = "import_plan"  # the plan's spill file, attached while a commit writes
 WARNINGS_LISTED = 20  # row warnings listed in the preview; the rest are counted
 # Created rows are inserted in this order and deleted in the reverse one (foreign keys).
 TABLES = ("company", "tag", "contact", "contact_email", "contact_phone", "contact_tag", "signal")
-# Tables whose rows the database deletes with their contact (foreign key ON DELETE CASCADE).
-CASCADED = frozenset({"contact_email", "contact_phone", "contact_tag"})
+# Tables whose rows the database deletes with their contact (foreign key ON DELETE CASCADE), with
+# the columns that make a row that row (a unique index).
+CASCADED = {
+    "contact_email": ("contact_id", "email"),
+    "contact_phone": ("contact_id", "phone_key"),
+    "contact_tag": ("contact_id", "tag_id"),
+}
 # What the progress line says while each table is written.
 WRITING = {
     "company": "companies", "tag": "tags", "contact": "contacts", "contact_email": "email addresses",
@@ -556,10 +561,15 @@ def _apply(plan: Plan, progress: Progress) -> ImportRun:
         # The undo log of the rows just inserted, in SQL: they are the ids above the base. Rows of
         # a contact this run creates go when undo deletes that contact (ON DELETE CASCADE): only
         # those added to existing contacts (ids up to the contact base) are logged one by one.
-        owned = f" AND contact_id <= {base['contact']:d}" if table in CASCADED else ""
+        # Those are logged with what makes them that row (the edit form writes a contact's lists
+        # again under new ids, so undo finds them by it).
+        owned, after = "", "NULL"
+        if table in CASCADED:
+            owned = f" AND contact_id <= {base['contact']:d}"
+            after = "json_object(" + ", ".join(f"'{c}', {c}" for c in CASCADED[table]) + ")"
         db.execute_sql(
-            'INSERT INTO import_change (run_id, "table", row_id, action, before)'
-            f" SELECT ?, ?, id, 'created', NULL FROM \"{table}\" WHERE id > ?{owned} ORDER BY id",
+            'INSERT INTO import_change (run_id, "table", row_id, action, before, after)'
+            f" SELECT ?, ?, id, 'created', NULL, {after} FROM \"{table}\" WHERE id > ?{owned} ORDER BY id",
             (run.id, table, base[table]),
         )
 
@@ -597,6 +607,12 @@ def _apply(plan: Plan, progress: Progress) -> ImportRun:
         cursor.executemany(f'UPDATE "{table}" SET {sets} WHERE id = ?', rows)
 
     _insert("import_change", ["run_id", "table", "row_id", "action", "before"], changes)
+    for table in {table for table, _ in by_columns} & UPDATABLE.keys():  # what they hold now, for undo
+        db.execute_sql(
+            f'UPDATE import_change SET after = (SELECT {_undoable_json(table)} FROM "{table}" t'
+            " WHERE t.id = import_change.row_id) WHERE run_id = ? AND \"table\" = ? AND action = 'updated'",
+            (run.id, table),
+        )
     # The commit that follows writes what the cache still holds and syncs it (1.2 s at 300k).
     progress("Saving to disk", plan.spill.count)
     run.status = "committed"
@@ -616,13 +632,15 @@ def touched_ids(run_id: int) -> list[int]:
         "SELECT row_id FROM import_change WHERE run_id = ? AND \"table\" = 'contact'", (run_id,)
     )
     ids = {r[0] for r in rows}
-    for table in CASCADED | {"signal"}:  # rows the run gave contacts it did not create
+    for table in (*CASCADED, "signal"):  # rows the run gave contacts it did not create
         ids.update(
             r[0]
             for r in db.execute_sql(
                 f'SELECT contact_id FROM "{table}" WHERE id IN (SELECT row_id FROM import_change'  # noqa: S608
-                " WHERE run_id = ? AND \"table\" = ? AND action = 'created')",
-                (run_id, table),
+                " WHERE run_id = ? AND \"table\" = ? AND action = 'created' AND after IS NULL)"
+                " UNION SELECT json_extract(after, '$.contact_id') FROM import_change"
+                " WHERE run_id = ? AND \"table\" = ? AND action = 'created' AND after IS NOT NULL",
+                (run_id, table, run_id, table),
             )
         )
     ids.update(
@@ -646,7 +664,13 @@ def after_import(contact_ids: list[int]) -> None:
 
 
 def undo(run_id: int) -> ImportRun:
-    """Remove what a run created and restore what it changed, in one transaction."""
+    """Remove what a run created and restore what it changed, in one transaction, and nothing the
+    owner did since (what it leaves is counted in the run's counts under "undo", see undo_kept):
+    - a field changed since keeps its value (a name or a birthday only changes back whole);
+    - a contact the run created is kept when the owner has worked with it since: edited it, logged
+      a touch or note, set a follow-up, tagged it in bulk or recorded a favour;
+    - a tag or company the run created stays while anyone has it (a tag also once given a cadence).
+    """
     with write():
         run = ImportRun.get_or_none(ImportRun.id == run_id)
         if run is None:
@@ -665,32 +689,169 @@ def undo(run_id: int) -> ImportRun:
             )
         touched = touched_ids(run_id)
         _refuse_if_merged_since(run, touched)
+        kept = {"contacts": _keep_worked_on(run)}
         _delete_activities(run_id)
-        changes = list(
-            ImportChange.select(ImportChange.table, ImportChange.row_id, ImportChange.before)
-            .where(ImportChange.run == run_id, ImportChange.action == "updated")
-            .tuples()
-        )
-        for table, row_id, before in changes:
-            if table not in UPDATABLE:
-                continue
-            cols = [c for c in before if c in UPDATABLE[table]]
-            if cols:
-                sets = ", ".join(f'"{c}" = ?' for c in cols)
-                db.execute_sql(
-                    f'UPDATE "{table}" SET {sets} WHERE id = ?', [*(before[c] for c in cols), row_id]
-                )
-        for table in reversed(TABLES):
-            db.execute_sql(
-                f'DELETE FROM "{table}" WHERE id IN (SELECT row_id FROM import_change'
-                " WHERE run_id = ? AND \"table\" = ? AND action = 'created')",
-                (run_id, table),
-            )
+        kept["changed"] = _restore_updated(run_id)
+        _delete_created(run_id)
+        kept |= _delete_unused(run_id)
         run.status = "undone"
         run.undone_at = utcnow()
+        run.counts = {**run.counts, "undo": kept}
         run.save()
     after_import([c for c in touched if isinstance(c, int)])
     return run
+
+
+def undo_kept(counts: dict) -> str:
+    """What an undo left because the owner had used it since, as a sentence ("" for nothing)."""
+    kept = counts.get("undo") or {}
+    parts = []
+    for key, one, many in (
+        ("contacts", "1 person you had worked with since", "{n} people you had worked with since"),
+        (
+            "changed",
+            "your later edits to 1 contact",
+            "your later edits to {n} contacts",
+        ),
+        ("tags", "1 tag in use", "{n} tags in use"),
+        ("companies", "1 company in use", "{n} companies in use"),
+    ):
+        n = kept.get(key, 0)
+        if n:
+            parts.append(one if n == 1 else many.format(n=f"{n:,}"))
+    if not parts:
+        return ""
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return f"It kept {listed}."
+
+
+def kept_by_undo(run_id: int) -> str:
+    """undo_kept of an undone run ("" for any other)."""
+    run = ImportRun.get_or_none(ImportRun.id == run_id, ImportRun.status == "undone")
+    return undo_kept(run.counts) if run else ""
+
+
+# Columns an undo puts back together or not at all, and those it always puts back (derived again
+# right after the undo).
+_TOGETHER = (
+    frozenset({"first_name", "last_name", "full_name", "name_key"}),
+    frozenset({"birthday_month", "birthday_day", "birthday_year"}),
+)
+_DERIVED = frozenset({"last_touch_at"})
+
+
+def _undoable_json(table: str) -> str:
+    """SQL for a JSON object of the undoable columns of `table` (aliased t), as the log keeps them."""
+    return "json_object(" + ", ".join(f"'{c}', t.\"{c}\"" for c in sorted(UPDATABLE[table])) + ")"
+
+
+def _restorable(table: str, before: dict, after: dict | None, now: dict | None) -> tuple[list[str], bool]:
+    """The columns of `before` an undo puts back, and whether it leaves any the owner changed since.
+    A run logged without `after` (before migration 0015) puts back every one."""
+    cols = [c for c in before if c in UPDATABLE[table]]
+    if after is None:
+        return cols, False
+    if now is None:
+        return [], False  # the row is gone
+    same = {c for c in cols if c in _DERIVED or now.get(c) == after.get(c)}
+    for group in _TOGETHER:
+        if group & set(cols) - same:
+            same -= group
+    left = any(c not in same and c != "updated_at" for c in cols)
+    return [c for c in cols if c in same], left
+
+
+def _restore_updated(run_id: int) -> int:
+    """Put back what the run changed and the owner has not changed since; returns how many rows
+    keep something the owner changed."""
+    changes = list(
+        ImportChange.select(ImportChange.table, ImportChange.row_id, ImportChange.before, ImportChange.after)
+        .where(ImportChange.run == run_id, ImportChange.action == "updated")
+        .tuples()
+    )
+    now: dict[tuple[str, int], dict] = {}
+    for table in {table for table, *_ in changes if table in UPDATABLE}:
+        rows = db.execute_sql(
+            f'SELECT ic.row_id, {_undoable_json(table)} FROM import_change ic JOIN "{table}" t'  # noqa: S608
+            " ON t.id = ic.row_id WHERE ic.run_id = ? AND ic.\"table\" = ? AND ic.action = 'updated'"
+            " AND ic.after IS NOT NULL",
+            (run_id, table),
+        )
+        now.update(((table, row_id), json.loads(values)) for row_id, values in rows)
+    left = 0
+    for table, row_id, before, after in changes:
+        if table not in UPDATABLE:
+            continue
+        cols, kept = _restorable(table, before, after, now.get((table, row_id)))
+        left += kept
+        if cols:
+            sets = ", ".join(f'"{c}" = ?' for c in cols)
+            db.execute_sql(f'UPDATE "{table}" SET {sets} WHERE id = ?', [*(before[c] for c in cols), row_id])
+    return left
+
+
+def _keep_worked_on(run: ImportRun) -> int:
+    """Take the contacts the run created that the owner has worked with since out of its undo log
+    (they stay, no longer marked as imported); returns how many."""
+    worked = (
+        "SELECT ic.id, ic.row_id FROM import_change ic JOIN contact c ON c.id = ic.row_id"
+        " WHERE ic.run_id = ? AND ic.\"table\" = 'contact' AND ic.action = 'created' AND ("
+        " julianday(c.updated_at) > julianday(?)"
+        " OR EXISTS (SELECT 1 FROM follow_up f WHERE f.contact_id = c.id)"
+        " OR EXISTS (SELECT 1 FROM reciprocity r WHERE r.contact_id = c.id)"
+        " OR EXISTS (SELECT 1 FROM tag_action_contact x WHERE x.contact_id = c.id)"
+        " OR EXISTS (SELECT 1 FROM activity_contact ac JOIN activity a ON a.id = ac.activity_id"
+        " WHERE ac.contact_id = c.id AND a.import_run_id IS NOT ic.run_id))"
+    )
+    rows = db.execute_sql(worked, (run.id, db_time(run.finished_at))).fetchall()
+    for at in range(0, len(rows), 500):
+        chunk = rows[at : at + 500]
+        marks = ", ".join("?" * len(chunk))
+        db.execute_sql(f"DELETE FROM import_change WHERE id IN ({marks})", [r[0] for r in chunk])
+        db.execute_sql(
+            f"UPDATE contact SET import_run_id = NULL WHERE id IN ({marks})", [r[1] for r in chunk]
+        )
+    return len(rows)
+
+
+def _delete_created(run_id: int) -> None:
+    """Delete the rows the run created, but its tags and companies (_delete_unused). An email,
+    phone or tag it gave an existing contact is found by what makes it that row."""
+    for table in reversed(TABLES):
+        if table in ("tag", "company"):
+            continue
+        db.execute_sql(
+            f'DELETE FROM "{table}" WHERE id IN (SELECT row_id FROM import_change'  # noqa: S608
+            " WHERE run_id = ? AND \"table\" = ? AND action = 'created' AND after IS NULL)",
+            (run_id, table),
+        )
+        if table in CASCADED:
+            same = " AND ".join(f"x.{c} = json_extract(ic.after, '$.{c}')" for c in CASCADED[table])
+            db.execute_sql(
+                f'DELETE FROM "{table}" WHERE id IN (SELECT x.id FROM import_change ic'  # noqa: S608
+                f' JOIN "{table}" x ON {same} WHERE ic.run_id = ? AND ic."table" = ?'
+                " AND ic.action = 'created' AND ic.after IS NOT NULL)",
+                (run_id, table),
+            )
+
+
+def _delete_unused(run_id: int) -> dict[str, int]:
+    """Delete the tags and companies the run created that nobody has now (a tag given a cadence
+    stays too); returns how many of each stay."""
+    unused = {
+        "tag": "NOT EXISTS (SELECT 1 FROM contact_tag ct WHERE ct.tag_id = tag.id) AND cadence_days IS NULL",
+        "company": "NOT EXISTS (SELECT 1 FROM contact c WHERE c.company_id = company.id)",
+    }
+    kept = {}
+    for table, free in unused.items():
+        created = (
+            f"SELECT row_id FROM import_change WHERE run_id = ? AND \"table\" = '{table}'"
+            " AND action = 'created'"
+        )
+        total = db.execute_sql(f'SELECT count(*) FROM "{table}" WHERE id IN ({created})', (run_id,))
+        gone = db.execute_sql(f'DELETE FROM "{table}" WHERE id IN ({created}) AND {free}', (run_id,))
+        kept["tags" if table == "tag" else "companies"] = total.fetchone()[0] - gone.rowcount
+    return kept
 
 
 def _refuse_if_merged_since(run: ImportRun, touched: list[int]) -> None:

@@ -39,7 +39,10 @@ def _index(status: int = 200, error: str = "", message: str = ""):
 def index():
     """Upload form, the import in progress (if any) and the history."""
     undone = request.args.get("undone", "")
-    return _index(message=f"Import #{undone} was undone." if undone.isdigit() else "")
+    if not undone.isdigit():
+        return _index()
+    kept = service.kept_by_undo(int(undone))
+    return _index(message=f"Import #{undone} was undone. {kept}".strip())
 
 
 @bp.post("")
