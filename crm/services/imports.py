@@ -779,14 +779,18 @@ def _restore_updated(run_id: int) -> int:
         )
         now.update(((table, row_id), json.loads(values)) for row_id, values in rows)
     left = 0
+    by_columns: dict[tuple[str, tuple], list[tuple]] = defaultdict(list)
     for table, row_id, before, after in changes:
         if table not in UPDATABLE:
             continue
         cols, kept = _restorable(table, before, after, now.get((table, row_id)))
         left += kept
         if cols:
-            sets = ", ".join(f'"{c}" = ?' for c in cols)
-            db.execute_sql(f'UPDATE "{table}" SET {sets} WHERE id = ?', [*(before[c] for c in cols), row_id])
+            by_columns[(table, tuple(cols))].append((*(before[c] for c in cols), row_id))
+    cursor = db.cursor()
+    for (table, cols), rows in by_columns.items():
+        sets = ", ".join(f'"{c}" = ?' for c in cols)
+        cursor.executemany(f'UPDATE "{table}" SET {sets} WHERE id = ?', rows)
     return left
 
 
