@@ -915,6 +915,7 @@ class RunSummary:
     problems: list
     notices: list
     can_undo: bool
+    kept: str  # what its undo kept (undo_kept), "" if nothing or not undone
 
 
 def history(limit: int = 50) -> list[RunSummary]:
@@ -924,7 +925,7 @@ def history(limit: int = 50) -> list[RunSummary]:
     return [
         RunSummary(
             r.id, r.source, r.file_name, r.status, r.started_at, r.undone_at, r.counts or {},
-            r.problems or [], r.notices or [], r.id == latest,
+            r.problems or [], r.notices or [], r.id == latest, undo_kept(r.counts or {}),
         )
         for r in runs
     ]  # fmt: skip

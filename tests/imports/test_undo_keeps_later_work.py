@@ -141,6 +141,7 @@ def test_the_import_page_and_the_cli_say_what_undo_kept(database, app, client, t
     assert page.status_code == 303
     text = client.get(page.headers["Location"]).get_data(as_text=True)
     assert f"Import #{first.id} was undone. It kept your later edits to 1 contact and 1 tag in use." in text
+    assert text.count("It kept your later edits to 1 contact and 1 tag in use.") == 2  # and in the history
     second = _import(_row("Eve", "eve@p.example"))
     eve = Contact.get(Contact.first_name == "Eve")
     _edit(eve, title="CTO")
