@@ -110,6 +110,32 @@ def test_undo_keeps_what_was_added_after_the_merge(pair):
     assert Contact.get_by_id(other).deleted_at is None
 
 
+def test_undo_keeps_the_fields_the_owner_edited_on_the_survivor_since(pair):
+    keep, other, *_ = pair
+    done = merge.merge_contacts(keep, other, {"company": "other", "notes": "both"})
+    survivor = Contact.get_by_id(keep)
+    assert survivor.title == "VP Sales" and survivor.company.name == "Acme Inc"
+    # after the merge the owner writes the survivor's notes and a new title; the company stays
+    Contact.update(notes="Call after the board meeting", title="CRO").where(Contact.id == keep).execute()
+    merge.undo_merge(done.id)
+    survivor = Contact.get_by_id(keep)
+    assert (survivor.notes, survivor.title) == ("Call after the board meeting", "CRO")
+    assert survivor.company.name == "Acme" and survivor.first_name == "Bob"  # the merge's own change goes
+    robert = Contact.get_by_id(other)
+    assert (robert.deleted_at, robert.notes, robert.title) == (None, "Prefers calls.", "VP Sales")
+
+
+def test_a_merge_recorded_before_its_after_snapshot_undoes_every_field_as_it_did(pair):
+    keep, other, *_ = pair
+    done = merge.merge_contacts(keep, other)
+    record = Merge.get_by_id(done.id)
+    record.snapshot = {k: v for k, v in record.snapshot.items() if k != "after"}
+    record.save()
+    Contact.update(notes="Typed after").where(Contact.id == keep).execute()
+    merge.undo_merge(done.id)
+    assert Contact.get_by_id(keep).notes == "Met at SaaStr."
+
+
 def test_undo_works_out_last_touch_again_with_what_was_logged_after_the_merge(pair):
     keep, other, *_ = pair
     done = merge.merge_contacts(keep, other)

@@ -226,6 +226,8 @@ def merge_contacts(
         keep.updated_at = utcnow()
         keep.save()
         _move_rows(keep.id, other.id)
+        # What the merge made of the survivor: its undo leaves what the owner changed after it.
+        snapshot["after"] = _raw_rows("contact", "id", (keep.id,))[0]
         if rescore:
             derived.refresh_contacts([keep.id])
         return Merge.create(kept=keep.id, merged_id=other.id, snapshot=snapshot)
@@ -361,7 +363,7 @@ def undo_merge(merge_id: int) -> Merge:
         snapshot = merge.snapshot
         Contact.update(linkedin_url=None).where(Contact.id.in_(ids)).execute()
         for row in snapshot["contacts"]:
-            columns = [c for c in row if c != "id"]
+            columns = _restorable(row, snapshot.get("after") if row["id"] == merge.kept_id else None)
             assignments = ", ".join(f'"{c}" = ?' for c in columns)
             db.execute_sql(
                 f'UPDATE "contact" SET {assignments} WHERE id = ?',  # noqa: S608
@@ -390,6 +392,30 @@ def undo_merge(merge_id: int) -> Merge:
 
 # What an import writes that the undo works out again anyway (a new message's last touch).
 _RECOMPUTED = {"last_touch_at", "updated_at"}
+# The survivor's columns an undo puts back even when they changed after the merge (worked out
+# again right after it; the LinkedIn URL is cleared first for its unique index), and those it puts
+# back together or not at all.
+_ALWAYS = frozenset(
+    {"last_touch_at", "next_touch_due", "score", "score_reasons", "score_updated_at", "linkedin_url"}
+)
+_TOGETHER = (
+    frozenset({"first_name", "last_name", "full_name", "name_key"}),
+    frozenset({"birthday_month", "birthday_day", "birthday_year"}),
+)
+
+
+def _restorable(before: dict, after: dict | None) -> list[str]:
+    """The columns of a snapshot row an undo writes back: all of them, but on the survivor of a
+    merge that recorded what it made of it (`after`) those the owner has not changed since."""
+    columns = [c for c in before if c != "id"]
+    if after is None:
+        return columns
+    now = _raw_rows("contact", "id", (before["id"],))[0]
+    changed = {c for c in columns if c not in _ALWAYS and now.get(c) != after.get(c)}
+    for group in _TOGETHER:
+        if group & changed:
+            changed |= group
+    return [c for c in columns if c not in changed]
 
 
 def _refuse_if_imported_since(merge: Merge, ids: tuple[int, int]) -> None:
