@@ -109,6 +109,14 @@ class ImportRun(BaseModel):
     notices = JSONField(default=list)
 
 
+# Contact columns that only change together, a name's parts and keys and a birthday's (an undo
+# puts each group back whole or not at all).
+CONTACT_GROUPS = (
+    frozenset({"first_name", "last_name", "full_name", "name_key"}),
+    frozenset({"birthday_month", "birthday_day", "birthday_year"}),
+)
+
+
 class Contact(BaseModel):
     first_name = CharField(default="")
     last_name = CharField(default="")

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from crm.db import db, drop_for_bulk, write
-from crm.models import ImportChange, ImportRun, Merge, utcnow
+from crm.models import CONTACT_GROUPS, ImportChange, ImportRun, Merge, utcnow
 from crm.services import derived, search
 from crm.services.derived import touch_sql
 from importers.base import ImportRejected, Skipped
@@ -731,12 +731,7 @@ def kept_by_undo(run_id: int) -> str:
     return undo_kept(run.counts) if run else ""
 
 
-# Columns an undo puts back together or not at all, and those it always puts back (derived again
-# right after the undo).
-_TOGETHER = (
-    frozenset({"first_name", "last_name", "full_name", "name_key"}),
-    frozenset({"birthday_month", "birthday_day", "birthday_year"}),
-)
+# Columns an undo always puts back (derived again right after the undo).
 _DERIVED = frozenset({"last_touch_at"})
 
 
@@ -754,7 +749,7 @@ def _restorable(table: str, before: dict, after: dict | None, now: dict | None) 
     if now is None:
         return [], False  # the row is gone
     same = {c for c in cols if c in _DERIVED or now.get(c) == after.get(c)}
-    for group in _TOGETHER:
+    for group in CONTACT_GROUPS:
         if group & set(cols) - same:
             same -= group
     left = any(c not in same and c != "updated_at" for c in cols)

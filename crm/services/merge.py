@@ -13,6 +13,7 @@ from peewee import fn
 
 from crm.db import db, write
 from crm.models import (
+    CONTACT_GROUPS,
     ActivityContact,
     Contact,
     ContactEmail,
@@ -393,14 +394,9 @@ def undo_merge(merge_id: int) -> Merge:
 # What an import writes that the undo works out again anyway (a new message's last touch).
 _RECOMPUTED = {"last_touch_at", "updated_at"}
 # The survivor's columns an undo puts back even when they changed after the merge (worked out
-# again right after it; the LinkedIn URL is cleared first for its unique index), and those it puts
-# back together or not at all.
+# again right after it; the LinkedIn URL is cleared first for its unique index).
 _ALWAYS = frozenset(
     {"last_touch_at", "next_touch_due", "score", "score_reasons", "score_updated_at", "linkedin_url"}
-)
-_TOGETHER = (
-    frozenset({"first_name", "last_name", "full_name", "name_key"}),
-    frozenset({"birthday_month", "birthday_day", "birthday_year"}),
 )
 
 
@@ -412,7 +408,7 @@ def _restorable(before: dict, after: dict | None) -> list[str]:
         return columns
     now = _raw_rows("contact", "id", (before["id"],))[0]
     changed = {c for c in columns if c not in _ALWAYS and now.get(c) != after.get(c)}
-    for group in _TOGETHER:
+    for group in CONTACT_GROUPS:
         if group & changed:
             changed |= group
     return [c for c in columns if c not in changed]
