@@ -26,7 +26,7 @@ import re
 import sqlite3
 import time
 
-from crm.db import PRAGMAS
+from bench.schema_floor import bulk_connection
 
 NOW = "2000-01-01 00:00:00"
 RUN = -1  # the import_change rows' run id (the benchmark's database is a throwaway copy)
@@ -172,11 +172,7 @@ def addressbook_engine_floor(data: bytes, db_path: str) -> dict:
     """Time the Google CSV `data` imported into the database at `db_path` (a copy of the one the
     import runs on) by the leanest set-based engine; returns seconds and the counts."""
     start = time.perf_counter()
-    conn = sqlite3.connect(db_path, isolation_level=None)
-    for key, value in PRAGMAS.items():
-        conn.execute(f"PRAGMA {key}={value}")
-    conn.execute("PRAGMA foreign_keys=OFF")  # as the import's bulk write does
-    conn.execute("BEGIN IMMEDIATE")
+    conn = bulk_connection(db_path)
     _stage(conn, data)
     counts = _write(conn)
     conn.execute("COMMIT")

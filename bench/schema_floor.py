@@ -27,6 +27,17 @@ from crm.services.search import KEY_SQL
 NOW = "2000-01-01 00:00:00"
 
 
+def bulk_connection(db_path: str) -> sqlite3.Connection:
+    """A connection to `db_path` with the app's pragmas, foreign keys unchecked as the import's
+    bulk write has them, inside a write transaction (the caller commits)."""
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    for key, value in PRAGMAS.items():
+        conn.execute(f"PRAGMA {key}={value}")
+    conn.execute("PRAGMA foreign_keys=OFF")
+    conn.execute("BEGIN IMMEDIATE")
+    return conn
+
+
 def _rows(zf: zipfile.ZipFile, name: str):
     """(column positions by lower-case header, the rows after the header) of one member."""
     raw = zf.open(name)
@@ -45,11 +56,7 @@ def schema_floor(zip_path: str, db_path: str) -> dict:
     linked."""
     migrations.migrate(db_path)
     start = time.perf_counter()
-    conn = sqlite3.connect(db_path, isolation_level=None)
-    for key, value in PRAGMAS.items():
-        conn.execute(f"PRAGMA {key}={value}")
-    conn.execute("PRAGMA foreign_keys=OFF")  # as the import's bulk write does
-    conn.execute("BEGIN IMMEDIATE")
+    conn = bulk_connection(db_path)
 
     def drop(kind: str, name: str) -> str:
         """Drop a trigger or index for the bulk write; returns the SQL that makes it again."""
@@ -117,11 +124,7 @@ def addressbook_schema_floor(data: bytes, db_path: str) -> float:
     a new contact with the first two emails and phones, and one synced commit. No matching (every
     row is new, so no updates), no normalising, no tags, no undo log, no scores."""
     start = time.perf_counter()
-    conn = sqlite3.connect(db_path, isolation_level=None)
-    for key, value in PRAGMAS.items():
-        conn.execute(f"PRAGMA {key}={value}")
-    conn.execute("PRAGMA foreign_keys=OFF")
-    conn.execute("BEGIN IMMEDIATE")
+    conn = bulk_connection(db_path)
     rows = csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""))
     at = {h: i for i, h in enumerate(next(rows))}
     names = ("First Name", "Last Name", "Organization Title", "Notes", "E-mail 1 - Value",
